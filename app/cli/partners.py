@@ -1,0 +1,35 @@
+"""`tandem partners`: list the partner directory as a table or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.common import add_db_option, opened, print_json, print_table
+from app.models.enums import PartnerKind, PartnerStatus, label
+from app.services.partners import PartnerQuery
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("partners", help="list partners (name, kind, tier, quadrant, status)")
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    p.add_argument("--search", default="", help="only partners whose name contains this text")
+    p.add_argument("--kind", choices=[k.value for k in PartnerKind], action="append", default=[])
+    p.add_argument("--status", choices=[s.value for s in PartnerStatus], action="append", default=[])
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    query = PartnerQuery(text=args.search, kinds=tuple(PartnerKind(k) for k in args.kind),
+                         statuses=tuple(PartnerStatus(s) for s in args.status))
+    with opened(args, lock=False) as services:
+        rows = services.partners.list(query)
+    if args.json:
+        print_json([{"id": r.id, "name": r.name, "kind": r.kind.value, "segment": r.segment, "tier": r.tier,
+                     "quadrant": r.quadrant.value, "status": r.status.value, "annual_spend": r.annual_spend,
+                     "currency": r.currency, "enablement_lead": r.enablement_lead} for r in rows])
+    else:
+        print_table(["Name", "Kind", "Tier", "Quadrant", "Status"],
+                    [[r.name, label(r.kind), str(r.tier), label(r.quadrant), label(r.status)] for r in rows])
+        print(f"\n{len(rows)} partner{'s' if len(rows) != 1 else ''}")
+    return 0

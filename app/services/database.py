@@ -1,0 +1,249 @@
+"""Opening a Tandem database: checks, instance lock, backup, migration, and the session factory.
+
+`open_database` is the only way the app reaches a database file. Before it writes a single byte it checks
+that the file is a SQLite database, is writable, is not open in another Tandem, and has a schema this
+version knows; any failure raises `DatabaseError` with a message for the user and leaves the file as it was.
+Pending migrations run after a timestamped backup copy (SQLite's online backup API).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
+
+from app.models import LocalSetting
+from app.services.clock import CLOCK_KEY, HybridClock
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(Exception):
+    """A database cannot be opened; the message says why and what to do. The file was not changed."""
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def known_revisions() -> tuple[set[str], str]:
+    """Every schema revision this version of Tandem knows, and the newest (head)."""
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {r.revision for r in script.walk_revisions()}, script.get_current_head()
+
+
+class InstanceLock:
+    """An exclusive lock on ``<db>.lock`` held while a Tandem process has the database open for writing."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path.with_name(db_path.name + ".lock")
+        self._handle = None
+
+    def acquire(self) -> bool:
+        handle = open(self.path, "a+b")
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._handle = handle
+        return True
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing releases the lock on every platform
+            self._handle = None
+
+
+@dataclass
+class Database:
+    """An open database: the engine, the session factory every service takes, and this device's clock."""
+
+    path: Path
+    engine: Engine
+    sessions: sessionmaker
+    clock: HybridClock
+    backup_path: Path | None = None
+    _lock: InstanceLock | None = field(default=None, repr=False)
+
+    @property
+    def device_id(self) -> str:
+        return self.clock.device_id
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._lock:
+            self._lock.release()
+
+
+def _check_file(path: Path) -> bool:
+    """Validate an existing file without writing to it. Returns False when it is new or empty."""
+    if not path.exists():
+        if not path.parent.exists():
+            raise DatabaseError(f"The folder {path.parent} does not exist. Create it or choose another --db path.")
+        if not os.access(path.parent, os.W_OK):
+            raise DatabaseError(f"Cannot create {path}: the folder is read-only. Choose another --db path.")
+        return False
+    if not path.is_file():
+        raise DatabaseError(f"{path} is not a file. Choose a database file with --db.")
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(16)
+    except OSError as exc:
+        raise DatabaseError(f"Cannot read {path}: {exc.strerror}. Check its permissions.") from exc
+    if not header:
+        return False
+    if header != SQLITE_HEADER:
+        raise DatabaseError(
+            f"{path} is not a Tandem database (it is not a SQLite file). "
+            "Choose the right file with --db; this file has not been changed."
+        )
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise DatabaseError(
+            f"{path} is read-only (or its folder is). Tandem needs to write to it: copy it to a writable "
+            "folder or change its permissions. The file has not been changed."
+        )
+    return True
+
+
+def _schema_revision(path: Path) -> tuple[str | None, bool]:
+    """(alembic revision, has any table), read through a read-only connection."""
+    uri = f"file:{path.as_posix()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+            return revision, bool(tables)
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        if "locked" in str(exc):
+            raise DatabaseError(
+                f"{path} is locked by another program. Close it and try again; the file has not been changed."
+            ) from exc
+        raise DatabaseError(
+            f"{path} is damaged or not a database ({exc}). Restore a backup or choose another file with --db; "
+            "this file has not been changed."
+        ) from exc
+
+
+def backup_database(path: Path, when: datetime | None = None) -> Path:
+    """Copy the database with SQLite's online backup API into ``backups/`` beside it; return the copy's path."""
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = path.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    target = folder / f"{path.stem}-{stamp}.sqlite"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}-{stamp}-{n}.sqlite"
+    src = sqlite3.connect(str(path))
+    dst = sqlite3.connect(str(target))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    return target
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return engine
+
+
+def open_database(path: str | os.PathLike, *, lock: bool = True) -> Database:
+    """Open (creating and migrating if needed) the database at ``path``.
+
+    ``lock`` takes the instance lock so a second Tandem cannot write to the same file at once; read-only
+    commands pass False. Raises `DatabaseError` (file untouched) when the file cannot be used.
+    """
+    from app.services.clock import install_stamping
+    from app.services.identity import ensure_device
+
+    path = Path(path).expanduser().resolve()
+    existing = _check_file(path)
+    instance_lock = None
+    if lock:
+        instance_lock = InstanceLock(path)
+        if not instance_lock.acquire():
+            raise DatabaseError(
+                f"{path} is already open in another Tandem window. Close that one first "
+                "(or use a copy of the file); nothing has been changed."
+            )
+    try:
+        known, head = known_revisions()
+        revision, has_tables = _schema_revision(path) if existing else (None, False)
+        if revision is not None and revision not in known:
+            raise DatabaseError(
+                f"{path} was written by a newer version of Tandem (schema {revision}). Install the newer "
+                "Tandem to open it; this file has not been changed."
+            )
+        if revision is None and has_tables:
+            raise DatabaseError(
+                f"{path} is a SQLite file but not a Tandem database. Choose another file with --db; "
+                "this file has not been changed."
+            )
+        backup = backup_database(path) if existing and has_tables and revision != head else None
+        engine = make_engine(path)
+        try:
+            with engine.begin() as conn:
+                cfg = _alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+        except OperationalError as exc:
+            engine.dispose()
+            if "locked" in str(exc):
+                raise DatabaseError(
+                    f"{path} is locked by another program. Close it and try again; nothing has been changed."
+                ) from exc
+            raise DatabaseError(f"Cannot prepare {path}: {exc.orig}. The file has not been changed.") from exc
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        with sessions.begin() as s:
+            device_id = ensure_device(s)
+            last = s.scalar(select(LocalSetting.value).where(LocalSetting.key == CLOCK_KEY)) or ""
+            if not last:
+                s.add(LocalSetting(key=CLOCK_KEY, value=""))
+        clock = HybridClock(device_id, last)
+        install_stamping(sessions, clock)
+        return Database(path, engine, sessions, clock, backup, instance_lock)
+    except BaseException:
+        if instance_lock:
+            instance_lock.release()
+        raise

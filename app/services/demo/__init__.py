@@ -1,0 +1,34 @@
+"""Realistic demo data for every part of the domain, deterministic for a seed and an as-of date.
+
+`generate_demo` runs the parts in `PARTS` in order; each part reads what earlier parts made from the shared
+`DemoContext` (the partners above all) and inserts its own rows. A capability adds its demo data by adding
+its module here.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date
+
+from app.services.database import Database
+from app.services.demo import measurements, partners
+from app.services.demo.context import DemoContext, DemoOptions, DemoPartner
+
+PARTS = [
+    ("partners and contacts", partners.generate),
+    ("KPI measurements", measurements.generate),
+]
+
+__all__ = ["DemoContext", "DemoOptions", "DemoPartner", "generate_demo", "PARTS"]
+
+
+def generate_demo(db: Database, options: DemoOptions,
+                  progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
+    """Fill ``db`` with demo data; returns rows written per table. The database should hold no partners."""
+    ctx = DemoContext(db=db, options=options, rng=random.Random(options.seed),
+                      today=options.as_of or date.today(), progress=progress)
+    for name, part in PARTS:
+        progress(name)
+        part(ctx)
+    return ctx.counts

@@ -1,0 +1,367 @@
+"""The partner directory: search, filter and sort in SQL; read, create, edit and delete partners.
+
+Every method opens its own transaction and returns frozen dataclasses; any thread may call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models import Contact, EscalationStep, Partner, new_id
+from app.models.enums import PartnerKind, PartnershipStage, PartnerStatus, Quadrant, Side
+from app.services.clock import utcnow
+from app.services.errors import NotFound, ValidationError
+
+HIGH = 3  # a value or risk score of 3 or more counts as high in the value–risk matrix
+
+
+def quadrant_of(value_score: int, risk_score: int) -> Quadrant:
+    """Place a partner in the value–risk matrix."""
+    high_value, high_risk = value_score >= HIGH, risk_score >= HIGH
+    if high_value:
+        return Quadrant.OPPORTUNISTIC if high_risk else Quadrant.STRATEGIC
+    return Quadrant.AVOID if high_risk else Quadrant.OPERATIONAL
+
+
+#: The same rule as `quadrant_of`, as a SQL expression, so the directory filters and sorts on it in SQL.
+QUADRANT_SQL = case(
+    (and_(Partner.value_score >= HIGH, Partner.risk_score < HIGH), Quadrant.STRATEGIC.value),
+    (and_(Partner.value_score >= HIGH, Partner.risk_score >= HIGH), Quadrant.OPPORTUNISTIC.value),
+    (and_(Partner.value_score < HIGH, Partner.risk_score < HIGH), Quadrant.OPERATIONAL.value),
+    else_=Quadrant.AVOID.value,
+)
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """One line of the directory."""
+
+    id: str
+    name: str
+    kind: PartnerKind
+    segment: str
+    tier: int
+    quadrant: Quadrant
+    status: PartnerStatus
+    annual_spend: int
+    currency: str
+    enablement_lead: str
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ContactData:
+    name: str
+    side: Side = Side.PARTNER
+    role: str = ""
+    email: str = ""
+    phone: str = ""
+    is_primary: bool = False
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class EscalationData:
+    level: int
+    name: str
+    role: str = ""
+    side: Side = Side.OURS
+    contact_info: str = ""
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerData:
+    """Everything the partner detail view shows and edits. ``id`` is None for a partner not yet created."""
+
+    name: str
+    kind: PartnerKind = PartnerKind.SUPPLIER
+    segment: str = ""
+    tier: int = 3
+    annual_spend: int = 0
+    currency: str = "EUR"
+    country: str = ""
+    value_score: int = 3
+    risk_score: int = 3
+    partnership_stage: PartnershipStage = PartnershipStage.TRANSACTIONAL
+    enablement_level: int = 1
+    alignment_goals: int = 3
+    alignment_values: int = 3
+    alignment_capabilities: int = 3
+    status: PartnerStatus = PartnerStatus.CANDIDATE
+    enablement_lead: str = ""
+    notes: str = ""
+    contacts: tuple[ContactData, ...] = ()
+    escalation: tuple[EscalationData, ...] = ()
+    id: str | None = None
+    updated_at: datetime | None = None
+    updated_by: str = ""
+
+    @property
+    def quadrant(self) -> Quadrant:
+        return quadrant_of(self.value_score, self.risk_score)
+
+
+#: PartnerData fields stored as Partner columns.
+PARTNER_COLUMNS = tuple(
+    f.name for f in fields(PartnerData) if f.name not in {"contacts", "escalation", "id", "updated_at", "updated_by"}
+)
+SORT_KEYS = {
+    "name": func.lower(Partner.name),
+    "kind": Partner.kind,
+    "segment": func.lower(Partner.segment),
+    "tier": Partner.tier,
+    "quadrant": QUADRANT_SQL,
+    "status": Partner.status,
+    "annual_spend": Partner.annual_spend,
+    "enablement_lead": func.lower(Partner.enablement_lead),
+    "updated_at": Partner.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class PartnerQuery:
+    """What the directory shows: a name search and filters (an empty tuple means any), and the order."""
+
+    text: str = ""
+    kinds: tuple[PartnerKind, ...] = ()
+    tiers: tuple[int, ...] = ()
+    quadrants: tuple[Quadrant, ...] = ()
+    statuses: tuple[PartnerStatus, ...] = ()
+    segments: tuple[str, ...] = ()
+    sort: str = "name"
+    descending: bool = False
+
+
+def validate(data: PartnerData) -> None:
+    """Raise ValidationError naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = "The partner needs a name."
+    elif len(data.name) > 200:
+        errors["name"] = "The name is too long (200 characters at most)."
+    if data.tier not in (1, 2, 3):
+        errors["tier"] = "Tier must be 1, 2 or 3."
+    if data.annual_spend < 0:
+        errors["annual_spend"] = "Annual spend cannot be negative."
+    for name, label in (("value_score", "Value score"), ("risk_score", "Risk score"),
+                        ("alignment_goals", "Goals alignment"), ("alignment_values", "Values alignment"),
+                        ("alignment_capabilities", "Capabilities alignment")):
+        if not 1 <= getattr(data, name) <= 5:
+            errors[name] = f"{label} must be between 1 and 5."
+    if not 1 <= data.enablement_level <= 4:
+        errors["enablement_level"] = "Enablement level must be between 1 (ad hoc) and 4 (integrated)."
+    if len(data.currency.strip()) != 3:
+        errors["currency"] = "Currency is a three-letter code such as EUR or USD."
+    for i, c in enumerate(data.contacts, 1):
+        if not c.name.strip():
+            errors[f"contacts.{i}"] = f"Contact {i} needs a name."
+        elif c.email and "@" not in c.email:
+            errors[f"contacts.{i}"] = f"Contact {c.name}: '{c.email}' is not an e-mail address."
+    for i, e in enumerate(data.escalation, 1):
+        if not e.name.strip():
+            errors[f"escalation.{i}"] = f"Escalation level {i} needs a name."
+    if errors:
+        raise ValidationError(errors)
+
+
+class PartnerService:
+    """Partner directory use cases over one session factory."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _filtered(stmt: Select, q: PartnerQuery) -> Select:
+        stmt = stmt.where(Partner.deleted_at.is_(None))
+        text = q.text.strip()
+        if text:
+            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(Partner.name.ilike(f"%{escaped}%", escape="\\"))
+        if q.kinds:
+            stmt = stmt.where(Partner.kind.in_(q.kinds))
+        if q.tiers:
+            stmt = stmt.where(Partner.tier.in_(q.tiers))
+        if q.statuses:
+            stmt = stmt.where(Partner.status.in_(q.statuses))
+        if q.segments:
+            stmt = stmt.where(Partner.segment.in_(q.segments))
+        if q.quadrants:
+            stmt = stmt.where(QUADRANT_SQL.in_([x.value for x in q.quadrants]))
+        return stmt
+
+    def count(self, query: PartnerQuery = PartnerQuery()) -> int:
+        """How many partners match the query."""
+        with self._sessions() as s:
+            return s.scalar(self._filtered(select(func.count(Partner.id)), query)) or 0
+
+    def page(self, query: PartnerQuery = PartnerQuery(), offset: int = 0, limit: int | None = None) -> list[PartnerRow]:
+        """Rows ``offset`` to ``offset + limit`` of the matching partners in the query's order."""
+        key = SORT_KEYS.get(query.sort)
+        if key is None:
+            raise ValueError(f"Cannot sort partners by {query.sort!r}")
+        order = key.desc() if query.descending else key.asc()
+        stmt = self._filtered(
+            select(Partner.id, Partner.name, Partner.kind, Partner.segment, Partner.tier, QUADRANT_SQL,
+                   Partner.status, Partner.annual_spend, Partner.currency, Partner.enablement_lead,
+                   Partner.updated_at),
+            query,
+        ).order_by(order, func.lower(Partner.name), Partner.id).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self._sessions() as s:
+            return [PartnerRow(r[0], r[1], r[2], r[3], r[4], Quadrant(r[5]), *r[6:]) for r in s.execute(stmt)]
+
+    def list(self, query: PartnerQuery = PartnerQuery()) -> list[PartnerRow]:
+        return self.page(query)
+
+    def segments(self) -> list[str]:
+        """Every segment in use, sorted, for filters and completion."""
+        with self._sessions() as s:
+            stmt = (select(Partner.segment).where(Partner.deleted_at.is_(None), Partner.segment != "")
+                    .distinct().order_by(Partner.segment))
+            return list(s.scalars(stmt))
+
+    def get(self, partner_id: str) -> PartnerData:
+        """The partner with its live contacts and escalation path. Raises NotFound."""
+        with self._sessions() as s:
+            p = s.get(Partner, partner_id)
+            if p is None or p.deleted_at is not None:
+                raise NotFound(f"No partner with id {partner_id}")
+            return self._to_data(s, p)
+
+    def find(self, name: str) -> PartnerRow:
+        """The partner called ``name`` (case-insensitive exact match, else a unique partial match).
+
+        Raises NotFound with the close matches when there is no single answer.
+        """
+        with self._sessions() as s:
+            base = select(Partner.id).where(Partner.deleted_at.is_(None))
+            exact = list(s.scalars(base.where(func.lower(Partner.name) == name.strip().lower())))
+        if len(exact) == 1:
+            return self._row(exact[0])
+        if len(exact) > 1:
+            raise NotFound(f"{len(exact)} partners are called '{name}'; rename one to tell them apart.")
+        close = self.page(PartnerQuery(text=name), limit=6)
+        if len(close) == 1:
+            return close[0]
+        hint = f" Did you mean: {', '.join(r.name for r in close[:5])}?" if close else ""
+        raise NotFound(f"No partner called '{name}'.{hint}")
+
+    def _row(self, partner_id: str) -> PartnerRow:
+        with self._sessions() as s:
+            stmt = self._filtered(
+                select(Partner.id, Partner.name, Partner.kind, Partner.segment, Partner.tier, QUADRANT_SQL,
+                       Partner.status, Partner.annual_spend, Partner.currency, Partner.enablement_lead,
+                       Partner.updated_at), PartnerQuery()).where(Partner.id == partner_id)
+            r = s.execute(stmt).one()
+            return PartnerRow(r[0], r[1], r[2], r[3], r[4], Quadrant(r[5]), *r[6:])
+
+    @staticmethod
+    def _to_data(s: Session, p: Partner) -> PartnerData:
+        contacts = s.scalars(select(Contact).where(Contact.partner_id == p.id, Contact.deleted_at.is_(None))
+                             .order_by(Contact.side, Contact.is_primary.desc(), Contact.name))
+        steps = s.scalars(select(EscalationStep).where(EscalationStep.partner_id == p.id,
+                                                       EscalationStep.deleted_at.is_(None))
+                          .order_by(EscalationStep.level))
+        return PartnerData(
+            **{k: getattr(p, k) for k in PARTNER_COLUMNS},
+            contacts=tuple(ContactData(c.name, c.side, c.role, c.email, c.phone, c.is_primary, c.id)
+                           for c in contacts),
+            escalation=tuple(EscalationData(e.level, e.name, e.role, e.side, e.contact_info, e.id) for e in steps),
+            id=p.id, updated_at=p.updated_at, updated_by=p.updated_by,
+        )
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def create(self, data: PartnerData) -> PartnerData:
+        """Validate and create a partner with its contacts and escalation path; returns it as stored."""
+        data = _clean(data)
+        validate(data)
+        with self._sessions.begin() as s:
+            p = Partner(id=data.id or new_id(), **{k: getattr(data, k) for k in PARTNER_COLUMNS})
+            p.partner_id = p.id
+            s.add(p)
+            s.flush()
+            self._sync_children(s, p.id, data)
+        return self.get(p.id)
+
+    def update(self, data: PartnerData) -> PartnerData:
+        """Validate and store ``data`` over the partner ``data.id``; only changed fields get a new revision.
+
+        Contacts and escalation steps are matched by id: missing ones are deleted (tombstoned), ones without
+        id are created, and a tombstoned one that comes back (undo) is restored.
+        """
+        if not data.id:
+            raise ValueError("update() needs a partner id; use create() for a new partner")
+        data = _clean(data)
+        validate(data)
+        with self._sessions.begin() as s:
+            p = s.get(Partner, data.id)
+            if p is None:
+                raise NotFound(f"No partner with id {data.id}")
+            for k in PARTNER_COLUMNS:
+                if getattr(p, k) != getattr(data, k):
+                    setattr(p, k, getattr(data, k))
+            p.deleted_at = None
+            self._sync_children(s, p.id, data)
+        return self.get(data.id)
+
+    def delete(self, partner_id: str) -> None:
+        """Tombstone the partner (its records stay, hidden, so the delete can travel and be undone)."""
+        with self._sessions.begin() as s:
+            p = s.get(Partner, partner_id)
+            if p is None or p.deleted_at is not None:
+                raise NotFound(f"No partner with id {partner_id}")
+            p.deleted_at = utcnow()
+
+    def restore(self, partner_id: str) -> PartnerData:
+        """Undo a delete."""
+        with self._sessions.begin() as s:
+            p = s.get(Partner, partner_id)
+            if p is None:
+                raise NotFound(f"No partner with id {partner_id}")
+            p.deleted_at = None
+        return self.get(partner_id)
+
+    @staticmethod
+    def _sync_children(s: Session, partner_id: str, data: PartnerData) -> None:
+        for model, items in ((Contact, data.contacts), (EscalationStep, data.escalation)):
+            existing = {c.id: c for c in s.scalars(select(model).where(model.partner_id == partner_id))}
+            keep = set()
+            for item in items:
+                values = {k: v for k, v in vars(item).items() if k != "id"}
+                row = existing.get(item.id) if item.id else None
+                if row is None:
+                    row = model(partner_id=partner_id, **values)
+                    if item.id:
+                        row.id = item.id
+                    s.add(row)
+                else:
+                    for k, v in values.items():
+                        if getattr(row, k) != v:
+                            setattr(row, k, v)
+                    if row.deleted_at is not None:
+                        row.deleted_at = None
+                keep.add(row.id)
+            now = utcnow()
+            for row_id, row in existing.items():
+                if row_id not in keep and row.deleted_at is None:
+                    row.deleted_at = now
+
+
+def _clean(data: PartnerData) -> PartnerData:
+    """Trim surrounding spaces from free text so 'Acme ' and 'Acme' are one name."""
+    return replace(
+        data,
+        name=data.name.strip(), segment=data.segment.strip(), country=data.country.strip(),
+        enablement_lead=data.enablement_lead.strip(), currency=data.currency.strip().upper(),
+        contacts=tuple(replace(c, name=c.name.strip(), email=c.email.strip()) for c in data.contacts),
+        escalation=tuple(replace(e, name=e.name.strip()) for e in data.escalation),
+    )
