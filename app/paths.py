@@ -6,6 +6,7 @@ from an editable install and inside the PyInstaller bundle (which unpacks to sys
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,8 +23,12 @@ def resource_path(*parts: str) -> Path:
 
 
 def user_data_dir() -> Path:
-    """The per-user folder for the database, backups and keys (created on demand)."""
-    path = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    """The per-user folder for the database, backups and keys (created on demand).
+
+    ``TANDEM_DATA_DIR`` overrides it (tests, portable installs on a USB stick).
+    """
+    override = os.environ.get("TANDEM_DATA_DIR")
+    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -15,6 +15,12 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory, monkeypatch):
+    """Keys, settings files and default databases go to a temporary folder, never the tester's own."""
+    monkeypatch.setenv("TANDEM_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+
 from app.services import Services, build_services  # noqa: E402
 from app.services.database import open_database  # noqa: E402
 
