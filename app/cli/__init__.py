@@ -10,7 +10,7 @@ from app import __version__
 from app.cli.common import add_db_option, run_command
 
 #: Modules that each add one command (a `register(subparsers)` function).
-COMMAND_MODULES = ["app.cli.partners", "app.cli.demo", "app.cli.report"]
+COMMAND_MODULES = ["app.cli.partners", "app.cli.demo", "app.cli.report", "app.cli.sync"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,13 @@ from importlib import import_module
 from app.cli.common import add_db_option
 
 #: Report kind -> module exposing `add_arguments(parser)` and `run(args) -> int`.
-REPORT_MODULES: dict[str, str] = {}
+REPORT_MODULES: dict[str, str] = {
+    "selection": "app.reports.selection",
+    "onboarding": "app.reports.onboarding",
+    "plan": "app.reports.plan",
+    "session": "app.reports.session",
+    "scorecard": "app.reports.scorecard",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

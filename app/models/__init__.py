@@ -16,6 +16,7 @@ from app.models.selection import (
     SelectionAssessment,
     SelectionScore,
 )
+from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncSigner
 
 __all__ = [
     "ActionItem", "Base", "ChecklistItem", "CoachingSession", "Contact", "CriteriaSet", "Criterion",

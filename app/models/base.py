@@ -10,6 +10,12 @@ A *syncable* row is one that travels between laptops in export packages. It has:
 - ``field_revs``: the rev of the latest edit of each field whose rev differs from ``rev`` (a field not listed
   was last edited at ``rev``), so that edits of different fields on two laptops merge field by field while
   rows never edited since creation (most of them: measurements, log entries) carry only ``{}``;
+- ``seen_revs``: the highest rev of each device whose edits this row has taken in, for devices whose latest
+  rev no longer shows in ``rev``/``field_revs`` (an edit later superseded). With them the row's full version
+  vector is known, so an import tells a concurrent edit (a conflict) from a sequential one; almost always ``{}``;
+- ``base_revs``: for each field edited since creation, the rev its latest edit replaced (what the editor saw),
+  so a value merged on a third laptop still shows whether its edit was made on top of another; ``{}`` until
+  the row is edited;
 - ``updated_at`` (UTC, for display) and ``updated_by`` (device id);
 - ``deleted_at``: a tombstone. Syncable rows are never physically deleted.
 
@@ -46,11 +52,13 @@ class Syncable:
     """Mixin for rows that travel in export packages (see the module docstring)."""
 
     #: Fields that are sync metadata, not user data: never merged field by field.
-    META_FIELDS = frozenset({"id", "rev", "field_revs", "updated_at", "updated_by"})
+    META_FIELDS = frozenset({"id", "rev", "field_revs", "seen_revs", "base_revs", "updated_at", "updated_by"})
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     rev: Mapped[str] = mapped_column(String(80), index=True, default="")
     field_revs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    seen_revs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    base_revs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_by: Mapped[str] = mapped_column(String(36), default="")
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)

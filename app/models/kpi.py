@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Syncable, enum_type
@@ -64,7 +64,12 @@ class Measurement(Syncable, Base):
     """One value of one KPI for one partner for one period. Append-only in sync (a union by id)."""
 
     __tablename__ = "measurements"
-    __table_args__ = (Index("ix_measurements_partner_kpi_period", "partner_id", "kpi_id", "period_start"),)
+    __table_args__ = (
+        Index("ix_measurements_partner_kpi_period", "partner_id", "kpi_id", "period_start"),
+        # Covers the scorecard's "last N live values of each series" without touching the table rows.
+        Index("ix_measurements_live_series", "partner_id", "kpi_id", "period_start", "value", "period_kind",
+              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
+    )
 
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
     kpi_id: Mapped[str] = mapped_column(ForeignKey("kpis.id"), index=True)

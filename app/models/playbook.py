@@ -40,6 +40,9 @@ class PlaybookStep(Syncable, Base):
     __tablename__ = "playbook_steps"
 
     version_id: Mapped[str] = mapped_column(ForeignKey("playbook_versions.id"), index=True)
+    #: The step's lineage across versions: a copy into a new version keeps the key of the step it came from,
+    #: so two versions can be compared step by step. Empty means "this step's own id" (a step new in its version).
+    key: Mapped[str] = mapped_column(String(36), default="")
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -45,6 +45,8 @@ class SelectionAssessment(Syncable, Base):
     signed_at: Mapped[datetime | None] = mapped_column(DateTime)
     signed_by: Mapped[str] = mapped_column(String(120), default="")
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    #: The checklist items still missing when the signature overrode the checklist (one per line).
+    override_missing: Mapped[str] = mapped_column(Text, default="")
 
 
 class SelectionScore(Syncable, Base):
@@ -67,6 +69,8 @@ class DecisionItem(Syncable, Base):
     code: Mapped[str] = mapped_column(String(40))
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
+    #: Reference calls that must be logged before this item counts as done (2 for the references item).
+    min_reference_calls: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_by: Mapped[str] = mapped_column(String(120), default="")
     done_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -17,7 +17,7 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app import __version__
 
@@ -87,6 +87,19 @@ def table(rows: Sequence[Sequence[object]], widths: Sequence[float], *, header: 
     return t
 
 
+class RunningSubtitle(Flowable):
+    """Invisible: the pages that start after it show ``text`` as the header's subtitle (a batch of forms,
+    each page naming its partner). Place it just before the PageBreak that starts the new part."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.width = self.height = 0
+
+    def draw(self) -> None:
+        self.canv.running_subtitle = self.text
+
+
 class _NumberedCanvas(Canvas):
     """Holds pages back until the end so each footer can say "Page n of m"."""
 
@@ -123,8 +136,9 @@ def build_pdf(path: str | Path, title: str, story: list, *, subtitle: str = "", 
         canvas.drawString(MARGIN, height - 10 * mm, title)
         canvas.setFont("Helvetica", 9)
         canvas.setFillColor(MUTED)
-        if subtitle:
-            canvas.drawRightString(width - MARGIN, height - 10 * mm, subtitle)
+        shown = getattr(canvas, "running_subtitle", subtitle)  # set by a RunningSubtitle flowable
+        if shown:
+            canvas.drawRightString(width - MARGIN, height - 10 * mm, shown)
         canvas.setStrokeColor(RULE)
         canvas.line(MARGIN, height - 12 * mm, width - MARGIN, height - 12 * mm)
         canvas.line(MARGIN, 12 * mm, width - MARGIN, 12 * mm)
@@ -139,5 +153,6 @@ def build_pdf(path: str | Path, title: str, story: list, *, subtitle: str = "", 
     return path
 
 
-__all__ = ["ACCENT", "INK", "MUTED", "PAGE_SIZES", "RULE", "STATUS_COLOURS", "STYLES", "Spacer", "build_pdf",
+__all__ = ["ACCENT", "INK", "MUTED", "PAGE_SIZES", "RULE", "RunningSubtitle", "STATUS_COLOURS", "STYLES", "Spacer",
+           "build_pdf",
            "esc", "frame_width", "mm", "para", "table"]

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.services.actions import ActionService
+from app.services.coaching import CoachingService
 from app.services.database import Database
+from app.services.experiments import ExperimentService
 from app.services.identity import IdentityService
+from app.services.kpis import KpiService
+from app.services.measurements import MeasurementService
+from app.services.onboarding import OnboardingService
 from app.services.partners import PartnerService
+from app.services.plans import PlanService
+from app.services.scorecards import ScorecardService
+from app.services.playbooks import PlaybookService
+from app.services.selection import SelectionService
+from app.services.settings import SettingsService
+from app.services.sync import SyncService
 
 
 @dataclass
@@ -16,10 +28,30 @@ class Services:
     db: Database
     identity: IdentityService
     partners: PartnerService
+    playbooks: PlaybookService
+    onboarding: OnboardingService
+    plans: PlanService
+    selection: SelectionService
+    settings: SettingsService
+    actions: ActionService
+    experiments: ExperimentService
+    coaching: CoachingService
+    kpis: KpiService
+    measurements: MeasurementService
+    scorecards: ScorecardService
+    sync: SyncService
 
 
 def build_services(db: Database) -> Services:
     from app.services.reference_data import seed_reference_data
 
     seed_reference_data(db.sessions)
-    return Services(db=db, identity=IdentityService(db.sessions), partners=PartnerService(db.sessions))
+    identity = IdentityService(db.sessions)
+    return Services(db=db, identity=identity, partners=PartnerService(db.sessions),
+                    playbooks=PlaybookService(db.sessions), onboarding=OnboardingService(db.sessions, identity),
+                    plans=PlanService(db.sessions),
+                    selection=SelectionService(db.sessions), settings=SettingsService(db.sessions),
+                    actions=ActionService(db.sessions), experiments=ExperimentService(db.sessions),
+                    coaching=CoachingService(db.sessions),
+                    kpis=KpiService(db.sessions, identity), measurements=MeasurementService(db.sessions),
+                    scorecards=ScorecardService(db.sessions), sync=SyncService(db, identity))

@@ -20,6 +20,9 @@ from app.models.base import Syncable
 from app.models.local import LocalSetting
 
 CLOCK_KEY = "hlc_last"
+#: The rev of records shipped with Tandem (the default libraries): the same on every laptop, older than any
+#: edit, so two laptops that each loaded the defaults hold identical records and merge them as unchanged.
+SHIPPED_REV = "0000000000000000.00000.shipped"
 
 
 def utcnow() -> datetime:
@@ -79,11 +82,35 @@ def field_rev(field_revs: dict[str, str], rev: str, field: str) -> str:
     return field_revs.get(field, rev)
 
 
+def rev_device(rev: str) -> str:
+    """The device part of a rev (what follows ``millis.counter.``)."""
+    return rev.split(".", 2)[2] if rev.count(".") >= 2 else rev
+
+
+def row_versions(rev: str, field_revs: dict[str, str] | None, seen_revs: dict[str, str] | None) -> dict[str, str]:
+    """A row's full version vector: for each device, the highest of its revs the row has taken in."""
+    vv = dict(seen_revs or {})
+    for r in (rev, *(field_revs or {}).values()):
+        if r:
+            d = rev_device(r)
+            if r > vv.get(d, ""):
+                vv[d] = r
+    return vv
+
+
+def compact_seen(versions: dict[str, str], rev: str, field_revs: dict[str, str]) -> dict[str, str]:
+    """The ``seen_revs`` to store: the entries of ``versions`` that ``rev`` and ``field_revs`` do not show."""
+    shown = row_versions(rev, field_revs, None)
+    return {d: r for d, r in versions.items() if r > shown.get(d, "")}
+
+
 def stamp_new(values: dict[str, Any], clock: HybridClock, now: datetime | None = None) -> dict[str, Any]:
     """Stamp a plain row dict for a bulk insert (demo data, fixtures); returns it for chaining."""
     rev = clock.tick()
     values["rev"] = rev
     values["field_revs"] = {}
+    values["seen_revs"] = {}
+    values["base_revs"] = {}
     values["updated_at"] = now or utcnow()
     values["updated_by"] = clock.device_id
     return values
@@ -94,7 +121,8 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
 
     Syncable rows are never deleted: ``session.delete()`` on one raises; set ``deleted_at`` instead.
     A session whose ``info["stamping"]`` is False (the package import, which must keep incoming revs)
-    is left alone.
+    is left alone; one whose ``info["shipped"]`` is True (loading the shipped defaults) gives new rows
+    `SHIPPED_REV`.
     """
 
     factory.kw.setdefault("info", {})["clock"] = clock
@@ -108,11 +136,17 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
                 raise ValueError(f"{type(obj).__name__} rows are tombstoned (deleted_at), never deleted")
         now = utcnow()
         last = None
+        shipped = session.info.get("shipped") is True
         for obj in session.new:
             if isinstance(obj, Syncable):
-                last = rev = clock.tick()
+                if shipped:
+                    rev = SHIPPED_REV
+                else:
+                    last = rev = clock.tick()
                 obj.rev = rev
                 obj.field_revs = {}
+                obj.seen_revs = {}
+                obj.base_revs = {}
                 obj.updated_at, obj.updated_by = now, clock.device_id
         for obj in session.dirty:
             if not isinstance(obj, Syncable):
@@ -122,8 +156,15 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
             if not changed:
                 continue
             old_rev, old_field_revs = obj.rev, obj.field_revs or {}
+            versions = row_versions(old_rev, old_field_revs, obj.seen_revs)
             last = obj.rev = clock.tick()
             obj.field_revs = {k: old_field_revs.get(k, old_rev) for k in user_fields(obj) if k not in changed}
+            # Revs this edit supersedes disappear from field_revs; keep them in the version vector.
+            obj.seen_revs = compact_seen(versions, obj.rev, obj.field_revs)
+            # What each changed field held before (the edit was made on top of it).
+            bases = {k: v for k, v in (obj.base_revs or {}).items() if k not in changed}
+            bases.update({k: old_field_revs.get(k, old_rev) for k in changed})
+            obj.base_revs = bases
             obj.updated_at, obj.updated_by = now, clock.device_id
         if last is not None:
             session.connection().execute(

@@ -237,9 +237,11 @@ def open_database(path: str | os.PathLike, *, lock: bool = True) -> Database:
         sessions = sessionmaker(engine, expire_on_commit=False)
         with sessions.begin() as s:
             device_id = ensure_device(s)
-            last = s.scalar(select(LocalSetting.value).where(LocalSetting.key == CLOCK_KEY)) or ""
-            if not last:
-                s.add(LocalSetting(key=CLOCK_KEY, value=""))
+            state = s.get(LocalSetting, CLOCK_KEY)
+            if state is None:
+                state = LocalSetting(key=CLOCK_KEY, value="")
+                s.add(state)
+            last = state.value
         clock = HybridClock(device_id, last)
         install_stamping(sessions, clock)
         return Database(path, engine, sessions, clock, backup, instance_lock)

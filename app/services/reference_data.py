@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -29,9 +30,11 @@ from app.models import (
 )
 from app.models.enums import TemplateStatus
 from app.paths import resource_path
-from app.services.clock import utcnow
 
 SEEDED_KEY = "reference_data_seeded"
+#: Shipped records carry this date, not the day they were loaded, so every laptop holds identical copies
+#: and packages merge them without conflicts.
+SHIPPED_AT = datetime(2025, 1, 1)
 NAMESPACE = uuid.UUID("6f1c7a52-3b1e-4c8e-9a55-2b8f0e7d4c11")
 
 
@@ -55,7 +58,7 @@ def seed_kpis(s: Session) -> None:
         s.flush()  # parents before children: the models declare no relationships to order inserts
         s.add(KpiVersion(id=stable_id("kpi", spec["code"], "v1"), kpi_id=kpi_id, version=1,
                          snapshot={k: spec[k] for k in KPI_FIELDS}, change_note="Shipped with Tandem",
-                         changed_by="Tandem", changed_at=utcnow()))
+                         changed_by="Tandem", changed_at=SHIPPED_AT))
 
 
 def seed_criteria(s: Session) -> None:
@@ -78,7 +81,7 @@ def seed_playbook(s: Session) -> None:
     s.flush()
     s.add(PlaybookVersion(id=version_id, playbook_id=playbook_id, version=1, name=spec["name"],
                           description=spec["description"], status=TemplateStatus.PUBLISHED,
-                          published_at=utcnow(), change_note="Shipped with Tandem"))
+                          published_at=SHIPPED_AT, change_note="Shipped with Tandem"))
     s.flush()
     for pos, step in enumerate(spec["steps"]):
         s.add(PlaybookStep(id=stable_id("playbook", "default", "v1", str(pos)), version_id=version_id,
@@ -90,8 +93,17 @@ def seed_learning(s: Session) -> None:
         s.add(LearningModule(id=stable_id("learning", m["code"]), **m))
 
 
+def seed_plan_templates(s: Session) -> None:
+    from app.models import PlanTemplate
+
+    spec = load_json("plan_templates", "default_30_60_90.json")
+    s.add(PlanTemplate(id=stable_id("plan_template", "default_30_60_90"), name=spec["name"],
+                       description=spec["description"], content=spec["content"]))
+
+
 #: Every seeder, in order. A later capability appends its own (plan templates, session agendas…).
-SEEDERS: list[Callable[[Session], None]] = [seed_kpis, seed_criteria, seed_playbook, seed_learning]
+SEEDERS: list[Callable[[Session], None]] = [seed_kpis, seed_criteria, seed_playbook, seed_learning,
+                                            seed_plan_templates]
 
 
 def seed_reference_data(sessions: sessionmaker) -> bool:
@@ -103,6 +115,7 @@ def seed_reference_data(sessions: sessionmaker) -> bool:
     with sessions.begin() as s:
         if s.scalar(select(LocalSetting.value).where(LocalSetting.key == SEEDED_KEY)):
             return False
+        s.info["shipped"] = True  # identical revs on every laptop (app.services.clock.SHIPPED_REV)
         for seeder in SEEDERS:
             seeder(s)
         s.add(LocalSetting(key=SEEDED_KEY, value="1"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ EVERYTHING = Change(frozenset({"*"}))  # after an import or a restore: every vie
 
 
 class ChangeBus(QObject):
+    """Signals every view may emit or listen to, and the app-wide undo stack (Edit → Undo/Redo)."""
+
     changed = Signal(object)  # Change
     open_partner = Signal(str)  # partner id
     status_message = Signal(str)  # a short message for the status bar
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)

@@ -26,6 +26,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -41,6 +43,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -65,6 +69,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -83,6 +89,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -118,6 +126,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -135,6 +145,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -149,6 +161,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -162,6 +176,65 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('saved_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('session_id', name=op.f('pk_session_drafts'))
+    )
+    op.create_table('sync_conflicts',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('table_name', sa.String(length=80), nullable=False),
+    sa.Column('row_id', sa.String(length=36), nullable=False),
+    sa.Column('field', sa.String(length=80), nullable=False),
+    sa.Column('local_value', sa.JSON(), nullable=True),
+    sa.Column('incoming_value', sa.JSON(), nullable=True),
+    sa.Column('local_rev', sa.String(length=80), nullable=False),
+    sa.Column('incoming_rev', sa.String(length=80), nullable=False),
+    sa.Column('winner', sa.String(length=8), nullable=False),
+    sa.Column('kept_rev', sa.String(length=80), nullable=False),
+    sa.Column('package_id', sa.String(length=36), nullable=False),
+    sa.Column('peer', sa.String(length=200), nullable=False),
+    sa.Column('detected_at', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('resolution', sa.String(length=20), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_conflicts'))
+    )
+    with op.batch_alter_table('sync_conflicts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_conflicts_row_id'), ['row_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_conflicts_status'), ['status'], unique=False)
+
+    op.create_table('sync_history',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('package_id', sa.String(length=36), nullable=False),
+    sa.Column('direction', sa.String(length=8), nullable=False),
+    sa.Column('peer', sa.String(length=200), nullable=False),
+    sa.Column('peer_device', sa.String(length=36), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('scope', sa.Text(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('result', sa.String(length=200), nullable=False),
+    sa.Column('mark_rev', sa.String(length=80), nullable=False),
+    sa.Column('file_name', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_history'))
+    )
+    with op.batch_alter_table('sync_history', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_history_package_id'), ['package_id'], unique=False)
+
+    op.create_table('sync_marks',
+    sa.Column('recipient', sa.String(length=200), nullable=False),
+    sa.Column('scope_key', sa.String(length=64), nullable=False),
+    sa.Column('exported_at', sa.DateTime(), nullable=False),
+    sa.Column('clock_rev', sa.String(length=80), nullable=False),
+    sa.Column('package_id', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('recipient', 'scope_key', name=op.f('pk_sync_marks'))
+    )
+    op.create_table('sync_signers',
+    sa.Column('device_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('device_name', sa.String(length=120), nullable=False),
+    sa.Column('fingerprint', sa.String(length=80), nullable=False),
+    sa.Column('public_key', sa.String(length=120), nullable=False),
+    sa.Column('trusted', sa.Boolean(), nullable=False),
+    sa.Column('first_seen_at', sa.DateTime(), nullable=True),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('device_id', name=op.f('pk_sync_signers'))
     )
     op.create_table('coaching_sessions',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -181,6 +254,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -202,6 +277,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -223,6 +300,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -243,6 +322,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -263,6 +344,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -285,6 +368,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -304,6 +389,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -326,6 +413,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -335,6 +424,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('measurements', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_measurements_kpi_id'), ['kpi_id'], unique=False)
+        batch_op.create_index('ix_measurements_live_series', ['partner_id', 'kpi_id', 'period_start', 'value', 'period_kind'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_measurements_partner_kpi_period', ['partner_id', 'kpi_id', 'period_start'], unique=False)
         batch_op.create_index(batch_op.f('ix_measurements_rev'), ['rev'], unique=False)
 
@@ -349,6 +439,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -365,9 +457,12 @@ def upgrade() -> None:
     sa.Column('signed_at', sa.DateTime(), nullable=True),
     sa.Column('signed_by', sa.String(length=120), nullable=False),
     sa.Column('override_reason', sa.Text(), nullable=False),
+    sa.Column('override_missing', sa.Text(), nullable=False),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -387,6 +482,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -408,6 +505,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -426,6 +525,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('min_reference_calls', sa.Integer(), nullable=False),
     sa.Column('done', sa.Boolean(), nullable=False),
     sa.Column('done_by', sa.String(length=120), nullable=False),
     sa.Column('done_at', sa.DateTime(), nullable=True),
@@ -433,6 +533,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -464,6 +566,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -485,6 +589,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -506,6 +612,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -531,6 +639,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -545,6 +655,7 @@ def upgrade() -> None:
 
     op.create_table('playbook_steps',
     sa.Column('version_id', sa.String(length=36), nullable=False),
+    sa.Column('key', sa.String(length=36), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -555,6 +666,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -577,6 +690,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -598,6 +713,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -620,6 +737,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -651,6 +770,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -676,6 +797,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -702,6 +825,8 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
@@ -814,6 +939,7 @@ def downgrade() -> None:
     with op.batch_alter_table('measurements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_measurements_rev'))
         batch_op.drop_index('ix_measurements_partner_kpi_period')
+        batch_op.drop_index('ix_measurements_live_series', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_measurements_kpi_id'))
 
     op.drop_table('measurements')
@@ -854,6 +980,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_coaching_sessions_partner_id'))
 
     op.drop_table('coaching_sessions')
+    op.drop_table('sync_signers')
+    op.drop_table('sync_marks')
+    with op.batch_alter_table('sync_history', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_history_package_id'))
+
+    op.drop_table('sync_history')
+    with op.batch_alter_table('sync_conflicts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_conflicts_status'))
+        batch_op.drop_index(batch_op.f('ix_sync_conflicts_row_id'))
+
+    op.drop_table('sync_conflicts')
     op.drop_table('session_drafts')
     with op.batch_alter_table('playbooks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_playbooks_rev'))

@@ -12,12 +12,19 @@ from collections.abc import Callable
 from datetime import date
 
 from app.services.database import Database
-from app.services.demo import measurements, partners
+from app.services.demo import coaching as coaching_demo
+from app.services.demo import kpis as kpi_demo
+from app.services.demo import measurements, onboarding, partners
+from app.services.demo import selection as selection_demo
 from app.services.demo.context import DemoContext, DemoOptions, DemoPartner
 
 PARTS = [
     ("partners and contacts", partners.generate),
     ("KPI measurements", measurements.generate),
+    ("KPI library history and partner overrides", kpi_demo.generate),
+    ("onboarding checklists and success plans", onboarding.generate),
+    ("selection assessments", selection_demo.generate),
+    ("coaching sessions and experiments", coaching_demo.generate),
 ]
 
 __all__ = ["DemoContext", "DemoOptions", "DemoPartner", "generate_demo", "PARTS"]

@@ -62,7 +62,7 @@ def generate(ctx: DemoContext) -> None:
             if n <= 0:
                 continue
             core, extra = KPIS_BY_KIND[p.kind]
-            codes = core + rng.sample(extra, rng.randint(0, min(2, len(extra))))
+            codes = core + rng.sample(extra, rng.randint(1, 2))
             start_level, drift = PROFILE[p.status]
             for code in codes:
                 k = kpis.get(code)

@@ -67,7 +67,7 @@ def generate(ctx: DemoContext) -> None:
         elif status is PartnerStatus.ONBOARDING:
             age_days = rng.randint(5, 90)
         else:
-            age_days = rng.randint(min(120, months * 30), max(121, months * 30 + 400))
+            age_days = rng.randint(int(months * 30 * 0.6), months * 30 + 400)  # most span the whole window
         since = today - timedelta(days=age_days)
         value = max(1, min(5, round(rng.gauss({1: 4.2, 2: 3.2, 3: 2.3}[tier], 0.8))))
         risk = max(1, min(5, round(rng.gauss(2.4 if status is not PartnerStatus.AT_RISK else 3.8, 1.0))))

@@ -13,7 +13,46 @@ from PySide6.QtWidgets import QWidget
 
 from app.services import Services
 from app.ui.bus import ChangeBus
+from app.ui import coaching
 
 TabFactory = Callable[[Services, ChangeBus], QWidget]
 
-PARTNER_TABS: list[tuple[str, TabFactory]] = []
+
+def _selection(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.selection.workspace import SelectionTab
+
+    return SelectionTab(services, bus)
+
+
+def _onboarding(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.onboarding.checklist_tab import OnboardingTab
+
+    return OnboardingTab(services, bus)
+
+
+def _success_plan(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.plans.plan_tab import SuccessPlanTab
+
+    return SuccessPlanTab(services, bus)
+
+
+def _scorecard(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.dashboard.scorecard_tab import ScorecardTab
+
+    return ScorecardTab(services, bus)
+
+
+def _measurements(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.measurements.grid import MeasurementGridWidget
+
+    return MeasurementGridWidget(services, bus)
+
+
+PARTNER_TABS: list[tuple[str, TabFactory]] = [
+    ("Scorecard", _scorecard),
+    ("Measurements", _measurements),
+    ("Selection", _selection),
+    ("Onboarding", _onboarding),
+    ("Success plan", _success_plan),
+    ("Sessions", coaching.sessions_tab),
+]

@@ -1,0 +1,464 @@
+"""30-60-90 day success plans: three phases from a start date, with goals and milestones; and plan templates.
+
+Phase 30 runs from the start date to start + 30 days, phase 60 to start + 60, phase 90 to start + 90.
+A milestone is due at its phase end unless its date was set by hand (``due_date_manual``): moving the start
+date, or the milestone to another phase, moves every automatic date and leaves hand-set ones alone.
+
+A milestone is *overdue* when it is not done (or not applicable) and its due date has passed; it is *at risk*
+when it is blocked, or when it is due within `AT_RISK_DAYS` days and not even started.
+
+Templates are plan outlines without dates (goals and milestones per phase) kept as JSON; Tandem ships one
+(resources/plan_templates/default_30_60_90.json) and any plan can be saved as a new template.
+
+Every public method opens its own transaction and returns frozen dataclasses; any thread may call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.models import Contact, Partner, PlanGoal, PlanMilestone, PlanTemplate, SuccessPlan
+from app.models.enums import ItemStatus, Side
+from app.services.clock import utcnow
+from app.services.errors import NotFound, ValidationError
+
+PHASES = (30, 60, 90)
+AT_RISK_DAYS = 7
+CLOSED_STATES = frozenset({ItemStatus.DONE, ItemStatus.NOT_APPLICABLE})
+UNSET: Any = ...  # "leave as it is" in the update methods
+ROLE_LEAD, ROLE_CONTACT = "Enablement lead", "Partner contact"  # owner roles templates name
+AUTOMATIC: Any = "automatic"  # update_milestone(due_date=AUTOMATIC): follow the phase end again
+
+
+def phase_end(start: date, phase: int) -> date:
+    """Last day of a phase: the start date plus 30, 60 or 90 days."""
+    return start + timedelta(days=phase)
+
+
+def phase_start(start: date, phase: int) -> date:
+    """First day of a phase: the start date, or the day after the previous phase's end."""
+    previous = PHASES[PHASES.index(phase) - 1] if phase != PHASES[0] else None
+    return start if previous is None else phase_end(start, previous) + timedelta(days=1)
+
+
+def milestone_flags(status: ItemStatus, due: date | None, today: date) -> tuple[bool, bool]:
+    """(overdue, at risk) of a milestone on ``today``."""
+    if status in CLOSED_STATES:
+        return False, False
+    overdue = due is not None and due < today
+    at_risk = not overdue and (status is ItemStatus.BLOCKED or (
+        status is ItemStatus.TODO and due is not None and (due - today).days <= AT_RISK_DAYS))
+    return overdue, at_risk
+
+
+@dataclass(frozen=True)
+class GoalData:
+    id: str
+    phase: int
+    position: int
+    description: str
+    measure: str
+
+
+@dataclass(frozen=True)
+class MilestoneData:
+    id: str
+    phase: int
+    position: int
+    title: str
+    owner: str
+    due_date: date | None
+    due_date_manual: bool
+    status: ItemStatus
+    overdue: bool = False
+    at_risk: bool = False
+
+
+@dataclass(frozen=True)
+class PhaseData:
+    """One phase of a plan: its days and what belongs to it."""
+
+    phase: int
+    start: date
+    end: date
+    goals: tuple[GoalData, ...]
+    milestones: tuple[MilestoneData, ...]
+
+    @property
+    def title(self) -> str:
+        return f"Day {self.phase}"
+
+
+@dataclass(frozen=True)
+class PlanData:
+    id: str
+    partner_id: str
+    partner_name: str
+    title: str
+    start_date: date
+    notes: str
+    goals: tuple[GoalData, ...]
+    milestones: tuple[MilestoneData, ...]
+    today: date
+
+    def phase(self, phase: int) -> PhaseData:
+        return PhaseData(phase, phase_start(self.start_date, phase), phase_end(self.start_date, phase),
+                         tuple(g for g in self.goals if g.phase == phase),
+                         tuple(m for m in self.milestones if m.phase == phase))
+
+    @property
+    def phases(self) -> list[PhaseData]:
+        return [self.phase(p) for p in PHASES]
+
+    @property
+    def end_date(self) -> date:
+        return phase_end(self.start_date, PHASES[-1])
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for m in self.milestones if m.status is ItemStatus.DONE)
+
+    @property
+    def overdue(self) -> list[MilestoneData]:
+        return [m for m in self.milestones if m.overdue]
+
+    @property
+    def at_risk(self) -> list[MilestoneData]:
+        return [m for m in self.milestones if m.at_risk]
+
+    @property
+    def current_phase(self) -> int | None:
+        """The phase ``today`` falls in (None before the start or after day 90)."""
+        for p in PHASES:
+            if phase_start(self.start_date, p) <= self.today <= phase_end(self.start_date, p):
+                return p
+        return None
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    id: str
+    title: str
+    start_date: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} · from {self.start_date.isoformat()}"
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    id: str
+    name: str
+    description: str
+    goal_count: int
+    milestone_count: int
+
+
+def _check_phase(phase: int) -> int:
+    if phase not in PHASES:
+        raise ValidationError({"phase": "The phase is day 30, 60 or 90."})
+    return phase
+
+
+def template_content(goals, milestones) -> dict:
+    """The JSON outline of a plan: per phase, goals (description, measure) and milestones (title, owner)."""
+    return {"phases": [{
+        "phase": p,
+        "goals": [{"description": g.description, "measure": g.measure} for g in goals if g.phase == p],
+        "milestones": [{"title": m.title, "owner": m.owner} for m in milestones if m.phase == p],
+    } for p in PHASES]}
+
+
+def validate_content(content: Any) -> dict:
+    """Check a template outline; returns it. Raises ValidationError naming what is wrong."""
+    if not isinstance(content, dict) or not isinstance(content.get("phases"), list):
+        raise ValidationError({"content": "A plan template lists its phases (day 30, 60 and 90)."})
+    errors = {}
+    for i, ph in enumerate(content["phases"], 1):
+        if not isinstance(ph, dict) or ph.get("phase") not in PHASES:
+            errors[f"phases.{i}"] = f"Phase {i} must say which phase it is: 30, 60 or 90."
+            continue
+        for j, g in enumerate(ph.get("goals", []), 1):
+            if not isinstance(g, dict) or not str(g.get("description", "")).strip():
+                errors[f"phases.{i}.goals.{j}"] = f"Day {ph['phase']}, goal {j} needs a description."
+        for j, m in enumerate(ph.get("milestones", []), 1):
+            if not isinstance(m, dict) or not str(m.get("title", "")).strip():
+                errors[f"phases.{i}.milestones.{j}"] = f"Day {ph['phase']}, milestone {j} needs a title."
+    if errors:
+        raise ValidationError(errors)
+    return content
+
+
+class PlanService:
+    """Success plans and plan templates over one session factory."""
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+
+    # -- plans ---------------------------------------------------------------------------------------------
+
+    def create(self, partner_id: str, start_date: date, title: str = "", template_id: str | None = None,
+               owners: dict[str, str] | None = None) -> PlanData:
+        """A new plan for the partner starting ``start_date``, empty or filled from a template; returns it.
+
+        ``owners`` maps an owner named in the template (a role such as "Enablement lead") to a person; by
+        default "Enablement lead" is the partner's enablement lead and "Partner contact" its primary contact.
+        One transaction.
+        """
+        if not isinstance(start_date, date):
+            raise ValidationError({"start_date": "Pick the day the plan starts."})
+        with self._sessions.begin() as s:
+            partner = s.get(Partner, partner_id)
+            if partner is None or partner.deleted_at is not None:
+                raise NotFound(f"No partner with id {partner_id}")
+            contact = s.scalar(select(Contact.name).where(
+                Contact.partner_id == partner_id, Contact.side == Side.PARTNER, Contact.deleted_at.is_(None))
+                .order_by(Contact.is_primary.desc(), Contact.name).limit(1))
+            owners = {ROLE_LEAD: partner.enablement_lead, ROLE_CONTACT: contact or "", **(owners or {})}
+            owners = {k: v for k, v in owners.items() if v}
+            content = {"phases": []}
+            if template_id:
+                content = validate_content(self._template(s, template_id).content)
+            plan = SuccessPlan(partner_id=partner_id, title=title.strip() or "30-60-90 success plan",
+                               start_date=start_date, notes="")
+            s.add(plan)
+            s.flush()
+            for ph in content["phases"]:
+                p = ph["phase"]
+                for pos, g in enumerate(ph.get("goals", [])):
+                    s.add(PlanGoal(partner_id=partner_id, plan_id=plan.id, phase=p, position=pos,
+                                   description=g["description"].strip(), measure=g.get("measure", "").strip()))
+                for pos, m in enumerate(ph.get("milestones", [])):
+                    owner = m.get("owner", "").strip()
+                    s.add(PlanMilestone(partner_id=partner_id, plan_id=plan.id, phase=p, position=pos,
+                                        title=m["title"].strip(), owner=owners.get(owner, owner),
+                                        due_date=phase_end(start_date, p), due_date_manual=False,
+                                        status=ItemStatus.TODO))
+            plan_id = plan.id
+        return self.get(plan_id)
+
+    def get(self, plan_id: str, today: date | None = None) -> PlanData:
+        """A plan with its goals and milestones in order. Raises NotFound."""
+        today = today or date.today()
+        with self._sessions() as s:
+            plan = self._plan(s, plan_id)
+            partner = s.get(Partner, plan.partner_id)
+            goals = s.scalars(select(PlanGoal).where(PlanGoal.plan_id == plan.id, PlanGoal.deleted_at.is_(None))
+                              .order_by(PlanGoal.phase, PlanGoal.position))
+            milestones = s.scalars(select(PlanMilestone).where(PlanMilestone.plan_id == plan.id,
+                                                               PlanMilestone.deleted_at.is_(None))
+                                   .order_by(PlanMilestone.phase, PlanMilestone.position))
+            return PlanData(plan.id, plan.partner_id, partner.name if partner else "", plan.title, plan.start_date,
+                            plan.notes, tuple(_goal(g) for g in goals),
+                            tuple(_milestone(m, today) for m in milestones), today)
+
+    def plans(self, partner_id: str) -> list[PlanSummary]:
+        """A partner's plans, newest start first."""
+        with self._sessions() as s:
+            return [PlanSummary(p.id, p.title, p.start_date) for p in s.scalars(
+                select(SuccessPlan).where(SuccessPlan.partner_id == partner_id, SuccessPlan.deleted_at.is_(None))
+                .order_by(SuccessPlan.start_date.desc(), SuccessPlan.title))]
+
+    def current(self, partner_id: str, today: date | None = None) -> PlanData | None:
+        """The partner's plan with the latest start date, or None."""
+        rows = self.plans(partner_id)
+        return self.get(rows[0].id, today) if rows else None
+
+    def update(self, plan_id: str, *, title: str = UNSET, start_date: date = UNSET, notes: str = UNSET) -> PlanData:
+        """Change a plan's title, notes or start date. A new start date moves every milestone whose date
+        follows its phase end; hand-set dates stay. One transaction."""
+        with self._sessions.begin() as s:
+            plan = self._plan(s, plan_id)
+            if title is not UNSET:
+                if not title.strip():
+                    raise ValidationError({"title": "The plan needs a title."})
+                if plan.title != title.strip():
+                    plan.title = title.strip()
+            if notes is not UNSET and plan.notes != notes.strip():
+                plan.notes = notes.strip()
+            if start_date is not UNSET and start_date != plan.start_date:
+                if not isinstance(start_date, date):
+                    raise ValidationError({"start_date": "Pick the day the plan starts."})
+                plan.start_date = start_date
+                for m in s.scalars(select(PlanMilestone).where(PlanMilestone.plan_id == plan.id)):
+                    if not m.due_date_manual and m.due_date != phase_end(start_date, m.phase):
+                        m.due_date = phase_end(start_date, m.phase)
+        return self.get(plan_id)
+
+    def delete(self, plan_id: str) -> None:
+        """Tombstone a plan with its goals and milestones."""
+        now = utcnow()
+        with self._sessions.begin() as s:
+            plan = self._plan(s, plan_id)
+            plan.deleted_at = now
+            for model in (PlanGoal, PlanMilestone):
+                for row in s.scalars(select(model).where(model.plan_id == plan.id, model.deleted_at.is_(None))):
+                    row.deleted_at = now
+
+    # -- goals ---------------------------------------------------------------------------------------------
+
+    def add_goal(self, plan_id: str, phase: int, description: str, measure: str = "") -> GoalData:
+        """Append a goal to a phase. One transaction."""
+        _check_phase(phase)
+        if not description.strip():
+            raise ValidationError({"description": "Say what success looks like."})
+        with self._sessions.begin() as s:
+            plan = self._plan(s, plan_id)
+            pos = self._next_position(s, PlanGoal, plan.id, phase)
+            g = PlanGoal(partner_id=plan.partner_id, plan_id=plan.id, phase=phase, position=pos,
+                         description=description.strip(), measure=measure.strip())
+            s.add(g)
+            s.flush()
+            return _goal(g)
+
+    def update_goal(self, goal_id: str, *, description: str = UNSET, measure: str = UNSET,
+                    phase: int = UNSET) -> GoalData:
+        with self._sessions.begin() as s:
+            g = _live(s, PlanGoal, goal_id, "goal")
+            if description is not UNSET:
+                if not description.strip():
+                    raise ValidationError({"description": "Say what success looks like."})
+                if g.description != description.strip():
+                    g.description = description.strip()
+            if measure is not UNSET and g.measure != measure.strip():
+                g.measure = measure.strip()
+            if phase is not UNSET and phase != g.phase:
+                g.phase = _check_phase(phase)
+                g.position = self._next_position(s, PlanGoal, g.plan_id, phase)
+            s.flush()
+            return _goal(g)
+
+    def remove_goal(self, goal_id: str) -> None:
+        with self._sessions.begin() as s:
+            _live(s, PlanGoal, goal_id, "goal").deleted_at = utcnow()
+
+    # -- milestones ----------------------------------------------------------------------------------------
+
+    def add_milestone(self, plan_id: str, phase: int, title: str, owner: str = "", due_date: date | None = None,
+                      status: ItemStatus = ItemStatus.TODO, today: date | None = None) -> MilestoneData:
+        """Append a milestone to a phase; without ``due_date`` it is due at the phase end (and follows it)."""
+        _check_phase(phase)
+        if not title.strip():
+            raise ValidationError({"title": "The milestone needs a title."})
+        with self._sessions.begin() as s:
+            plan = self._plan(s, plan_id)
+            m = PlanMilestone(partner_id=plan.partner_id, plan_id=plan.id, phase=phase,
+                              position=self._next_position(s, PlanMilestone, plan.id, phase), title=title.strip(),
+                              owner=owner.strip(), due_date=due_date or phase_end(plan.start_date, phase),
+                              due_date_manual=due_date is not None, status=ItemStatus(status))
+            s.add(m)
+            s.flush()
+            return _milestone(m, today or date.today())
+
+    def update_milestone(self, milestone_id: str, *, title: str = UNSET, owner: str = UNSET,
+                         due_date: date | None = UNSET, status: ItemStatus = UNSET, phase: int = UNSET,
+                         today: date | None = None) -> MilestoneData:
+        """Change a milestone (only the fields given). A date sets it by hand; ``AUTOMATIC`` (or None) makes
+        it follow the phase end again. One transaction."""
+        with self._sessions.begin() as s:
+            m = _live(s, PlanMilestone, milestone_id, "milestone")
+            plan = self._plan(s, m.plan_id)
+            if title is not UNSET:
+                if not title.strip():
+                    raise ValidationError({"title": "The milestone needs a title."})
+                if m.title != title.strip():
+                    m.title = title.strip()
+            if owner is not UNSET and m.owner != owner.strip():
+                m.owner = owner.strip()
+            if status is not UNSET and m.status is not ItemStatus(status):
+                m.status = ItemStatus(status)
+            if phase is not UNSET and phase != m.phase:
+                m.phase = _check_phase(phase)
+                m.position = self._next_position(s, PlanMilestone, plan.id, phase)
+            if due_date is not UNSET:
+                manual = due_date not in (None, AUTOMATIC)
+                if m.due_date_manual != manual:
+                    m.due_date_manual = manual
+                if manual and m.due_date != due_date:
+                    m.due_date = due_date
+            if not m.due_date_manual and m.due_date != phase_end(plan.start_date, m.phase):
+                m.due_date = phase_end(plan.start_date, m.phase)
+            s.flush()
+            return _milestone(m, today or date.today())
+
+    def remove_milestone(self, milestone_id: str) -> None:
+        with self._sessions.begin() as s:
+            _live(s, PlanMilestone, milestone_id, "milestone").deleted_at = utcnow()
+
+    # -- templates -----------------------------------------------------------------------------------------
+
+    def templates(self) -> list[TemplateRow]:
+        """Every live plan template, by name."""
+        with self._sessions() as s:
+            rows = []
+            for t in s.scalars(select(PlanTemplate).where(PlanTemplate.deleted_at.is_(None))
+                               .order_by(func.lower(PlanTemplate.name))):
+                phases = (t.content or {}).get("phases", [])
+                rows.append(TemplateRow(t.id, t.name, t.description,
+                                        sum(len(p.get("goals", [])) for p in phases),
+                                        sum(len(p.get("milestones", [])) for p in phases)))
+            return rows
+
+    def template_content(self, template_id: str) -> dict:
+        with self._sessions() as s:
+            return dict(self._template(s, template_id).content)
+
+    def create_template(self, name: str, description: str, content: dict) -> TemplateRow:
+        """Store a new plan template from an outline (see `template_content`). One transaction."""
+        if not name.strip():
+            raise ValidationError({"name": "The template needs a name."})
+        content = validate_content(content)
+        with self._sessions.begin() as s:
+            t = PlanTemplate(name=name.strip(), description=description.strip(), content=content)
+            s.add(t)
+            s.flush()
+            template_id = t.id
+        return next(r for r in self.templates() if r.id == template_id)
+
+    def save_as_template(self, plan_id: str, name: str, description: str = "") -> TemplateRow:
+        """Keep a plan's goals and milestones (without dates, statuses) as a new template."""
+        plan = self.get(plan_id)
+        return self.create_template(name, description, template_content(plan.goals, plan.milestones))
+
+    def delete_template(self, template_id: str) -> None:
+        with self._sessions.begin() as s:
+            self._template(s, template_id).deleted_at = utcnow()
+
+    # -- helpers -------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _plan(s: Session, plan_id: str) -> SuccessPlan:
+        return _live(s, SuccessPlan, plan_id, "success plan")
+
+    @staticmethod
+    def _template(s: Session, template_id: str) -> PlanTemplate:
+        return _live(s, PlanTemplate, template_id, "plan template")
+
+    @staticmethod
+    def _next_position(s: Session, model, plan_id: str, phase: int) -> int:
+        top = s.scalar(select(func.max(model.position)).where(model.plan_id == plan_id, model.phase == phase,
+                                                              model.deleted_at.is_(None)))
+        return 0 if top is None else top + 1
+
+
+def _live(s: Session, model, row_id: str, what: str):
+    row = s.get(model, row_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound(f"No {what} with id {row_id}")
+    return row
+
+
+def _goal(g: PlanGoal) -> GoalData:
+    return GoalData(g.id, g.phase, g.position, g.description, g.measure)
+
+
+def _milestone(m: PlanMilestone, today: date) -> MilestoneData:
+    overdue, at_risk = milestone_flags(m.status, m.due_date, today)
+    return MilestoneData(m.id, m.phase, m.position, m.title, m.owner, m.due_date, m.due_date_manual, m.status,
+                         overdue, at_risk)

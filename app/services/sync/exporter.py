@@ -1,0 +1,146 @@
+"""Writing a package: select the records in scope (and changed since a mark), stream them as canonical JSON
+lines into the zip, sign the manifest, encrypt the whole file when a passphrase is given.
+
+The package is written beside the target under a temporary name and renamed into place at the end, so a
+failure never leaves a half-written package behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from app import __version__
+from app.models.base import new_id
+from app.services.clock import utcnow
+from app.services.database import known_revisions
+from app.services.sync import crypto
+from app.services.sync.errors import SyncError
+from app.services.sync.keys import device_key, fingerprint, public_key_b64
+from app.services.sync.package import FORMAT, FORMAT_VERSION, PackageWriter
+from app.services.sync.tables import PARTNER_COLUMN, TableSpec, canonical_json, table_specs
+
+FETCH = 2000
+
+
+def _where(spec: TableSpec, partner_ids: list[str] | None, since_rev: str | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if partner_ids is not None and spec.partner_owned:
+        clauses.append(f"{PARTNER_COLUMN} IN ({', '.join('?' * len(partner_ids))})")
+        params += partner_ids
+    if since_rev:
+        clauses.append("rev >= ?")
+        params.append(since_rev)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def check_scope(conn, partner_ids: list[str]) -> None:
+    """Refuse a scoped export when an in-scope record refers to another partner's record."""
+    specs = table_specs()
+    marks = ", ".join("?" * len(partner_ids))
+    for spec in specs.values():
+        if not spec.partner_owned:
+            continue
+        for col, target in spec.foreign_keys:
+            if target not in specs or not specs[target].partner_owned:
+                continue
+            sql = (f'SELECT c.id, t.{PARTNER_COLUMN} FROM "{spec.name}" c JOIN "{target}" t ON c."{col}" = t.id '
+                   f'WHERE c.{PARTNER_COLUMN} IN ({marks}) AND t.{PARTNER_COLUMN} NOT IN ({marks}) LIMIT 1')
+            bad = conn.exec_driver_sql(sql, tuple(partner_ids) * 2).first()
+            if bad:
+                raise SyncError(
+                    f"Cannot export only these partners: a {spec.name} record ({bad[0]}) refers to a {target} "
+                    f"record of another partner ({bad[1]}). Add that partner to the export, or export everything."
+                )
+
+
+def count_rows(conn, partner_ids: list[str] | None, since_rev: str | None) -> dict[str, int]:
+    counts = {}
+    for spec in table_specs().values():
+        where, params = _where(spec, partner_ids, since_rev)
+        counts[spec.name] = conn.exec_driver_sql(f'SELECT count(*) FROM "{spec.name}"{where}',
+                                                 tuple(params)).scalar()
+    return counts
+
+
+def _lines(conn, spec: TableSpec, partner_ids, since_rev, tick: Callable[[int], None]) -> Iterator[bytes]:
+    where, params = _where(spec, partner_ids, since_rev)
+    result = conn.exec_driver_sql(spec.select_sql + where + " ORDER BY id", tuple(params))
+    n = 0
+    while rows := result.fetchmany(FETCH):
+        for values in rows:
+            yield canonical_json(spec.from_db(values)) + b"\n"
+        n += len(rows)
+        tick(len(rows))
+
+
+def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names: list[str],
+                  since_rev: str | None, author: str, device_name: str, passphrase: str | None,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Write the package to ``out``; returns the manifest. Reads in one read transaction (a consistent
+    snapshot), so edits made meanwhile go into the next package."""
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise SyncError(f"The folder {out.parent} does not exist.")
+    key = device_key(db.device_id)
+    pub = public_key_b64(key)
+    specs = table_specs()
+    fd, tmp_name = tempfile.mkstemp(prefix=".tandem-export-", suffix=".part", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN")  # one snapshot for every table
+            if partner_ids is not None:
+                check_scope(conn, partner_ids)
+            counts = count_rows(conn, partner_ids, since_rev)
+            total, done = sum(counts.values()), 0
+
+            def tick(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress(done, total)
+
+            writer = PackageWriter(tmp)
+            try:
+                tables = {}
+                for spec in specs.values():
+                    n = writer.write_lines(f"records/{spec.name}.jsonl",
+                                           _lines(conn, spec, partner_ids, since_rev, tick))
+                    tables[spec.name] = {"count": n, "columns": list(spec.columns)}
+                conn.exec_driver_sql("COMMIT")
+                manifest = {
+                    "format": FORMAT, "format_version": FORMAT_VERSION,
+                    "schema_revision": known_revisions()[1], "app_version": __version__,
+                    "package_id": new_id(), "created_at": utcnow().isoformat(timespec="seconds") + "Z",
+                    "device": {"device_id": db.device_id, "name": author, "device_name": device_name,
+                               "public_key": pub, "fingerprint": fingerprint(pub)},
+                    "scope": ({"kind": "partners", "partner_ids": sorted(partner_ids),
+                               "partner_names": partner_names} if partner_ids is not None
+                              else {"kind": "everything"}),
+                    "since_rev": since_rev or "",
+                    "tables": tables,
+                    "blobs": [],
+                }
+                writer.finish(manifest, key.sign)
+            except BaseException:
+                writer.abort()
+                raise
+        if passphrase:
+            fd, enc_name = tempfile.mkstemp(prefix=".tandem-export-", suffix=".enc", dir=out.parent)
+            try:
+                with open(tmp, "rb") as src, os.fdopen(fd, "wb") as dst:
+                    crypto.encrypt_stream(src, dst, passphrase)
+                os.replace(enc_name, tmp)
+            except BaseException:
+                Path(enc_name).unlink(missing_ok=True)
+                raise
+        os.replace(tmp, out)
+        return manifest
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

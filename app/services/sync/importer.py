@@ -1,0 +1,433 @@
+"""Applying a verified package to the database: validate each record, merge, count, all in one transaction.
+
+Memory is bounded by one batch of records: records stream from the package, and each batch fetches only
+the local rows it needs. Incoming revs are written as they are (Core statements; the ORM stamping hook is
+never involved). A failure anywhere rolls the whole import back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from app.models.local import LocalSetting
+from app.models.sync import SyncConflict, SyncHistory, SyncSigner
+from app.services.clock import CLOCK_KEY, format_rev, parse_rev, row_versions, utcnow
+from app.services.sync.keys import key_path, public_key_b64, device_key
+from app.services.sync.merge import FieldConflict, knows, merge
+from app.services.sync.package import PackageReader
+from app.services.sync.tables import PARTNER_COLUMN, TableSpec, table_specs
+
+BATCH = 2000
+IN_CHUNK = 500  # ids per "WHERE id IN (...)"
+MAX_REPORTED = 200  # rejection reasons and conflicts kept for the preview
+COUNT_KEYS = ("new", "updated", "unchanged", "conflicts", "rejected")
+
+
+@dataclass(frozen=True)
+class SignerInfo:
+    device_id: str
+    name: str
+    device_name: str
+    fingerprint: str
+    public_key: str
+    status: str  # "self", "trusted", "new" (never seen: the user decides), "mismatch" (known, other key)
+
+    @property
+    def label(self) -> str:
+        who = self.name or "(no name)"
+        return f"{who} on {self.device_name or 'an unnamed device'} (device {self.device_id[:8]}…, key {self.fingerprint})"
+
+
+@dataclass(frozen=True)
+class ConflictPreview:
+    table: str
+    row_id: str
+    field: str
+    local_value: Any
+    incoming_value: Any
+    winner: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did (or, for a preview, would do), per table and in total."""
+
+    package_id: str
+    tables: dict[str, dict[str, int]]
+    total: dict[str, int]
+    signer: SignerInfo
+    scope: str
+    created_at: str
+    dry_run: bool
+    applied: bool
+    already_imported_at: datetime | None = None
+    backup_path: Path | None = None
+    rejections: tuple[str, ...] = ()
+    conflicts: tuple[ConflictPreview, ...] = ()
+
+    @property
+    def no_op(self) -> bool:
+        t = self.total
+        return t["new"] + t["updated"] + t["conflicts"] == 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"package_id": self.package_id, "tables": self.tables, "total": self.total}
+
+
+def signer_status(conn: Connection, signer: dict[str, Any], own_device: str) -> str:
+    if signer["device_id"] == own_device:
+        own = key_path(own_device)
+        return "self" if own.exists() and public_key_b64(device_key(own_device)) == signer["public_key"] \
+            else "mismatch"
+    known = conn.execute(select(SyncSigner.public_key, SyncSigner.trusted)
+                         .where(SyncSigner.device_id == signer["device_id"])).first()
+    if known is None:
+        return "new"
+    if known.public_key != signer["public_key"]:
+        return "mismatch"
+    return "trusted" if known.trusted else "new"
+
+
+def scope_of(manifest: dict[str, Any]) -> tuple[frozenset[str] | None, str]:
+    """(partner ids in scope, or None for everything; a description for people)."""
+    scope = manifest.get("scope") or {}
+    if scope.get("kind") == "partners":
+        ids = frozenset(str(i) for i in scope.get("partner_ids") or [])
+        names = scope.get("partner_names") or []
+        return ids, "partners: " + ", ".join(str(n) for n in names) if names else f"{len(ids)} partners"
+    return None, "everything"
+
+
+def _batched(it: Iterator, n: int) -> Iterator[list]:
+    while chunk := list(islice(it, n)):
+        yield chunk
+
+
+def _chunks(seq: list, n: int = IN_CHUNK) -> Iterator[list]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def _valid_rev(value: Any) -> bool:
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        parse_rev(value)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass
+class _Run:
+    conn: Connection
+    scope: frozenset[str] | None
+    package_id: str
+    peer: str
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    rejections: list[str] = field(default_factory=list)
+    previews: list[ConflictPreview] = field(default_factory=list)
+    conflict_rows: list[dict[str, Any]] = field(default_factory=list)
+    open_conflicts: dict[tuple[str, str], list[Any]] = field(default_factory=lambda: defaultdict(list))
+    resolved_ids: list[int] = field(default_factory=list)
+    reported: set[tuple] = field(default_factory=set)
+    max_rev: str = ""
+    min_changed_rev: str = ""
+
+    def count(self, table: str, key: str, n: int = 1) -> None:
+        self.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))[key] += n
+
+    def reject(self, table: str, record: dict | None, reason: str) -> None:
+        self.count(table, "rejected")
+        if len(self.rejections) < MAX_REPORTED:
+            rid = record.get("id") if isinstance(record, dict) else None
+            self.rejections.append(f"{table} {rid or '(unreadable record)'}: {reason}")
+
+
+def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -> str | None:
+    if rec is None:
+        return "not a valid record"
+    if set(rec) != set(spec.columns):
+        return "its fields do not match this version of Tandem"
+    if not isinstance(rec["id"], str) or not rec["id"]:
+        return "no id"
+    maps = (rec["field_revs"], rec["seen_revs"], rec["base_revs"])
+    if not _valid_rev(rec["rev"]) or not all(isinstance(m, dict) for m in maps) \
+            or not all(_valid_rev(r) for m in maps for r in m.values()):
+        return "its revision stamps are not valid"
+    if spec.partner_owned:
+        pid = rec[PARTNER_COLUMN]
+        if spec.name == "partners" and pid != rec["id"]:
+            return "a partner must belong to itself"
+        if scope is not None and pid not in scope:
+            return "it belongs to a partner outside the package's scope"
+    return None
+
+
+def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool) -> dict[str, str | None]:
+    """id -> partner_id (or None) of the rows of ``table`` among ``ids``."""
+    found: dict[str, str | None] = {}
+    cols = f"id, {PARTNER_COLUMN}" if with_partner else "id, NULL"
+    for chunk in _chunks(sorted(ids)):
+        sql = f'SELECT {cols} FROM "{table}" WHERE id IN ({", ".join("?" * len(chunk))})'
+        for rid, pid in conn.exec_driver_sql(sql, tuple(chunk)):
+            found[rid] = pid
+    return found
+
+
+def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None:
+    table, conn, scope = spec.name, run.conn, run.scope
+    valid: list[dict] = []
+    ids_in_batch: set[str] = set()
+    for rec in batch:
+        reason = _validate(spec, rec, scope)
+        if reason is None and rec["id"] in ids_in_batch:
+            reason = "it appears twice in the package"
+        if reason:
+            run.reject(table, rec, reason)
+            continue
+        ids_in_batch.add(rec["id"])
+        valid.append(rec)
+
+    # References must point at records this database holds (or that this package brought earlier), and a
+    # scoped package may not point at another partner's records.
+    checks = list(spec.foreign_keys)
+    if spec.partner_owned and table != "partners":
+        checks.append((PARTNER_COLUMN, "partners"))
+    specs = table_specs()
+    for col, target in checks:
+        wanted = {r[col] for r in valid if r[col] is not None}
+        if not wanted:
+            continue
+        target_owned = target in specs and specs[target].partner_owned
+        found = _existing(conn, target, wanted, target_owned)
+        kept = []
+        for r in valid:
+            v = r[col]
+            if v is None:
+                kept.append(r)
+            elif v not in found:
+                run.reject(table, r, f"{col} refers to a {target} record this database does not have")
+            elif scope is not None and target_owned and found[v] not in scope:
+                run.reject(table, r, f"{col} refers to a record of a partner outside the package's scope")
+            else:
+                kept.append(r)
+        valid = kept
+
+    locals_: dict[str, dict] = {}
+    for chunk in _chunks([r["id"] for r in valid]):
+        sql = f'{spec.select_sql} WHERE id IN ({", ".join("?" * len(chunk))})'
+        for values in conn.exec_driver_sql(sql, tuple(chunk)):
+            row = spec.from_db(values)
+            locals_[row["id"]] = row
+
+    inserts, updates = [], []
+    now = utcnow()
+    for rec in valid:
+        if rec["rev"] > run.max_rev:
+            run.max_rev = rec["rev"]
+        local = locals_.get(rec["id"])
+        if local is None:
+            inserts.append(spec.to_db(rec))
+            run.count(table, "new")
+            _changed(run, rec["rev"])
+            continue
+        m = merge(spec.user_fields, local, rec)
+        if m.row is not None:
+            updates.append(spec.update_params(m.row))
+        fresh = [c for c in m.conflicts if not _known_conflict(run, table, rec["id"], c)]
+        if fresh:
+            run.count(table, "conflicts")
+            for c in fresh:
+                _record_conflict(run, table, rec["id"], c, now)
+        elif m.changed:
+            run.count(table, "updated")
+        else:
+            run.count(table, "unchanged")
+        if m.row is not None and m.changed:
+            _changed(run, m.row["rev"])
+            _supersede(run, table, m.row)
+    if inserts:
+        conn.exec_driver_sql(spec.insert_sql, inserts)
+    if updates:
+        conn.exec_driver_sql(spec.update_sql, updates)
+
+
+def _changed(run: _Run, rev: str) -> None:
+    if not run.min_changed_rev or rev < run.min_changed_rev:
+        run.min_changed_rev = rev
+
+
+def _known_conflict(run: _Run, table: str, row_id: str, c: FieldConflict) -> bool:
+    """True when this laptop has already reported these two edits of this field (open or resolved)."""
+    key = (table, row_id, c.field, *sorted((c.local_rev, c.incoming_rev)))
+    if key in run.reported:
+        return True
+    run.reported.add(key)
+    found = run.conn.execute(select(SyncConflict.id).where(
+        SyncConflict.table_name == table, SyncConflict.row_id == row_id, SyncConflict.field == c.field,
+        ((SyncConflict.local_rev == c.local_rev) & (SyncConflict.incoming_rev == c.incoming_rev))
+        | ((SyncConflict.local_rev == c.incoming_rev) & (SyncConflict.incoming_rev == c.local_rev)))).first()
+    return found is not None
+
+
+def _record_conflict(run: _Run, table: str, row_id: str, c: FieldConflict, now: datetime) -> None:
+    run.conflict_rows.append(dict(
+        table_name=table, row_id=row_id, field=c.field, local_value=c.local_value,
+        incoming_value=c.incoming_value, local_rev=c.local_rev, incoming_rev=c.incoming_rev, winner=c.winner,
+        kept_rev=c.kept_rev, package_id=run.package_id, peer=run.peer, detected_at=now, status="open",
+        resolution="", resolved_at=None))
+    if len(run.previews) < MAX_REPORTED:
+        run.previews.append(ConflictPreview(table, row_id, c.field, c.local_value, c.incoming_value, c.winner))
+
+
+def _supersede(run: _Run, table: str, row: dict) -> None:
+    """Close open conflicts of this record that a later edit (made knowing both values) has settled."""
+    pending = run.open_conflicts.get((table, row["id"]))
+    if not pending:
+        return
+    versions = row_versions(row["rev"], row["field_revs"], row["seen_revs"])
+    for cid, fname, lrev, irev in pending:
+        now_rev = row["field_revs"].get(fname, row["rev"])
+        if now_rev not in (lrev, irev) and knows(versions, lrev) and knows(versions, irev) \
+                and now_rev > max(lrev, irev):
+            run.resolved_ids.append(cid)
+
+
+def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer: bool,
+                  progress: Callable[[int, int], None] | None = None,
+                  backup: Callable[[], Path] | None = None) -> ImportResult:
+    """Merge the verified package into ``db`` in one transaction (rolled back when ``dry_run``).
+
+    The signer must be this device, a trusted one, or new with ``trust_new_signer`` (a dry run only
+    previews). A known device with another key is always refused. ``backup`` is called, only when the import
+    changes something, before the commit (it copies the database as it was). Raises `PackageRefused` before
+    writing anything; any other error rolls everything back.
+    """
+    from app.services.sync.errors import PackageRefused
+
+    manifest = reader.manifest
+    scope, scope_text = scope_of(manifest)
+    signer_d = reader.signer
+    specs = table_specs()
+    with db.engine.connect() as conn:
+        trans = conn.begin()  # one transaction from the first read to the commit
+        status = signer_status(conn, signer_d, db.device_id)
+        signer = SignerInfo(signer_d["device_id"], signer_d["name"], signer_d["device_name"],
+                            signer_d["fingerprint"], signer_d["public_key"], status)
+        if status == "mismatch":
+            raise PackageRefused(
+                f"The package is refused: it claims to come from {signer.name or 'a known device'} "
+                f"(device {signer.device_id[:8]}…) but is signed with a different key ({signer.fingerprint}). "
+                "It may be forged.", signer)
+        if status == "new" and not trust_new_signer and not dry_run:
+            raise PackageRefused(
+                f"The package is signed by a signer you have not trusted yet: {signer.label}. Check the "
+                "fingerprint with its author, then import again trusting it (--trust-new-signer).", signer)
+        earlier = conn.execute(select(SyncHistory.at).where(SyncHistory.package_id == reader.package_id,
+                                                            SyncHistory.direction == "import")
+                               .order_by(SyncHistory.at)).scalar()
+        declared = reader.tables()
+        total_records = sum(int(t.get("count", 0)) for t in declared.values() if isinstance(t, dict))
+        run = _Run(conn, scope, reader.package_id, signer.name)
+        for cid, table, row_id, fname, lrev, irev in conn.execute(
+                select(SyncConflict.id, SyncConflict.table_name, SyncConflict.row_id, SyncConflict.field,
+                       SyncConflict.local_rev, SyncConflict.incoming_rev).where(SyncConflict.status == "open")):
+            run.open_conflicts[(table, row_id)].append((cid, fname, lrev, irev))
+
+        try:
+            done = 0
+            order = [t for t in specs if t in declared] + sorted(t for t in declared if t not in specs)
+            for table in order:
+                run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
+                spec = specs.get(table)
+                columns = declared[table].get("columns") if isinstance(declared[table], dict) else None
+                if spec is None or (columns is not None and set(columns) != set(spec.columns)):
+                    why = "this version of Tandem has no such table" if spec is None \
+                        else "its fields do not match this version of Tandem"
+                    for rec in reader.iter_records(table):
+                        run.reject(table, rec, why)
+                    continue
+                for batch in _batched(reader.iter_records(table), BATCH):
+                    _process_batch(run, spec, batch)
+                    done += len(batch)
+                    if progress:
+                        progress(done, total_records)
+            result_counts = {t: c for t, c in run.counts.items()}
+            total = {k: sum(c[k] for c in result_counts.values()) for k in COUNT_KEYS}
+            changes = total["new"] + total["updated"] + total["conflicts"]
+            backup_path = None
+            if not dry_run and (changes or status == "new"):
+                now = utcnow()
+                if run.conflict_rows:
+                    conn.execute(insert(SyncConflict), run.conflict_rows)
+                if run.resolved_ids:
+                    conn.execute(update(SyncConflict).where(SyncConflict.id.in_(run.resolved_ids))
+                                 .values(status="resolved", resolution="superseded", resolved_at=now))
+                _remember_signer(conn, signer, now)
+                conn.execute(insert(SyncHistory).values(
+                    package_id=reader.package_id, direction="import", peer=signer.name,
+                    peer_device=signer.device_id, at=now, scope=scope_text,
+                    counts={"tables": result_counts, "total": total},
+                    result="imported" if changes else "no changes", mark_rev=run.min_changed_rev,
+                    file_name=reader.path.name))
+                if run.max_rev:
+                    _persist_clock(conn, db, run.max_rev)
+                backup_path = backup() if backup else None
+                trans.commit()
+                if run.max_rev:
+                    db.clock.observe(run.max_rev)
+                applied = True
+            else:
+                trans.rollback()
+                applied = False
+        except BaseException:
+            if trans.is_active:
+                trans.rollback()
+            raise
+    return ImportResult(
+        package_id=reader.package_id, tables=result_counts, total=total, signer=signer, scope=scope_text,
+        created_at=str(manifest.get("created_at", "")), dry_run=dry_run, applied=applied,
+        already_imported_at=earlier, backup_path=backup_path, rejections=tuple(run.rejections),
+        conflicts=tuple(run.previews))
+
+
+def _remember_signer(conn: Connection, signer: SignerInfo, now: datetime) -> None:
+    if signer.status == "self":
+        return
+    exists = conn.execute(select(SyncSigner.device_id).where(SyncSigner.device_id == signer.device_id)).first()
+    if exists:
+        conn.execute(update(SyncSigner).where(SyncSigner.device_id == signer.device_id)
+                     .values(last_seen_at=now, trusted=True, name=signer.name, device_name=signer.device_name))
+    else:
+        conn.execute(insert(SyncSigner).values(
+            device_id=signer.device_id, name=signer.name, device_name=signer.device_name,
+            fingerprint=signer.fingerprint, public_key=signer.public_key, trusted=True, first_seen_at=now,
+            last_seen_at=now))
+
+
+def _persist_clock(conn: Connection, db, rev: str) -> None:
+    """Store the clock moved past ``rev`` in the same transaction, so a restart keeps the order."""
+    millis, counter, _ = parse_rev(rev)
+    cur_millis, cur_counter, _ = parse_rev(db.clock.last)
+    if (millis, counter) > (cur_millis, cur_counter):
+        conn.execute(update(LocalSetting).where(LocalSetting.key == CLOCK_KEY)
+                     .values(value=format_rev(millis, counter, db.device_id)))
+
+
+def decode(value: Any) -> str:
+    """A stored value as short text for people (conflict lists)."""
+    if value is None:
+        return "(empty)"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

@@ -1,0 +1,118 @@
+"""Merging one incoming record into the local one, field by field. Pure functions, no database.
+
+The rules (see docs/sync.md, "How packages merge"):
+
+- Each field keeps the value of its latest edit: the higher rev wins. Revs come from hybrid logical clocks
+  that move past every rev they import, so an edit made after seeing another always has the higher rev,
+  whatever the wall clocks say. This makes the merge order-independent and idempotent.
+- Whether two edits of one field were *concurrent* (neither laptop had seen the other's) is read from the
+  rows' version vectors (`app.services.clock.row_versions`). A concurrent edit with a different value is
+  a conflict: the higher rev still wins on every laptop, and the other value is reported.
+- A delete (``deleted_at`` set) against a concurrent edit keeps the record: ``deleted_at`` goes back to
+  empty with a rev derived from the delete's (`restore_rev`), the same on every laptop, and a conflict
+  is reported so the user can delete again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.services.clock import compact_seen, rev_device, row_versions
+
+DELETED = "deleted_at"
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    field: str
+    local_value: Any
+    incoming_value: Any
+    local_rev: str
+    incoming_rev: str
+    winner: str  # "local" or "incoming": whose value the merged record holds
+    kept_rev: str
+
+
+@dataclass(frozen=True)
+class Merged:
+    row: dict[str, Any] | None  # the merged record, or None when the local one stays exactly as it is
+    changed: bool  # user data (a value or a field's rev) changed, not only the version vector
+    conflicts: tuple[FieldConflict, ...]
+
+
+def knows(versions: dict[str, str], rev: str) -> bool:
+    """True when a row with these versions has taken in the edit ``rev`` (or a later one of its device)."""
+    return versions.get(rev_device(rev), "") >= rev
+
+
+def restore_rev(delete_rev: str) -> str:
+    """The rev of "kept despite a concurrent delete": right after the delete's rev, the same everywhere."""
+    return delete_rev + "r"
+
+
+def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, Any]) -> Merged:
+    """Merge ``incoming`` into ``local`` (both records of the same id, in storage form)."""
+    l_rev, i_rev = local["rev"], incoming["rev"]
+    l_fr, i_fr = local["field_revs"] or {}, incoming["field_revs"] or {}
+    l_base, i_base = local["base_revs"] or {}, incoming["base_revs"] or {}
+    if l_rev == i_rev and l_fr == i_fr and (local["seen_revs"] or {}) == (incoming["seen_revs"] or {}) \
+            and l_base == i_base:
+        return Merged(None, False, ())
+    vv_l = row_versions(l_rev, l_fr, local["seen_revs"])
+    vv_i = row_versions(i_rev, i_fr, incoming["seen_revs"])
+    # The same shipped default (a stable id) created on two laptops and never edited on either is not
+    # anyone's work in conflict: the later creation's values are kept without a report.
+    pristine = not (l_fr or i_fr or local["seen_revs"] or incoming["seen_revs"] or l_base or i_base)
+    values: dict[str, Any] = {}
+    revs: dict[str, str] = {}
+    bases: dict[str, str] = {}
+    conflicts: list[FieldConflict] = []
+    for f in fields:
+        rl, ri = l_fr.get(f, l_rev), i_fr.get(f, i_rev)
+        vl, vi = local[f], incoming[f]
+        if ri > rl:
+            values[f], revs[f], base = vi, ri, i_base.get(f, "")
+            # Concurrent: the incoming edit was not made on top of ours (its side never saw ours, or it
+            # replaced something older than ours: ours lost to it in a merge elsewhere).
+            concurrent = not knows(vv_i, rl) or base < rl
+            if f != DELETED and vl != vi and not pristine and concurrent:
+                conflicts.append(FieldConflict(f, vl, vi, rl, ri, "incoming", ri))
+        else:
+            values[f], revs[f], base = vl, rl, l_base.get(f, "")
+            concurrent = not knows(vv_l, ri) or base < ri
+            if ri != rl and f != DELETED and vl != vi and not pristine and concurrent:
+                conflicts.append(FieldConflict(f, vl, vi, rl, ri, "local", rl))
+        if base:
+            bases[f] = base
+
+    if DELETED in revs and (local[DELETED] is None) != (incoming[DELETED] is None):
+        deleting_is_local = local[DELETED] is not None
+        vv_x, vv_y = (vv_l, vv_i) if deleting_is_local else (vv_i, vv_l)
+        del_rev = l_fr.get(DELETED, l_rev) if deleting_is_local else i_fr.get(DELETED, i_rev)
+        other_has_unseen = any(not knows(vv_x, r) for r in vv_y.values())
+        if not knows(vv_y, del_rev) and other_has_unseen:
+            kept = max(revs[DELETED], restore_rev(del_rev))
+            values[DELETED], revs[DELETED] = None, kept
+            bases[DELETED] = del_rev
+            conflicts.append(FieldConflict(
+                DELETED, local[DELETED], incoming[DELETED], l_fr.get(DELETED, l_rev), i_fr.get(DELETED, i_rev),
+                "incoming" if deleting_is_local else "local", kept))
+
+    rev = max(revs.values())
+    field_revs = {f: r for f, r in revs.items() if r != rev}
+    versions = dict(vv_l)
+    for d, r in (*vv_i.items(), *row_versions(rev, field_revs, None).items()):
+        if r > versions.get(d, ""):
+            versions[d] = r
+    seen = compact_seen(versions, rev, field_revs)
+    # Display metadata comes from the newer side; ties broken on the values so every laptop agrees.
+    newest = max((l_rev, str(local["updated_at"]), local["updated_by"], 0),
+                 (i_rev, str(incoming["updated_at"]), incoming["updated_by"], 1))
+    src = incoming if newest[3] else local
+    row = dict(values, id=local["id"], rev=rev, field_revs=field_revs, seen_revs=seen, base_revs=bases,
+               updated_at=src["updated_at"], updated_by=src["updated_by"])
+    changed = rev != l_rev or field_revs != l_fr or any(values[f] != local[f] for f in fields)
+    if not changed and seen == (local["seen_revs"] or {}) and bases == l_base and src is local:
+        return Merged(None, False, tuple(conflicts))
+    return Merged(row, changed, tuple(conflicts))

@@ -1,0 +1,288 @@
+"""The package file: writing it, and reading it safely.
+
+A package is a zip holding ``manifest.json``, ``manifest.sig`` (the Ed25519 signature of the manifest's
+bytes), one ``records/<table>.jsonl`` per table (one canonical JSON object per line) and attachments under
+``blobs/<sha256>``. The manifest names every other entry with its size and sha256, so one signature covers
+everything.
+
+`PackageReader` validates everything before a single record is parsed: entry names (no absolute paths,
+no ``..``, no duplicates, no links, nothing the manifest does not name), entry count, sizes and compression
+ratio (checked on the declared sizes and again while streaming, so a zip bomb is refused quickly and in
+bounded memory), the signature, the format version, and then the sha256 of every entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import stat
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from app.services.sync import crypto
+from app.services.sync.errors import PackageRefused
+from app.services.sync.keys import fingerprint, verify
+
+FORMAT = "tandem-package"
+FORMAT_VERSION = 1
+MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
+
+MAX_ENTRIES = 10_000
+MAX_MANIFEST = 16 << 20
+MAX_ENTRY = 8 << 30
+MAX_TOTAL = 32 << 30
+MAX_RATIO = 100  # deflated JSON lines compress ~10x; a bomb compresses 1000x
+RATIO_FLOOR = 1 << 20  # tiny entries may compress better than MAX_RATIO
+MAX_LINE = 16 << 20
+READ_CHUNK = 1 << 20
+
+_ENTRY_NAME = re.compile(r"^(records/[a-z_][a-z0-9_]{0,79}\.jsonl|blobs/[0-9a-f]{64})$")
+
+
+class PackageWriter:
+    """Writes a package zip entry by entry (streaming), then the manifest and its signature."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._zip = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    def write_lines(self, name: str, lines: Iterator[bytes]) -> int:
+        """Write one entry from an iterator of lines; returns the line count."""
+        digest, size, count = hashlib.sha256(), 0, 0
+        with self._zip.open(name, "w", force_zip64=True) as fh:
+            buf: list[bytes] = []
+            for line in lines:
+                buf.append(line)
+                count += 1
+                if len(buf) >= 1000:
+                    data = b"".join(buf)
+                    digest.update(data)
+                    size += len(data)
+                    fh.write(data)
+                    buf.clear()
+            data = b"".join(buf)
+            digest.update(data)
+            size += len(data)
+            fh.write(data)
+        self.entries[name] = {"sha256": digest.hexdigest(), "size": size}
+        return count
+
+    def finish(self, manifest: dict[str, Any], sign) -> bytes:
+        """Add the entries to ``manifest``, write it and its signature (``sign(bytes) -> bytes``)."""
+        manifest = dict(manifest, entries=self.entries)
+        data = json.dumps(manifest, sort_keys=True, indent=1, ensure_ascii=False).encode("utf-8")
+        self._zip.writestr(MANIFEST, data)
+        self._zip.writestr(SIGNATURE, sign(data))
+        self._zip.close()
+        return data
+
+    def abort(self) -> None:
+        self._zip.close()
+
+
+def _check_name(info: zipfile.ZipInfo) -> None:
+    name = info.filename
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or "\\" in name:
+        raise PackageRefused(f"The package is refused: entry '{name}' has an absolute path.")
+    if ".." in name.split("/"):
+        raise PackageRefused(f"The package is refused: entry '{name}' points outside the package ('..').")
+    mode = info.external_attr >> 16
+    if stat.S_ISLNK(mode):
+        raise PackageRefused(f"The package is refused: entry '{name}' is a link.")
+    if info.is_dir():
+        raise PackageRefused(f"The package is refused: it holds a folder entry '{name}'.")
+
+
+class PackageReader:
+    """A package opened and fully verified (see the module docstring); then records can be streamed.
+
+    Use as a context manager: an encrypted package is decrypted into a private temporary folder that is
+    removed on exit. Raises `PackageRefused` for anything that is not a sound package from its signer.
+    """
+
+    def __init__(self, path: str | Path, passphrase: str | None = None) -> None:
+        self.path = Path(path)
+        self._passphrase = passphrase
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._zip: zipfile.ZipFile | None = None
+        self.manifest: dict[str, Any] = {}
+        self.encrypted = False
+
+    def __enter__(self) -> PackageReader:
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    # -- opening and verifying -------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        path = self.path
+        if not path.is_file():
+            raise PackageRefused(f"{path} does not exist or is not a file.")
+        with open(path, "rb") as fh:
+            head = fh.read(len(crypto.MAGIC))
+        if head == crypto.MAGIC:
+            self.encrypted = True
+            self._tmp = tempfile.TemporaryDirectory(prefix="tandem-import-")
+            plain = Path(self._tmp.name) / "package.zip"
+            crypto.decrypt_file(path, plain, self._passphrase)
+            path = plain
+        elif not head.startswith(b"PK\x03\x04"):
+            raise PackageRefused(f"{self.path.name} is not a Tandem package.")
+        try:
+            self._zip = zipfile.ZipFile(path)
+            infos = self._zip.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise PackageRefused(f"The package is damaged or truncated ({exc}).") from exc
+        self._check_entries(infos)
+        raw = self._read_entry(MANIFEST, MAX_MANIFEST)
+        signature = self._read_entry(SIGNATURE, 1024)
+        try:
+            manifest = json.loads(raw)
+            signer = manifest["device"]
+            public_key = signer["public_key"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PackageRefused("The package is damaged: its manifest cannot be read.") from exc
+        if not verify(public_key, signature, raw):
+            raise PackageRefused("The package was tampered with: its signature does not match its contents.")
+        if manifest.get("format") != FORMAT:
+            raise PackageRefused("This file is not a Tandem package.")
+        version = manifest.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise PackageRefused(
+                f"This package was made by a newer Tandem (package format {version}; this version reads up "
+                f"to {FORMAT_VERSION}). Install the newer Tandem to import it."
+            )
+        self.manifest = manifest
+        self._check_listing(infos)
+        self._verify_hashes()
+
+    def _check_entries(self, infos: list[zipfile.ZipInfo]) -> None:
+        if len(infos) > MAX_ENTRIES:
+            raise PackageRefused(f"The package is refused: it holds {len(infos)} entries (at most {MAX_ENTRIES}).")
+        seen: set[str] = set()
+        total = 0
+        for info in infos:
+            _check_name(info)
+            if info.filename in seen:
+                raise PackageRefused(f"The package is refused: entry '{info.filename}' appears twice.")
+            seen.add(info.filename)
+            if info.file_size > MAX_ENTRY:
+                raise PackageRefused(f"The package is refused: entry '{info.filename}' is too large.")
+            total += info.file_size
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
+                raise PackageRefused(
+                    f"The package is refused: entry '{info.filename}' expands {info.file_size // max(1, info.compress_size)}"
+                    "-fold (a zip bomb?)."
+                )
+        if total > MAX_TOTAL:
+            raise PackageRefused("The package is refused: its contents are too large.")
+        for required in (MANIFEST, SIGNATURE):
+            if required not in seen:
+                raise PackageRefused(f"{self.path.name} is not a Tandem package (no {required}).")
+
+    def _check_listing(self, infos: list[zipfile.ZipInfo]) -> None:
+        entries = self.manifest.get("entries")
+        if not isinstance(entries, dict):
+            raise PackageRefused("The package is damaged: its manifest lists no entries.")
+        names = {i.filename for i in infos} - {MANIFEST, SIGNATURE}
+        for name, meta in entries.items():
+            if not _ENTRY_NAME.match(name) or not isinstance(meta, dict):
+                raise PackageRefused(f"The package is refused: the manifest names an invalid entry '{name}'.")
+        if names != set(entries):
+            extra, missing = sorted(names - set(entries)), sorted(set(entries) - names)
+            what = f"entries the manifest does not name: {', '.join(extra)}" if extra else \
+                f"missing entries: {', '.join(missing)}"
+            raise PackageRefused(f"The package is refused: {what}.")
+        for info in infos:
+            meta = entries.get(info.filename)
+            if meta is not None and info.file_size != meta.get("size"):
+                raise PackageRefused(f"The package was tampered with: entry '{info.filename}' has the wrong size.")
+
+    def _stream(self, name: str, limit: int) -> Iterator[bytes]:
+        """Decompressed chunks of one entry, never more than ``limit`` bytes in all."""
+        assert self._zip is not None
+        read = 0
+        try:
+            with self._zip.open(name) as fh:
+                while chunk := fh.read(READ_CHUNK):
+                    read += len(chunk)
+                    if read > limit:
+                        raise PackageRefused(f"The package is refused: entry '{name}' is larger than declared.")
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise PackageRefused(f"The package is damaged or truncated (entry '{name}': {exc}).") from exc
+
+    def _read_entry(self, name: str, limit: int) -> bytes:
+        return b"".join(self._stream(name, limit))
+
+    def _verify_hashes(self) -> None:
+        for name, meta in self.manifest["entries"].items():
+            digest = hashlib.sha256()
+            for chunk in self._stream(name, int(meta.get("size", 0))):
+                digest.update(chunk)
+            if digest.hexdigest() != meta.get("sha256"):
+                raise PackageRefused(f"The package was tampered with: entry '{name}' does not match its hash.")
+
+    # -- what the package says --------------------------------------------------------------------------------
+
+    @property
+    def package_id(self) -> str:
+        return str(self.manifest.get("package_id", ""))
+
+    @property
+    def signer(self) -> dict[str, Any]:
+        d = self.manifest["device"]
+        return {"device_id": str(d.get("device_id", "")), "name": str(d.get("name", "")),
+                "device_name": str(d.get("device_name", "")), "public_key": d["public_key"],
+                "fingerprint": fingerprint(d["public_key"])}
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        return dict(self.manifest.get("tables") or {})
+
+    def iter_records(self, table: str) -> Iterator[dict[str, Any] | None]:
+        """The records of one table, one dict per line (None for a line that is not a JSON object)."""
+        name = f"records/{table}.jsonl"
+        meta = self.manifest["entries"].get(name)
+        if meta is None:
+            return
+        pending = b""
+        for chunk in self._stream(name, int(meta["size"])):
+            pending += chunk
+            lines = pending.split(b"\n")
+            pending = lines.pop()
+            if len(pending) > MAX_LINE:
+                raise PackageRefused(f"The package is refused: a record of {table} is too large.")
+            for line in lines:
+                if line:
+                    yield _parse(line)
+        if pending:
+            yield _parse(pending)
+
+
+def _parse(line: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

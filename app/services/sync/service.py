@@ -1,0 +1,349 @@
+"""`SyncService`: export packages, preview and import them, list and resolve conflicts, show the history.
+
+Every method may run on a worker thread (the UI runs exports and imports off the UI thread); each opens
+its own connection or session.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, func, select
+from sqlalchemy.orm.attributes import flag_modified
+
+from app.models import Base, Partner
+from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncSigner
+from app.services.clock import format_rev, utcnow
+from app.services.database import backup_database
+from app.services.errors import NotFound, ValidationError
+from app.services.identity import IdentityService
+from app.services.sync import crypto
+from app.services.sync.errors import SyncError
+from app.services.sync.exporter import write_package
+from app.services.sync.importer import ImportResult, apply_package, decode
+from app.services.sync.keys import device_key, fingerprint, public_key_b64
+from app.services.sync.package import PackageReader
+from app.services.sync.tables import table_specs
+
+LAST = "LAST"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    package_id: str
+    counts: dict[str, int]
+    total: int
+    scope: str
+    since: str  # "" for a full package
+    encrypted: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    id: int
+    table: str
+    row_id: str
+    field: str
+    local_value: Any
+    incoming_value: Any
+    local_text: str
+    incoming_text: str
+    winner: str  # "local" / "incoming"
+    record_label: str
+    peer: str
+    detected_at: datetime
+    status: str
+    resolution: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    id: int
+    package_id: str
+    direction: str
+    peer: str
+    at: datetime
+    scope: str
+    total: dict[str, int]
+    result: str
+    file_name: str
+
+
+@dataclass(frozen=True)
+class SignerRow:
+    device_id: str
+    name: str
+    device_name: str
+    fingerprint: str
+    trusted: bool
+    first_seen_at: datetime | None
+
+
+def _model_for(table: str):
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is not None and mapper.local_table.name == table:
+            return mapper.class_
+    raise NotFound(f"No table {table}")
+
+
+def from_storage(column, value: Any) -> Any:
+    """A value in storage form (as packages and conflicts hold it) as the model attribute expects it."""
+    if value is None:
+        return None
+    t = column.type
+    if isinstance(t, Enum):
+        return t.enum_class(value) if t.enum_class else value
+    if isinstance(t, DateTime):
+        return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if isinstance(t, Date):
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    if isinstance(t, Boolean):
+        return bool(value)
+    if isinstance(t, JSON):
+        return value
+    try:
+        py = t.python_type
+    except NotImplementedError:
+        return value
+    return py(value) if py in (int, float, str) else value
+
+
+def parse_text(column, text: str) -> Any:
+    """A value typed by the user (resolving a conflict by editing) converted for the column; raises ValueError."""
+    import json
+
+    t = column.type
+    text = text.strip()
+    if text == "" and column.nullable:
+        return None
+    if isinstance(t, JSON):
+        return json.loads(text)
+    if isinstance(t, Boolean):
+        if text.lower() in ("1", "true", "yes"):
+            return True
+        if text.lower() in ("0", "false", "no"):
+            return False
+        raise ValueError("expected yes or no")
+    if isinstance(t, Enum):
+        allowed = [m.value for m in t.enum_class] if t.enum_class else []
+        if text not in allowed:
+            raise ValueError(f"expected one of: {', '.join(allowed)}")
+        return t.enum_class(text)
+    return from_storage(column, text)
+
+
+class SyncService:
+    def __init__(self, db, identity: IdentityService) -> None:
+        self._db = db
+        self._sessions = db.sessions
+        self._identity = identity
+
+    # -- keys --------------------------------------------------------------------------------------------------
+
+    def own_fingerprint(self) -> str:
+        """This device's signing-key fingerprint (the key is generated on first use)."""
+        return fingerprint(public_key_b64(device_key(self._db.device_id)))
+
+    # -- export ------------------------------------------------------------------------------------------------
+
+    def since_rev(self, since: str | date | None, recipient: str, partner_ids: list[str] | None) -> tuple[str, str]:
+        """(rev to start from, note for the user) for ``--since``: LAST (the last export to ``recipient`` for
+        the same scope, reaching back far enough for everything imported since), a date, or None (all)."""
+        if since is None or since == "":
+            return "", ""
+        if isinstance(since, str) and since.upper() != LAST:
+            try:
+                since = date.fromisoformat(since)
+            except ValueError as exc:
+                raise ValidationError({"since": "Give LAST or a date as YYYY-MM-DD."}) from exc
+        if isinstance(since, date):
+            millis = int((datetime.combine(since, time()) - datetime(1970, 1, 1)).total_seconds() * 1000)
+            return format_rev(millis, 0, ""), f"changes since {since.isoformat()}"
+        with self._sessions() as s:
+            mark = s.get(SyncMark, (recipient, _scope_key(partner_ids)))
+            if mark is None:
+                return "", f"no earlier export to {recipient or 'this recipient'} for this scope: the package holds everything"
+            imported = s.scalars(select(SyncHistory.mark_rev).where(
+                SyncHistory.direction == "import", SyncHistory.at >= mark.exported_at,
+                SyncHistory.mark_rev != "")).all()
+        start = min([mark.clock_rev, *imported])
+        return start, f"changes since the export of {mark.exported_at:%Y-%m-%d %H:%M} UTC"
+
+    def export(self, out: str | os.PathLike, *, partner_ids: list[str] | None = None, since: str | date | None = None,
+               recipient: str = "", passphrase: str | None = None, progress=None) -> ExportResult:
+        """Write a package to ``out`` (see docs/sync.md). ``partner_ids`` None exports everything. Records
+        the export (history, and the mark for `--since LAST` to ``recipient``). Raises SyncError/NotFound."""
+        names: list[str] = []
+        if partner_ids is not None:
+            partner_ids = sorted(set(partner_ids))
+            if not partner_ids:
+                raise ValidationError({"partners": "Choose at least one partner, or export everything."})
+            with self._sessions() as s:
+                found = dict(s.execute(select(Partner.id, Partner.name).where(Partner.id.in_(partner_ids))).all())
+            missing = [p for p in partner_ids if p not in found]
+            if missing:
+                raise NotFound(f"No partner with id {missing[0]}")
+            names = [found[p] for p in partner_ids]
+        since_rev, note = self.since_rev(since, recipient, partner_ids)
+        clock_rev = self._db.clock.tick()  # everything edited after this goes into the next package
+        who = self._identity.get()
+        manifest = write_package(self._db, Path(out), partner_ids=partner_ids, partner_names=names,
+                                 since_rev=since_rev or None, author=who.display_name,
+                                 device_name=who.device_name, passphrase=passphrase or None, progress=progress)
+        counts = {t: v["count"] for t, v in manifest["tables"].items()}
+        scope = "everything" if partner_ids is None else "partners: " + ", ".join(names)
+        now = utcnow()
+        with self._sessions.begin() as s:
+            s.add(SyncHistory(package_id=manifest["package_id"], direction="export", peer=recipient,
+                              peer_device="", at=now, scope=scope,
+                              counts={"tables": counts, "total": sum(counts.values())},
+                              result="exported" + (" (encrypted)" if passphrase else ""), mark_rev=clock_rev,
+                              file_name=Path(out).name))
+            key = (recipient, _scope_key(partner_ids))
+            mark = s.get(SyncMark, key)
+            if mark is None:
+                s.add(SyncMark(recipient=key[0], scope_key=key[1], exported_at=now, clock_rev=clock_rev,
+                               package_id=manifest["package_id"]))
+            else:
+                mark.exported_at, mark.clock_rev, mark.package_id = now, clock_rev, manifest["package_id"]
+        return ExportResult(Path(out), manifest["package_id"], counts, sum(counts.values()), scope,
+                            since_rev, bool(passphrase), note)
+
+    # -- import ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def is_encrypted(path: str | os.PathLike) -> bool:
+        p = Path(path)
+        return p.is_file() and crypto.is_encrypted(p)
+
+    def preview(self, path: str | os.PathLike, passphrase: str | None = None, progress=None) -> ImportResult:
+        """What importing the package would do, per table; changes nothing (the merge runs in a transaction
+        that is rolled back). Raises `PackageRefused` for a package that would be refused."""
+        with PackageReader(path, passphrase) as reader:
+            return apply_package(self._db, reader, dry_run=True, trust_new_signer=False, progress=progress)
+
+    def import_package(self, path: str | os.PathLike, passphrase: str | None = None, *,
+                       trust_new_signer: bool = False, progress=None) -> ImportResult:
+        """Verify, back up and merge the package in one transaction. Raises `PackageRefused` (nothing written)
+        or another error (everything rolled back)."""
+        with PackageReader(path, passphrase) as reader:
+            return apply_package(self._db, reader, dry_run=False, trust_new_signer=trust_new_signer,
+                                 progress=progress, backup=lambda: backup_database(self._db.path))
+
+    # -- conflicts ---------------------------------------------------------------------------------------------
+
+    def conflicts(self, include_resolved: bool = False) -> list[ConflictRow]:
+        """Conflicts, newest first; open ones only unless ``include_resolved``."""
+        with self._sessions() as s:
+            stmt = select(SyncConflict).order_by(SyncConflict.detected_at.desc(), SyncConflict.id.desc())
+            if not include_resolved:
+                stmt = stmt.where(SyncConflict.status == "open")
+            rows = s.scalars(stmt).all()
+            return [self._conflict_row(s, c) for c in rows]
+
+    def open_conflict_count(self) -> int:
+        with self._sessions() as s:
+            return s.scalar(select(func.count()).select_from(SyncConflict).where(SyncConflict.status == "open"))
+
+    @staticmethod
+    def _conflict_row(s, c: SyncConflict) -> ConflictRow:
+        return ConflictRow(c.id, c.table_name, c.row_id, c.field, c.local_value, c.incoming_value,
+                           decode(c.local_value), decode(c.incoming_value), c.winner,
+                           _record_label(s, c.table_name, c.row_id), c.peer, c.detected_at, c.status,
+                           c.resolution)
+
+    def resolve(self, conflict_id: int, choice: str, text: str | None = None) -> ConflictRow:
+        """Resolve a conflict: ``"mine"`` (the value this laptop had), ``"theirs"`` (the incoming value) or
+        ``"edit"`` (``text``, typed by the user). A value other than the one the record holds is written as an
+        ordinary edit (stamped, so it travels in the next package). One transaction."""
+        if choice not in ("mine", "theirs", "edit"):
+            raise ValueError(f"unknown choice {choice}")
+        with self._sessions.begin() as s:
+            c = s.get(SyncConflict, conflict_id)
+            if c is None:
+                raise NotFound(f"No conflict {conflict_id}")
+            if c.status != "open":
+                raise ValidationError({"conflict": "This conflict is already resolved."})
+            model = _model_for(c.table_name)
+            column = model.__table__.c[c.field]
+            obj = s.get(model, c.row_id)
+            if obj is None:
+                raise NotFound(f"The {c.table_name} record {c.row_id} no longer exists")
+            if choice == "edit":
+                try:
+                    value = parse_text(column, text or "")
+                except (ValueError, TypeError) as exc:
+                    raise ValidationError({c.field: f"Not a valid value: {exc}"}) from exc
+            else:
+                value = from_storage(column, c.local_value if choice == "mine" else c.incoming_value)
+            setattr(obj, c.field, value)
+            # Even keeping the value the record holds is an edit: it is made knowing both values, so it
+            # travels and closes the same conflict on the other laptops.
+            flag_modified(obj, c.field)
+            c.status, c.resolution, c.resolved_at = "resolved", {"mine": "mine", "theirs": "theirs"}.get(
+                choice, "edited"), utcnow()
+            s.flush()
+            return self._conflict_row(s, c)
+
+    # -- history and signers -----------------------------------------------------------------------------------
+
+    def history(self, limit: int = 500) -> list[HistoryRow]:
+        """Packages exported and imported, newest first."""
+        with self._sessions() as s:
+            rows = s.scalars(select(SyncHistory).order_by(SyncHistory.at.desc(), SyncHistory.id.desc())
+                             .limit(limit)).all()
+            out = []
+            for h in rows:
+                total = h.counts.get("total", {}) if isinstance(h.counts, dict) else {}
+                if isinstance(total, int):
+                    total = {"records": total}
+                out.append(HistoryRow(h.id, h.package_id, h.direction, h.peer, h.at, h.scope, total, h.result,
+                                      h.file_name))
+            return out
+
+    def signers(self) -> list[SignerRow]:
+        with self._sessions() as s:
+            return [SignerRow(r.device_id, r.name, r.device_name, r.fingerprint, r.trusted, r.first_seen_at)
+                    for r in s.scalars(select(SyncSigner).order_by(SyncSigner.name))]
+
+    def forget_signer(self, device_id: str) -> None:
+        """Stop trusting a signer: its next package asks again."""
+        with self._sessions.begin() as s:
+            row = s.get(SyncSigner, device_id)
+            if row is None:
+                raise NotFound(f"No signer {device_id}")
+            row.trusted = False
+
+
+def _scope_key(partner_ids: list[str] | None) -> str:
+    if partner_ids is None:
+        return "everything"
+    import hashlib
+
+    return hashlib.sha256(",".join(sorted(partner_ids)).encode()).hexdigest()[:32]
+
+
+def _record_label(s, table: str, row_id: str) -> str:
+    """A short name for a record in a conflict list: its name or title when it has one."""
+    try:
+        model = _model_for(table)
+    except NotFound:
+        return row_id
+    obj = s.get(model, row_id)
+    if obj is None:
+        return row_id
+    for attr in ("name", "title", "code", "text", "description"):
+        v = getattr(obj, attr, None)
+        if isinstance(v, str) and v.strip():
+            v = v.strip()
+            return v if len(v) <= 60 else v[:57] + "…"
+    return row_id[:8]
+
+
+__all__ = ["ConflictRow", "ExportResult", "HistoryRow", "SignerRow", "SyncError", "SyncService", "table_specs"]

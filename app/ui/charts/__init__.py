@@ -1,0 +1,1 @@
+"""pyqtgraph charts: a KPI trend chart and the value–risk matrix. Both export to PNG."""

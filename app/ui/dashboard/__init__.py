@@ -1,0 +1,1 @@
+"""The portfolio dashboard section and the partner's Scorecard tab."""

@@ -1,0 +1,1 @@
+"""The KPI library section: definitions, their version history and per-partner overrides."""

@@ -1,0 +1,366 @@
+"""The KPI library section: the shared definitions, each one's version history (who changed what, when and
+why), and the partners that have their own target or thresholds (overrides). Also the portfolio-wide CSV
+import and export of measurements."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.enums import Direction, IndicatorKind, KpiCategory, label
+from app.services import Services
+from app.services.errors import NotFound, ValidationError
+from app.services.kpis import KpiData, fmt
+from app.ui.bus import Change, ChangeBus
+
+LIST_HEADERS = ["Code", "Name", "Category", "Better", "Target", "Amber", "Red", "Weight", "Version"]
+
+
+def _spin(decimals: int = 2, maximum: float = 1e9) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(-maximum, maximum)
+    box.setDecimals(decimals)
+    box.setKeyboardTracking(False)
+    return box
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.verticalHeader().hide()
+    t.setWordWrap(True)
+    return t
+
+
+class KpiLibrarySection(QWidget):
+    def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.bus = services, bus
+        self.kpis: list[KpiData] = []
+        self.current: KpiData | None = None
+
+        self.list = _table(LIST_HEADERS)
+        self.list.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.list.horizontalHeader().setMinimumSectionSize(48)
+        for c in (0, 2, 3, 4, 5, 6, 7, 8):
+            self.list.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.list.itemSelectionChanged.connect(self._selected)
+        new = QPushButton("New KPI")
+        new.clicked.connect(self.new_kpi)
+        import_button = QPushButton("Import measurements…")
+        import_button.clicked.connect(self._import)
+        export_button = QPushButton("Export measurements…")
+        export_button.clicked.connect(self._export)
+
+        # Definition form
+        self.code, self.name, self.unit = QLineEdit(), QLineEdit(), QLineEdit()
+        self.category, self.direction, self.indicator = QComboBox(), QComboBox(), QComboBox()
+        for c in KpiCategory:
+            self.category.addItem(label(c.value), c)
+        self.direction.addItem("Higher is better", Direction.HIGHER_IS_BETTER)
+        self.direction.addItem("Lower is better", Direction.LOWER_IS_BETTER)
+        for k in IndicatorKind:
+            self.indicator.addItem(label(k.value), k)
+        self.target, self.amber, self.red = _spin(), _spin(), _spin()
+        self.weight = _spin(1, 100)
+        self.weight.setRange(0, 100)
+        self.definition = QPlainTextEdit()
+        self.definition.setPlaceholderText("How it is computed, and from which source")
+        self.definition.setMaximumHeight(90)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Why this change? (kept in the history)")
+        self.errors = QLabel("")
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet("color:#c62828")
+        self.bands = QLabel("")
+        self.bands.setStyleSheet("color:#52606d")
+        self.save_button = QPushButton("Save")
+        self.save_button.clicked.connect(self.save)
+        self.retire_button = QPushButton("Retire KPI")
+        self.retire_button.clicked.connect(self._retire)
+        form_widget = QWidget()
+        form = QFormLayout(form_widget)
+        form.addRow("Code", self.code)
+        form.addRow("Name", self.name)
+        form.addRow("Category", self.category)
+        form.addRow("Unit", self.unit)
+        form.addRow("Direction", self.direction)
+        form.addRow("Leading or lagging", self.indicator)
+        form.addRow("Target", self.target)
+        form.addRow("Amber threshold", self.amber)
+        form.addRow("Red threshold", self.red)
+        form.addRow("", self.bands)
+        form.addRow("Weight in composite", self.weight)
+        form.addRow("Definition", self.definition)
+        form.addRow("Change note", self.note)
+        form.addRow("", self.errors)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retire_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        form.addRow(buttons)
+
+        self.history = _table(["Version", "When", "Who", "What changed", "Note"])
+        self.history.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.history.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+
+        self.overrides = _table(["Partner", "Target", "Amber", "Red", "Reason"])
+        self.overrides.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.overrides.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.o_partner = QLineEdit()
+        self.o_partner.setPlaceholderText("Partner name")
+        self.o_target, self.o_amber, self.o_red = _spin(), _spin(), _spin()
+        self.o_reason = QLineEdit()
+        self.o_reason.setPlaceholderText("Why (segment benchmark…)")
+        add_o = QPushButton("Set override")
+        add_o.clicked.connect(self.add_override)
+        remove_o = QPushButton("Remove selected")
+        remove_o.clicked.connect(self._remove_override)
+        self.o_message = QLabel("")
+        self.o_message.setWordWrap(True)
+        o_widget = QWidget()
+        ov = QVBoxLayout(o_widget)
+        ov.addWidget(QLabel("Partners with their own target or thresholds for this KPI. "
+                            "Their scorecards use these instead of the library's."))
+        ov.addWidget(self.overrides, 1)
+        o_form = QFormLayout()
+        o_form.addRow("Partner", self.o_partner)
+        row = QHBoxLayout()
+        for text, box in (("Target", self.o_target), ("Amber", self.o_amber), ("Red", self.o_red)):
+            row.addWidget(QLabel(text))
+            row.addWidget(box)
+        o_form.addRow(row)
+        o_form.addRow("Reason", self.o_reason)
+        ov.addLayout(o_form)
+        ob = QHBoxLayout()
+        ob.addWidget(self.o_message, 1)
+        ob.addWidget(remove_o)
+        ob.addWidget(add_o)
+        ov.addLayout(ob)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(form_widget, "Definition")
+        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(o_widget, "Overrides")
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lb = QHBoxLayout()
+        lb.addWidget(new)
+        lb.addStretch(1)
+        lb.addWidget(import_button)
+        lb.addWidget(export_button)
+        lv.addLayout(lb)
+        lv.addWidget(self.list)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setSizes([760, 520])
+        QVBoxLayout(self).addWidget(split)
+        for box in (self.target, self.amber, self.red):
+            box.valueChanged.connect(self._describe_bands)
+        self.direction.currentIndexChanged.connect(self._describe_bands)
+        bus.changed.connect(lambda ch: ch.touches("kpis", "kpi_versions", "kpi_overrides") and self.reload())
+        self.reload()
+        self._partner_names()
+
+    # -- list ----------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        keep = self.current.id if self.current else None
+        self.kpis = self.services.kpis.list()
+        self.list.blockSignals(True)
+        self.list.setRowCount(len(self.kpis))
+        for i, k in enumerate(self.kpis):
+            better = "higher" if k.direction is Direction.HIGHER_IS_BETTER else "lower"
+            unit = f" {k.unit}" if k.unit else ""
+            for j, text in enumerate((k.code, k.name, label(k.category.value), better, fmt(k.target) + unit,
+                                      fmt(k.amber_threshold), fmt(k.red_threshold), fmt(k.weight), f"v{k.version}")):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, k.id)
+                self.list.setItem(i, j, item)
+        self.list.blockSignals(False)
+        row = next((i for i, k in enumerate(self.kpis) if k.id == keep), 0 if self.kpis else -1)
+        if row >= 0:
+            self.list.selectRow(row)
+            self._selected()
+
+    def _selected(self) -> None:
+        rows = self.list.selectionModel().selectedRows()
+        if not rows:
+            return
+        kpi_id = self.list.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        try:
+            self.show_kpi(self.services.kpis.get(kpi_id))
+        except NotFound:
+            self.reload()
+
+    def _partner_names(self) -> None:
+        names = [p.name for p in self.services.partners.list()]
+        completer = QCompleter(names, self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.o_partner.setCompleter(completer)
+
+    # -- definition ----------------------------------------------------------------------------------------
+
+    def show_kpi(self, k: KpiData) -> None:
+        self.current = k
+        self.code.setText(k.code)
+        self.name.setText(k.name)
+        self.unit.setText(k.unit)
+        self.category.setCurrentIndex(self.category.findData(k.category))
+        self.direction.setCurrentIndex(self.direction.findData(k.direction))
+        self.indicator.setCurrentIndex(self.indicator.findData(k.indicator))
+        self.target.setValue(k.target)
+        self.amber.setValue(k.amber_threshold)
+        self.red.setValue(k.red_threshold)
+        self.weight.setValue(k.weight)
+        self.definition.setPlainText(k.definition)
+        self.note.clear()
+        self.errors.clear()
+        self.retire_button.setEnabled(k.id is not None)
+        self.save_button.setText("Save as new version" if k.id else "Add to the library")
+        self._describe_bands()
+        self._fill_history()
+        self._fill_overrides()
+
+    def new_kpi(self) -> None:
+        self.list.clearSelection()
+        self.show_kpi(KpiData(code="", name="", target=0, amber_threshold=0, red_threshold=0))
+        self.tabs.setCurrentIndex(0)
+        self.code.setFocus()
+
+    def form_data(self) -> KpiData:
+        base = self.current or KpiData(code="", name="")
+        return replace(base, code=self.code.text(), name=self.name.text(), unit=self.unit.text(),
+                       category=self.category.currentData(), direction=self.direction.currentData(),
+                       indicator=self.indicator.currentData(), target=self.target.value(),
+                       amber_threshold=self.amber.value(), red_threshold=self.red.value(),
+                       weight=self.weight.value(), definition=self.definition.toPlainText())
+
+    def _describe_bands(self, *_args) -> None:
+        self.bands.setText(replace(self.form_data()).describe_bands().capitalize())
+
+    def save(self) -> bool:
+        data = self.form_data()
+        try:
+            if data.id:
+                saved = self.services.kpis.update(data, note=self.note.text())
+            else:
+                saved = self.services.kpis.create(data, note=self.note.text())
+        except ValidationError as exc:
+            self.errors.setText("\n".join(exc.errors.values()))
+            return False
+        self.current = saved
+        self.bus.changed.emit(Change.of("kpis", "kpi_versions"))
+        self.bus.status_message.emit(f"{saved.code} saved (version {saved.version}).")
+        return True
+
+    def _retire(self) -> None:
+        k = self.current
+        if not k or not k.id:
+            return
+        answer = QMessageBox.question(self, "Retire KPI", f"Retire {k.code} ({k.name}) from the library? Its "
+                                      "measurements stay, but scorecards stop showing it.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.services.kpis.delete(k.id)
+            self.current = None
+            self.bus.changed.emit(Change.of("kpis"))
+
+    def _fill_history(self) -> None:
+        rows = self.services.kpis.history(self.current.id) if self.current and self.current.id else []
+        self.history.setRowCount(len(rows))
+        for i, h in enumerate(rows):
+            when = h.changed_at.strftime("%Y-%m-%d %H:%M") if h.changed_at else ""
+            for j, text in enumerate((f"v{h.version}", when, h.changed_by, "; ".join(h.changes), h.change_note)):
+                self.history.setItem(i, j, QTableWidgetItem(text))
+        self.history.resizeRowsToContents()
+
+    # -- overrides -----------------------------------------------------------------------------------------
+
+    def _fill_overrides(self) -> None:
+        k = self.current
+        rows = self.services.kpis.overrides(kpi_id=k.id) if k and k.id else []
+        self.overrides.setRowCount(len(rows))
+        for i, o in enumerate(rows):
+            cells = (o.partner_name, fmt(o.target) if o.target is not None else f"({fmt(o.library_target)})",
+                     fmt(o.amber_threshold) if o.amber_threshold is not None else f"({fmt(o.library_amber)})",
+                     fmt(o.red_threshold) if o.red_threshold is not None else f"({fmt(o.library_red)})", o.reason)
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, o.partner_id)
+                self.overrides.setItem(i, j, item)
+        self.overrides.setToolTip("Values in brackets come from the library.")
+        if k:
+            self.o_target.setValue(k.target)
+            self.o_amber.setValue(k.amber_threshold)
+            self.o_red.setValue(k.red_threshold)
+
+    def add_override(self) -> bool:
+        k = self.current
+        if not k or not k.id:
+            return False
+        try:
+            partner = self.services.partners.find(self.o_partner.text())
+            values = {}
+            for key, box, lib in (("target", self.o_target, k.target), ("amber_threshold", self.o_amber,
+                                                                       k.amber_threshold),
+                                  ("red_threshold", self.o_red, k.red_threshold)):
+                if box.value() != lib:  # only what differs from the library is an override
+                    values[key] = box.value()
+            self.services.kpis.set_override(partner.id, k.id, reason=self.o_reason.text(), **values)
+        except (NotFound, ValidationError) as exc:
+            self.o_message.setText(str(exc))
+            self.o_message.setStyleSheet("color:#c62828")
+            return False
+        self.o_message.setText(f"{partner.name} now uses its own values for {k.code}.")
+        self.o_message.setStyleSheet("color:#2e7d32")
+        self._fill_overrides()
+        self.bus.changed.emit(Change.of("kpi_overrides", partner_id=partner.id))
+        return True
+
+    def _remove_override(self) -> None:
+        rows = self.overrides.selectionModel().selectedRows()
+        if not rows or not self.current:
+            return
+        pid = self.overrides.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        self.services.kpis.clear_override(pid, self.current.id)
+        self._fill_overrides()
+        self.bus.changed.emit(Change.of("kpi_overrides", partner_id=pid))
+
+    # -- measurements CSV ----------------------------------------------------------------------------------
+
+    def _import(self) -> None:
+        from app.ui.measurements.csv_import import CsvImportDialog
+
+        CsvImportDialog(self.services, self.bus, self).exec()
+
+    def _export(self) -> None:
+        from app.ui.measurements.grid import export_measurements
+
+        export_measurements(self, self.services, None)

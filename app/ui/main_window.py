@@ -1,0 +1,145 @@
+"""The main window: a sidebar of sections, the menus, the status bar.
+
+Built once in app/ui/application.py with the `Services`; sections are created when first shown, so start-up
+costs only the first section.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from app import APP_NAME, __version__
+from app.services import Services
+from app.ui.bus import ChangeBus
+from app.ui.first_run import IdentityDialog
+from app.ui.sections import MENU_INSTALLERS, SECTIONS
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, bus: ChangeBus | None = None) -> None:
+        super().__init__()
+        self.services = services
+        self.bus = bus or ChangeBus(self)
+        self.setWindowTitle(f"{APP_NAME} — {services.db.path.name}")
+        self.resize(1400, 860)
+
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(190)
+        self.sidebar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.stack = QStackedWidget()
+        self._sections: dict[str, QWidget] = {}
+        self._factories = dict(SECTIONS)
+        for title, _factory in SECTIONS:
+            self.sidebar.addItem(title)
+            self.stack.addWidget(QWidget())  # replaced by the real section when first shown
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.user_label = QLabel()
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.statusBar().addPermanentWidget(QLabel(str(services.db.path)))
+        self._show_identity()
+
+        self._build_menus()
+        for install in MENU_INSTALLERS:
+            install(self, services, self.bus)
+        self.sidebar.currentRowChanged.connect(self._show_section)
+        self.bus.open_partner.connect(self.open_partner)
+        self.bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        start = next((i for i, (t, _f) in enumerate(SECTIONS) if t == "Partners"), 0)
+        self.sidebar.setCurrentRow(start)
+
+    # -- sections ------------------------------------------------------------------------------------------
+
+    def section(self, title: str) -> QWidget:
+        """The section called ``title``, created on first use."""
+        if title not in self._sections:
+            index = [t for t, _f in SECTIONS].index(title)
+            widget = self._factories[title](self.services, self.bus)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, widget)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self._sections[title] = widget
+        return self._sections[title]
+
+    def show_section(self, title: str) -> QWidget:
+        widget = self.section(title)
+        self.sidebar.setCurrentRow([t for t, _f in SECTIONS].index(title))
+        return widget
+
+    def _show_section(self, row: int) -> None:
+        if row >= 0:
+            self.stack.setCurrentWidget(self.section(SECTIONS[row][0]))
+
+    def open_partner(self, partner_id: str) -> None:
+        self.show_section("Partners").open_partner(partner_id)
+
+    # -- menus ---------------------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        new_partner = QAction("&New partner", self, shortcut=QKeySequence.StandardKey.New)
+        new_partner.triggered.connect(lambda: self.show_section("Partners").new_partner())
+        self.file_menu.addAction(new_partner)
+        self.file_menu.addSeparator()
+        self._quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self._quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self._quit_action)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.bus.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.bus.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addAction(undo)
+        edit.addAction(redo)
+
+        self.tools_menu = bar.addMenu("&Tools")
+        identity = QAction("Your name and device…", self)
+        identity.triggered.connect(self._edit_identity)
+        self.tools_menu.addAction(identity)
+
+        help_menu = bar.addMenu("&Help")
+        about = QAction(f"About {APP_NAME}", self)
+        about.triggered.connect(lambda: QMessageBox.about(
+            self, f"About {APP_NAME}",
+            f"<b>{APP_NAME} {__version__}</b><p>Partner enablement desk: directory, onboarding, coaching, "
+            f"KPIs and offline sync between laptops.</p><p>Database: {self.services.db.path}</p>"))
+        help_menu.addAction(about)
+
+    def add_file_action(self, action: QAction) -> None:
+        """Add an action to the File menu, above Quit (for capabilities' MENU_INSTALLERS)."""
+        self.file_menu.insertAction(self._quit_action, action)
+
+    def _edit_identity(self) -> None:
+        if IdentityDialog(self.services.identity, self, first_run=False).exec():
+            self._show_identity()
+
+    def _show_identity(self) -> None:
+        who = self.services.identity.get()
+        self.user_label.setText(f"{who.display_name} · {who.device_name}")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        partners = self._sections.get("Partners")
+        if partners is not None and not partners.page.confirm_leave():
+            event.ignore()
+            return
+        event.accept()

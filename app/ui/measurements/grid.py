@@ -1,0 +1,277 @@
+"""The fast measurement grid of one partner: KPIs down, periods across, typed or pasted like a spreadsheet.
+
+Type a number in a cell and press Enter (the cursor moves down), Delete clears the selected cells, Ctrl+C
+copies them and Ctrl+V pastes a block copied from a spreadsheet (tab or semicolon separated) starting at the
+current cell. Every edit or paste is one service call (one transaction); a value that is not a number is
+refused with a message and nothing is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.enums import PeriodKind, label
+from app.services import Services
+from app.services.kpis import fmt
+from app.services.measurements import CellEdit, MeasurementGrid, parse_number, period_label, shift_period
+from app.ui.bus import Change, ChangeBus
+
+TABLES = ("measurements", "kpis")
+
+
+class MeasurementGridModel(QAbstractTableModel):
+    """Rows: KPIs; columns: periods. Edits go through `save` (set by the widget)."""
+
+    failed = Signal(str)
+
+    def __init__(self, save) -> None:
+        super().__init__()
+        self.grid: MeasurementGrid | None = None
+        self._save = save
+
+    def set_grid(self, grid: MeasurementGrid | None) -> None:
+        self.beginResetModel()
+        self.grid = grid
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() or self.grid is None else len(self.grid.kpis)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() or self.grid is None else len(self.grid.periods)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or self.grid is None:
+            return None
+        value = self.grid.values[index.row()][index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return "" if value is None else fmt(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and index.column() == len(self.grid.periods) - 1:
+            return QBrush(QColor("#f3f8fc"))  # the current period: where the next value goes
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if self.grid is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return period_label(self.grid.period_kind, self.grid.periods[section])
+        k = self.grid.kpis[section]
+        unit = f" ({k.unit})" if k.unit else ""
+        return f"{k.code}  {k.name}{unit}" if role == Qt.ItemDataRole.DisplayRole else k.name
+
+    def flags(self, index):
+        return super().flags(index) | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or self.grid is None:
+            return False
+        return self._save({(index.row(), index.column()): str(value)})
+
+
+def parse_cells(texts: dict[tuple[int, int], str]) -> tuple[dict[tuple[int, int], float | None], list[str]]:
+    """Turn typed or pasted texts into values (empty: remove); returns values and error messages."""
+    values, errors = {}, []
+    for key, text in texts.items():
+        if not text.strip():
+            values[key] = None
+            continue
+        try:
+            values[key] = parse_number(text)
+        except ValueError as exc:
+            errors.append(str(exc))
+    return values, errors
+
+
+class MeasurementGridWidget(QWidget):
+    """The grid with its toolbar (period kind, earlier/later, import, export). Call `set_partner`."""
+
+    def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.bus = services, bus
+        self.partner_id: str | None = None
+        self.last: date | None = None
+        self.kind = QComboBox()
+        for k in PeriodKind:
+            self.kind.addItem(label(k.value), k)
+        self.kind.setCurrentIndex(list(PeriodKind).index(PeriodKind.MONTH))
+        self.kind.currentIndexChanged.connect(lambda _i: self._reset_last())
+        self.earlier, self.later = QPushButton("◀ Earlier"), QPushButton("Later ▶")
+        self.earlier.clicked.connect(lambda: self._move(-6))
+        self.later.clicked.connect(lambda: self._move(6))
+        self.import_button = QPushButton("Import CSV…")
+        self.export_button = QPushButton("Export CSV…")
+        self.import_button.clicked.connect(self._import)
+        self.export_button.clicked.connect(self._export)
+        self.message = QLabel("")
+        self.message.setStyleSheet("color:#52606d")
+        self.model = MeasurementGridModel(self.save_texts)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
+                                   | QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setMinimumSectionSize(62)
+        self.table.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.table.installEventFilter(self)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Periods:"))
+        bar.addWidget(self.kind)
+        bar.addWidget(self.earlier)
+        bar.addWidget(self.later)
+        bar.addStretch(1)
+        bar.addWidget(self.import_button)
+        bar.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        bus.changed.connect(self._changed)
+        self._set_enabled(False)
+
+    # -- loading -----------------------------------------------------------------------------------------------
+
+    def set_partner(self, partner_id: str | None) -> None:
+        self.partner_id = partner_id
+        self._reset_last()
+
+    def _reset_last(self) -> None:
+        self.last = None
+        self.reload()
+
+    def _move(self, n: int) -> None:
+        kind = self.kind.currentData()
+        base = self.last or (self.model.grid.periods[-1] if self.model.grid else date.today())
+        self.last = shift_period(kind, base, n)
+        self.reload()
+
+    def reload(self) -> None:
+        self._set_enabled(self.partner_id is not None)
+        if self.partner_id is None:
+            self.model.set_grid(None)
+            return
+        self.model.set_grid(self.services.measurements.grid(self.partner_id, self.kind.currentData(),
+                                                            last=self.last))
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.kind, self.earlier, self.later, self.import_button, self.table):
+            w.setEnabled(on)
+
+    def _changed(self, change: Change) -> None:
+        if self.partner_id and change.touches(*TABLES) and (
+                not change.partner_ids or self.partner_id in change.partner_ids):
+            self.reload()
+
+    # -- editing -----------------------------------------------------------------------------------------------
+
+    def save_texts(self, texts: dict[tuple[int, int], str]) -> bool:
+        """Store typed or pasted cell texts (by row, column) in one transaction. Refuses all on a bad value."""
+        grid = self.model.grid
+        if grid is None or not texts:
+            return False
+        values, errors = parse_cells(texts)
+        if errors:
+            self.message.setText(f"Nothing saved: {errors[0]}.")
+            self.message.setStyleSheet("color:#c62828")
+            return False
+        edits = [CellEdit(grid.kpis[r].id, grid.periods[c], v) for (r, c), v in values.items()
+                 if r < len(grid.kpis) and c < len(grid.periods)]
+        n = self.services.measurements.save_cells(grid.partner_id, grid.period_kind, edits)
+        self.message.setStyleSheet("color:#52606d")
+        self.message.setText(f"Saved {n} value{'s' if n != 1 else ''}." if n else "No change.")
+        self.reload()
+        if n:
+            self.bus.changed.emit(Change.of("measurements", partner_id=grid.partner_id))
+        return True
+
+    def eventFilter(self, obj, event) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if obj is self.table and event.type() == QEvent.Type.KeyPress:
+            if event.matches(QKeySequence.StandardKey.Paste):
+                self.paste(QGuiApplication.clipboard().text())
+                return True
+            if event.matches(QKeySequence.StandardKey.Copy):
+                QGuiApplication.clipboard().setText(self.copy_text())
+                return True
+            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and \
+                    self.table.state() != QAbstractItemView.State.EditingState:
+                self.save_texts({(i.row(), i.column()): "" for i in self.table.selectedIndexes()})
+                return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                cur = self.table.currentIndex()
+                if cur.isValid() and cur.row() + 1 < self.model.rowCount():
+                    self.table.setCurrentIndex(self.model.index(cur.row() + 1, cur.column()))
+                    return True
+        return super().eventFilter(obj, event)
+
+    def paste(self, text: str) -> bool:
+        """Paste a block (rows by lines, cells by tabs or semicolons) with its top-left at the current cell."""
+        cur = self.table.currentIndex()
+        if not cur.isValid() or not text.strip():
+            return False
+        lines = text.rstrip("\r\n").splitlines()
+        sep = "\t" if "\t" in text else ";"
+        texts = {}
+        for i, line in enumerate(lines):
+            for j, cell in enumerate(line.split(sep)):
+                r, c = cur.row() + i, cur.column() + j
+                if r < self.model.rowCount() and c < self.model.columnCount():
+                    texts[(r, c)] = cell
+        return self.save_texts(texts)
+
+    def copy_text(self) -> str:
+        idx = self.table.selectedIndexes()
+        if not idx:
+            return ""
+        rows = sorted({i.row() for i in idx})
+        cols = sorted({i.column() for i in idx})
+        return "\n".join("\t".join(self.model.index(r, c).data() or "" for c in cols) for r in rows)
+
+    # -- CSV -----------------------------------------------------------------------------------------------------
+
+    def _import(self) -> None:
+        from app.ui.measurements.csv_import import CsvImportDialog
+
+        CsvImportDialog(self.services, self.bus, self).exec()
+
+    def _export(self) -> None:
+        export_measurements(self, self.services, [self.partner_id] if self.partner_id else None)
+
+
+def export_measurements(parent: QWidget, services: Services, partner_ids: list[str] | None) -> None:
+    """Ask for a file and write measurements (of ``partner_ids``, or all) to it as CSV, in the background."""
+    from app.ui.workers import run_in_background
+
+    path, _ = QFileDialog.getSaveFileName(parent, "Export measurements", "measurements.csv", "CSV files (*.csv)")
+    if not path:
+        return
+
+    def work() -> int:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            return services.measurements.export_csv(fh, partner_ids)
+
+    def done(n: int) -> None:
+        msg = getattr(parent, "message", None)
+        if msg is not None:
+            msg.setText(f"Exported {n} measurements to {path}.")
+
+    run_in_background(work, done, lambda exc: parent.window().statusBar().showMessage(str(exc))
+                      if hasattr(parent.window(), "statusBar") else None)

@@ -1,0 +1,145 @@
+"""The partner directory: search as you type, filters by kind, tier, quadrant and status, a sortable table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.models.enums import PartnerKind, PartnerStatus, Quadrant, label
+from app.services.partners import PartnerQuery, PartnerService
+from app.ui.partners.table_model import ID_ROLE, PartnerTableModel
+
+SEARCH_DELAY_MS = 120  # wait for a pause in typing before querying
+
+
+def _filter_combo(all_label: str, items: list[tuple[str, object]]) -> QComboBox:
+    combo = QComboBox()
+    combo.addItem(all_label, None)
+    for text, value in items:
+        combo.addItem(text, value)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
+class PartnerDirectoryWidget(QWidget):
+    """Emits ``partner_selected(id)`` when the current row changes and ``new_requested`` for New partner."""
+
+    partner_selected = Signal(str)
+    new_requested = Signal()
+
+    def __init__(self, partners: PartnerService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = PartnerTableModel(partners, self)
+
+        self.search = QLineEdit(placeholderText="Search partners by name…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.kind = _filter_combo("All kinds", [(label(k), k) for k in PartnerKind])
+        self.tier = _filter_combo("All tiers", [(f"Tier {t}", t) for t in (1, 2, 3)])
+        self.quadrant = _filter_combo("All quadrants", [(label(q), q) for q in Quadrant])
+        self.status = _filter_combo("All statuses", [(label(s), s) for s in PartnerStatus])
+        self.new_button = QPushButton("New partner")
+        self.new_button.setToolTip(f"Create a partner ({QKeySequence(QKeySequence.StandardKey.New).toString()})")
+        self.count_label = QLabel()
+        self.count_label.setObjectName("muted")
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in enumerate((230, 80, 130, 40, 110, 80, 120)):
+            self.table.setColumnWidth(col, width)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.new_button)
+        filters = QHBoxLayout()
+        for combo in (self.kind, self.tier, self.quadrant, self.status):
+            filters.addWidget(combo)
+        filters.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.apply_filters)
+        for combo in (self.kind, self.tier, self.quadrant, self.status):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        self.new_button.clicked.connect(self.new_requested)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.model.modelReset.connect(self._update_count)
+        self._update_count()
+
+    def query(self) -> PartnerQuery:
+        def one(combo: QComboBox) -> tuple:
+            value = combo.currentData()
+            return () if value is None else (value,)
+
+        current = self.model.query
+        return PartnerQuery(text=self.search.text(), kinds=one(self.kind), tiers=one(self.tier),
+                            quadrants=one(self.quadrant), statuses=one(self.status),
+                            sort=current.sort, descending=current.descending)
+
+    def apply_filters(self) -> None:
+        self._search_timer.stop()
+        selected = self.current_partner_id()
+        self.model.set_query(self.query())
+        if selected:
+            self.select_partner(selected, emit=False)
+
+    def reload(self) -> None:
+        """Re-read the rows (after an edit elsewhere), keeping the selection where it was."""
+        selected = self.current_partner_id()
+        self.model.reload()
+        if selected:
+            self.select_partner(selected, emit=False)
+
+    def current_partner_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return index.data(ID_ROLE) if index.isValid() else None
+
+    def select_partner(self, partner_id: str, emit: bool = True) -> bool:
+        """Make ``partner_id`` the current row, if the filters show it."""
+        row = self.model.row_for_id(partner_id)
+        if row < 0:
+            return False
+        index = self.model.index(row, 0)
+        blocked = self.table.selectionModel().blockSignals(not emit)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.selectionModel().blockSignals(blocked)
+        self.table.scrollTo(index)
+        return True
+
+    def _current_changed(self, current, _previous) -> None:
+        if current.isValid():
+            self.partner_selected.emit(current.data(ID_ROLE))
+
+    def _update_count(self) -> None:
+        n = self.model.rowCount()
+        self.count_label.setText(f"{n:,} partner{'s' if n != 1 else ''}")

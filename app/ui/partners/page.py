@@ -1,0 +1,147 @@
+"""A partner's page: the Profile tab and the tabs other capabilities add (PARTNER_TABS)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+
+from app.services import Services
+from app.services.errors import NotFound, ValidationError
+from app.services.partners import PartnerData
+from app.ui.bus import Change, ChangeBus
+from app.ui.partners.profile import PartnerProfileWidget
+from app.ui.partners.tabs import PARTNER_TABS
+from app.ui.partners.undo import PARTNER_TABLES, DeletePartnerCommand, SavePartnerCommand
+
+
+class PartnerPage(QWidget):
+    def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._services = services
+        self._bus = bus
+        self.partner_id: str | None = None
+
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.profile = PartnerProfileWidget()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.profile, "Profile")
+        self.extra_tabs = []
+        for title, factory in PARTNER_TABS:
+            widget = factory(services, bus)
+            self.extra_tabs.append(widget)
+            self.tabs.addTab(widget, title)
+
+        empty = QLabel("Select a partner in the directory, or create one with New partner (Ctrl+N).")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setObjectName("muted")
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 0, 0, 0)
+        v.addWidget(self.title)
+        v.addWidget(self.tabs, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(empty)
+        self.stack.addWidget(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self.profile.save_requested.connect(self.save)
+        self.profile.delete_requested.connect(self.delete)
+        bus.changed.connect(self._on_change)
+
+    # -- showing -------------------------------------------------------------------------------------------
+
+    def show_partner(self, partner_id: str | None) -> None:
+        """Show a stored partner (None: nothing selected)."""
+        if partner_id is None:
+            self.partner_id = None
+            self.stack.setCurrentIndex(0)
+            self._tell_tabs(None)
+            return
+        try:
+            data = self._services.partners.get(partner_id)
+        except NotFound:
+            self.show_partner(None)
+            return
+        self.partner_id = partner_id
+        self.profile.set_segments(self._services.partners.segments())
+        self.profile.load(data)
+        self.title.setText(data.name)
+        self.stack.setCurrentIndex(1)
+        self._tell_tabs(partner_id)
+
+    def new_partner(self) -> None:
+        """Show an empty profile for a partner not yet saved."""
+        self.partner_id = None
+        self.profile.set_segments(self._services.partners.segments())
+        self.profile.load(PartnerData(name=""))
+        self.title.setText("New partner")
+        self.stack.setCurrentIndex(1)
+        self.tabs.setCurrentWidget(self.profile)
+        self._tell_tabs(None)
+        self.profile.name.setFocus()
+
+    def _tell_tabs(self, partner_id: str | None) -> None:
+        for widget in self.extra_tabs:
+            widget.set_partner(partner_id)
+        for i in range(1, self.tabs.count()):
+            self.tabs.setTabEnabled(i, partner_id is not None)
+
+    def confirm_leave(self) -> bool:
+        """Ask what to do with unsaved edits before showing something else. True: go ahead."""
+        if not self.profile.is_dirty():
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.profile.data().name or 'this partner'}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save(self.profile.data())
+        if answer == QMessageBox.StandardButton.Discard:
+            self.profile.revert()
+            return True
+        return False
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    def save(self, data: PartnerData) -> bool:
+        partners = self._services.partners
+        try:
+            if data.id is None:
+                saved = partners.create(data)
+                before = None
+            else:
+                before = partners.get(data.id)
+                saved = partners.update(data)
+        except ValidationError as exc:
+            self.profile.show_errors(exc.errors)
+            return False
+        self.partner_id = saved.id
+        self._bus.undo_stack.push(SavePartnerCommand(partners, self._bus, before, saved))
+        self._bus.status_message.emit(f"Saved {saved.name}")
+        if before is None:
+            self._bus.open_partner.emit(saved.id)
+        return True
+
+    def delete(self) -> None:
+        if self.partner_id is None:
+            return
+        data = self._services.partners.get(self.partner_id)
+        answer = QMessageBox.question(
+            self, "Delete partner",
+            f"Delete {data.name}? It disappears from the directory on every laptop you sync with.\n"
+            "You can undo this with Edit → Undo.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._services.partners.delete(data.id)
+        self._bus.undo_stack.push(DeletePartnerCommand(self._services.partners, self._bus, data))
+        self._bus.status_message.emit(f"Deleted {data.name}")
+
+    def _on_change(self, change: Change) -> None:
+        if self.partner_id and change.touches(*PARTNER_TABLES) and (
+                not change.partner_ids or self.partner_id in change.partner_ids):
+            if not self.profile.is_dirty():
+                self.show_partner(self.partner_id)

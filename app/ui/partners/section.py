@@ -1,0 +1,69 @@
+"""The Partners section: the directory beside the selected partner's page."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+
+from app.services import Services
+from app.ui.bus import Change, ChangeBus
+from app.ui.partners.directory import PartnerDirectoryWidget
+from app.ui.partners.page import PartnerPage
+from app.ui.partners.undo import PARTNER_TABLES
+
+
+class PartnersSection(QWidget):
+    def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.directory = PartnerDirectoryWidget(services.partners)
+        self.page = PartnerPage(services, bus)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.directory)
+        splitter.addWidget(self.page)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([520, 690])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(splitter)
+
+        self.directory.partner_selected.connect(self._select)
+        self.directory.new_requested.connect(self.new_partner)
+        QShortcut(QKeySequence.StandardKey.New, self, self.new_partner)
+        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
+        bus.changed.connect(self._on_change)
+
+    def new_partner(self) -> None:
+        if self.page.confirm_leave():
+            self.page.new_partner()
+
+    def open_partner(self, partner_id: str) -> None:
+        """Show a partner, clearing filters that would hide it."""
+        if not self.page.confirm_leave():
+            return
+        if not self.directory.select_partner(partner_id, emit=False):
+            self.directory.search.clear()
+            for combo in (self.directory.kind, self.directory.tier, self.directory.quadrant, self.directory.status):
+                combo.setCurrentIndex(0)
+            self.directory.apply_filters()
+            self.directory.select_partner(partner_id, emit=False)
+        self.page.show_partner(partner_id)
+
+    def _select(self, partner_id: str) -> None:
+        if partner_id == self.page.partner_id:
+            return
+        if self.page.confirm_leave():
+            self.page.show_partner(partner_id)
+        elif self.page.partner_id:
+            self.directory.select_partner(self.page.partner_id, emit=False)
+
+    def _focus_search(self) -> None:
+        self.directory.search.setFocus()
+        self.directory.search.selectAll()
+
+    def _on_change(self, change: Change) -> None:
+        if change.touches(*PARTNER_TABLES):
+            self.directory.reload()
+            if self.page.partner_id and self.directory.current_partner_id() is None:
+                self.page.show_partner(self.page.partner_id)  # deleted (or filtered away): page follows

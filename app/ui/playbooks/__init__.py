@@ -1,0 +1,1 @@
+"""The Playbooks section: onboarding playbook templates, their versions, comparing and import/export."""

@@ -1,0 +1,1 @@
+"""Partner selection screens: the partner's Selection tab, the Selection sidebar section, print settings."""

@@ -1,0 +1,242 @@
+"""The Sync section: open conflicts to resolve (keep mine / keep theirs / edit), the history of packages
+exchanged, and the signers this laptop trusts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import Services
+from app.ui.bus import Change, ChangeBus
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.verticalHeader().setVisible(False)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setWordWrap(False)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _short(text: str, n: int = 80) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+class ConflictsView(QWidget):
+    """Open conflicts, one row per field; the user keeps their value, the incoming one, or types another."""
+
+    def __init__(self, services: Services, bus: ChangeBus) -> None:
+        super().__init__()
+        self.services, self.bus = services, bus
+        self.rows = []
+        self.hint = QLabel("When the same field was changed on two laptops, the newer value is kept on both and "
+                           "the other is listed here. Choose which one stays; your choice travels in your next "
+                           "package.", wordWrap=True)
+        self.hint.setObjectName("muted")
+        self.table = _table(["Record", "Field", "Mine", "Theirs", "Now kept", "From", "Found"])
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 220)
+        self.table.setColumnWidth(1, 120)
+        self.table.setColumnWidth(2, 200)
+        self.table.setColumnWidth(3, 200)
+        self.table.setColumnWidth(4, 80)
+        self.table.setColumnWidth(5, 90)
+        self.empty = QLabel("No open conflicts: every import merged cleanly.")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("muted")
+        self.keep_mine = QPushButton("Keep mine")
+        self.keep_theirs = QPushButton("Keep theirs")
+        self.edit = QPushButton("Edit…")
+        self.keep_mine.clicked.connect(lambda: self.resolve("mine"))
+        self.keep_theirs.clicked.connect(lambda: self.resolve("theirs"))
+        self.edit.clicked.connect(self.edit_value)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.keep_mine)
+        buttons.addWidget(self.keep_theirs)
+        buttons.addWidget(self.edit)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(buttons)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.rows = self.services.sync.conflicts()
+        self.table.setRowCount(len(self.rows))
+        for r, c in enumerate(self.rows):
+            values = [f"{c.table.replace('_', ' ')}: {c.record_label}", c.field.replace("_", " "),
+                      _short(c.local_text), _short(c.incoming_text), "mine" if c.winner == "local" else "theirs",
+                      c.peer, f"{c.detected_at:%Y-%m-%d %H:%M}"]
+            for col, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                if col in (2, 3):
+                    item.setToolTip(c.local_text if col == 2 else c.incoming_text)
+                self.table.setItem(r, col, item)
+        self.table.setVisible(bool(self.rows))
+        self.empty.setVisible(not self.rows)
+        if self.rows:
+            self.table.selectRow(0)
+        self._update_buttons()
+
+    def current(self):
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _update_buttons(self) -> None:
+        on = self.current() is not None
+        for b in (self.keep_mine, self.keep_theirs, self.edit):
+            b.setEnabled(on)
+
+    def resolve(self, choice: str, text: str | None = None) -> None:
+        c = self.current()
+        if c is None:
+            return
+        try:
+            self.services.sync.resolve(c.id, choice, text)
+        except Exception as exc:  # a validation message for the user; nothing was changed
+            QMessageBox.warning(self, "Conflict not resolved", str(exc))
+            return
+        self.bus.changed.emit(Change.of(c.table, "sync_conflicts"))
+        self.bus.status_message.emit(f"Conflict on {c.record_label} ({c.field}) resolved")
+        self.refresh()
+
+    def edit_value(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+        current = c.local_text if c.winner == "local" else c.incoming_text
+        text, ok = QInputDialog.getMultiLineText(
+            self, "Edit value", f"{c.field.replace('_', ' ')} of {c.record_label}\n"
+                                f"Mine: {_short(c.local_text, 60)}\nTheirs: {_short(c.incoming_text, 60)}",
+            "" if current == "(empty)" else current)
+        if ok:
+            self.resolve("edit", text)
+
+
+class HistoryView(QWidget):
+    """Packages exported and imported: when, with whom, what scope, and what happened."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.table = _table(["When (UTC)", "Direction", "With", "Scope", "New", "Updated", "Unchanged",
+                             "Conflicts", "Rejected", "Result", "File"])
+        for col, w in enumerate([130, 70, 110, 170, 50, 60, 75, 70, 65, 110]):
+            self.table.setColumnWidth(col, w)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        self.refresh()
+
+    def refresh(self) -> None:
+        rows = self.services.sync.history()
+        self.table.setRowCount(len(rows))
+        for r, h in enumerate(rows):
+            t = h.total
+            counts = [str(t.get(k, "")) if h.direction == "import" else "" for k in
+                      ("new", "updated", "unchanged", "conflicts", "rejected")]
+            if h.direction == "export":
+                counts[0] = f"{t.get('records', '')} sent"
+            values = [f"{h.at:%Y-%m-%d %H:%M}", h.direction, h.peer or "—", h.scope, *counts, h.result, h.file_name]
+            for col, v in enumerate(values):
+                self.table.setItem(r, col, QTableWidgetItem(v))
+
+
+class SignersView(QWidget):
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.own = QLabel()
+        self.own.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table = _table(["Name", "Device", "Key fingerprint", "Trusted", "First seen"])
+        for col, w in enumerate([140, 140, 330, 70]):
+            self.table.setColumnWidth(col, w)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.own)
+        layout.addWidget(self.table)
+        self.refresh()
+
+    def refresh(self) -> None:
+        fp = self.services.sync.own_fingerprint()
+        self.own.setText(f"This laptop signs packages with key <tt>{fp}</tt>. "
+                         "Read it to the people who import your packages.")
+        rows = self.services.sync.signers()
+        self.table.setRowCount(len(rows))
+        for r, s in enumerate(rows):
+            values = [s.name, s.device_name, s.fingerprint, "yes" if s.trusted else "no",
+                      f"{s.first_seen_at:%Y-%m-%d}" if s.first_seen_at else ""]
+            for col, v in enumerate(values):
+                self.table.setItem(r, col, QTableWidgetItem(v))
+
+
+class SyncSection(QWidget):
+    """Sidebar section "Sync": export and import buttons, conflicts, history, signers."""
+
+    def __init__(self, services: Services, bus: ChangeBus) -> None:
+        super().__init__()
+        self.services, self.bus = services, bus
+        title = QLabel("Sync")
+        title.setObjectName("pageTitle")
+        export = QPushButton("Export package…")
+        imp = QPushButton("Import package…")
+        export.clicked.connect(self._export)
+        imp.clicked.connect(self._import)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(export)
+        top.addWidget(imp)
+        self.conflicts = ConflictsView(services, bus)
+        self.history = HistoryView(services)
+        self.signers = SignersView(services)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.conflicts, "")
+        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.signers, "Signers")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        self._title_tabs()
+        bus.changed.connect(self._changed)
+
+    def _title_tabs(self) -> None:
+        n = len(self.conflicts.rows)
+        self.tabs.setTabText(0, f"Conflicts ({n})" if n else "Conflicts")
+
+    def _changed(self, change: Change) -> None:
+        if change.touches("sync_conflicts", "sync_history"):
+            self.conflicts.refresh()
+            self.history.refresh()
+            self.signers.refresh()
+            self._title_tabs()
+
+    def _export(self) -> None:
+        from app.ui.sync.dialogs import open_export
+
+        open_export(self, self.services, self.bus)
+
+    def _import(self) -> None:
+        from app.ui.sync.dialogs import choose_and_import
+
+        choose_and_import(self, self.services, self.bus)

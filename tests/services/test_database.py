@@ -1,0 +1,121 @@
+"""Opening a database: creation, backups before migrating, and bad files refused untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import sys
+
+import pytest
+
+from app.services.database import DatabaseError, open_database
+
+
+def digest(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_new_file_is_created_and_migrated(tmp_path):
+    path = tmp_path / "sub" / "new.sqlite"
+    path.parent.mkdir()
+    db = open_database(path)
+    db.close()
+    assert path.read_bytes()[:16] == b"SQLite format 3\x00"
+    assert db.backup_path is None  # nothing to back up in a new file
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.write_text("these are my meeting notes, not a database\n" * 10)
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="not a Tandem database"):
+        open_database(path)
+    assert digest(path) == before
+
+
+def test_a_damaged_database_is_refused_and_untouched(tmp_path):
+    path = tmp_path / "damaged.sqlite"
+    path.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="damaged or not a database"):
+        open_database(path)
+    assert digest(path) == before
+
+
+def test_another_applications_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE recipes (name TEXT)")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    with pytest.raises(DatabaseError, match="not a Tandem database"):
+        open_database(path)
+    assert digest(path) == before
+
+
+def test_a_newer_schema_is_refused_and_untouched(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    conn.commit()
+    conn.close()
+    before = digest(db_path)
+    with pytest.raises(DatabaseError, match="newer version of Tandem"):
+        open_database(db_path)
+    assert digest(db_path) == before
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root can write to read-only files")
+def test_a_read_only_file_is_refused(db_path):
+    os.chmod(db_path, 0o444)
+    with pytest.raises(DatabaseError, match="read-only"):
+        open_database(db_path)
+
+
+def test_a_read_only_file_is_refused_even_for_root(db_path, monkeypatch):
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if str(p) == str(db_path) and mode == os.W_OK
+                        else real_access(p, mode))
+    before = digest(db_path)
+    with pytest.raises(DatabaseError, match="read-only"):
+        open_database(db_path)
+    assert digest(db_path) == before
+
+
+def test_a_second_instance_is_refused_while_the_first_has_it_open(db_path):
+    first = open_database(db_path)
+    try:
+        with pytest.raises(DatabaseError, match="already open in another Tandem"):
+            open_database(db_path)
+        reader = open_database(db_path, lock=False)  # read-only commands still work
+        reader.close()
+    finally:
+        first.close()
+    open_database(db_path).close()  # and once the first closes, it opens again
+
+
+def test_an_outdated_schema_is_backed_up_before_migrating(db_path, monkeypatch):
+    import app.services.database as database
+
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE keepsake (x TEXT)")  # proves the backup is a copy of this very file
+    conn.commit()
+    conn.close()
+    # This version of the app knows one more revision than the file has: a migration is due.
+    monkeypatch.setattr(database, "known_revisions", lambda: ({"0001_initial", "0002_next"}, "0002_next"))
+    upgrades = []
+    monkeypatch.setattr(database.command, "upgrade", lambda cfg, rev: upgrades.append(rev))
+    db = open_database(db_path)
+    db.close()
+    assert upgrades == ["head"]
+    assert db.backup_path is not None and db.backup_path.parent.name == "backups"
+    conn = sqlite3.connect(db.backup_path)
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name='keepsake'").fetchone()
+    conn.close()
+
+
+def test_an_up_to_date_database_is_not_backed_up_again(db_path):
+    db = open_database(db_path)
+    db.close()
+    assert db.backup_path is None

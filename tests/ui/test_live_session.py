@@ -1,0 +1,163 @@
+"""Run a coaching session with real widgets: type entries, make a decision and an action item, reorder and
+edit, kill the screen mid-typing, build a new one and find the draft; end the session; resume after a crash."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+
+from app.models.enums import EntryKind, SessionStatus, SessionType, Side
+from app.services.coaching import Attendee, SessionPlan
+from app.services.partners import ContactData, PartnerData
+from app.ui.bus import ChangeBus
+from app.ui.coaching.live import LiveSessionWidget, _open_windows
+
+
+@pytest.fixture
+def session(services):
+    services.identity.set_names("Mira Holm", "Field laptop")
+    partner = services.partners.create(PartnerData(
+        name="Atlasforge Machining GmbH", contacts=(ContactData("Anna Becker", Side.PARTNER, "Quality manager",
+                                                                is_primary=True),)))
+    return services.coaching.plan(SessionPlan(
+        partner.id, SessionType.MONTHLY_REVIEW, datetime(2026, 11, 24, 9), location="Plant 2",
+        attendees=(Attendee("Anna Becker", Side.PARTNER), Attendee("Mira Holm", Side.OURS))))
+
+
+def _live(qtbot, services, session_id) -> LiveSessionWidget:
+    widget = LiveSessionWidget(services, ChangeBus(), session_id)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 760)
+    widget.show()
+    return widget
+
+
+def _type_line(qtbot, widget: LiveSessionWidget, text: str) -> None:
+    qtbot.keyClicks(widget.capture, text)
+    qtbot.keyClick(widget.capture, Qt.Key.Key_Return)
+
+
+def test_typing_and_enter_logs_entries_decisions_and_action_items(qtbot, services, session):
+    widget = _live(qtbot, services, session.id)
+    _type_line(qtbot, widget, "Anna shows the October scrap Pareto")
+    assert widget.capture.text() == ""
+    assert widget.session.status is SessionStatus.LIVE  # the first entry starts the clock
+
+    widget.capture.set_kind(EntryKind.DECISION)  # what Ctrl+2 does
+    assert widget.capture.text() == "d: "
+    _type_line(qtbot, widget, "Keep the second inspection until January")
+    _type_line(qtbot, widget, "a: Send the inspection plan @Anna Becker due 2026-12-04")
+
+    stored = services.coaching.entries(session.id)
+    assert [(e.kind, e.text) for e in stored] == [
+        (EntryKind.NOTE, "Anna shows the October scrap Pareto"),
+        (EntryKind.DECISION, "Keep the second inspection until January"),
+        (EntryKind.ACTION, "Send the inspection plan")]
+    assert all(e.author == "Mira Holm" for e in stored)
+    [item] = services.actions.list()
+    assert (item.owner, item.owner_side, item.due_date) == ("Anna Becker", Side.PARTNER, date(2026, 12, 4))
+    # the screen shows what was stored
+    assert widget.model.rowCount() == 3
+    assert widget.model.index(2, 3).data() == "Anna Becker · due 2026-12-04"
+    assert widget.model.index(1, 1).data() == "Decision"
+
+
+def test_a_refused_line_stays_in_the_box_with_the_reason(qtbot, services, session):
+    widget = _live(qtbot, services, session.id)
+    _type_line(qtbot, widget, "a: order samples due 31.02.2027")
+    assert widget.capture.text() == "a: order samples due 31.02.2027"
+    assert widget.error_label.isVisibleTo(widget) and "not a date" in widget.error_label.text()
+    assert services.coaching.entries(session.id) == []
+
+
+def test_entries_are_edited_and_reordered_on_screen_and_in_the_log(qtbot, services, session):
+    widget = _live(qtbot, services, session.id)
+    for text in ("first", "second", "third"):
+        _type_line(qtbot, widget, text)
+    widget.select_row(2)
+    qtbot.mouseClick(widget.up_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(widget.up_button, Qt.MouseButton.LeftButton)
+    assert [e.text for e in services.coaching.entries(session.id)] == ["third", "first", "second"]
+    assert [widget.model.entry(i).text for i in range(3)] == ["third", "first", "second"]
+
+    widget.model.setData(widget.model.index(1, 2), "first, corrected")
+    assert services.coaching.entries(session.id)[1].text == "first, corrected"
+    assert widget.model.index(1, 2).data() == "first, corrected"
+    assert widget.model.index(1, 4).data().endswith("✎")
+
+
+def test_killed_mid_typing_the_new_screen_finds_the_draft(qtbot, services, session):
+    widget = LiveSessionWidget(services, ChangeBus(), session.id)  # not handed to qtbot: it will be killed
+    widget.show()
+    _type_line(qtbot, widget, "Logged before the crash")
+    qtbot.keyClicks(widget.capture, "Partner proposes a second shi")
+    # the draft is saved by its timer, without Enter and without closing
+    qtbot.waitUntil(lambda: (services.coaching.draft(session.id) or None) is not None
+                    and services.coaching.draft(session.id).text == "Partner proposes a second shi", timeout=3000)
+    widget.clock.stop()
+    shiboken6.delete(widget)  # gone without a close event, as in a crash
+
+    again = _live(qtbot, services, session.id)
+    assert again.capture.text() == "Partner proposes a second shi"
+    assert "Recovered" in again.saved_label.text()
+    assert [again.model.entry(i).text for i in range(again.model.rowCount())] == ["Logged before the crash"]
+    qtbot.keyClicks(again.capture, "ft")
+    qtbot.keyClick(again.capture, Qt.Key.Key_Return)
+    assert services.coaching.entries(session.id)[-1].text == "Partner proposes a second shift"
+    assert services.coaching.draft(session.id) is None
+
+
+def test_closing_mid_typing_saves_the_draft_at_once(qtbot, services, session):
+    widget = _live(qtbot, services, session.id)
+    qtbot.keyClicks(widget.capture, "r: tooling budget")
+    widget.close()  # before the draft timer fired
+    assert services.coaching.draft(session.id).text == "r: tooling budget"
+
+
+def test_end_session_shows_the_summary_and_ends_it(qtbot, services, session):
+    from app.ui.coaching.end_dialog import EndSessionDialog
+
+    widget = _live(qtbot, services, session.id)
+    _type_line(qtbot, widget, "d: Move the PPM target to 400")
+    _type_line(qtbot, widget, "a: Update the control plan @Anna Becker due +1w")
+    dialog = EndSessionDialog(services, session.id, widget)
+    qtbot.addWidget(dialog)
+    html = dialog.summary_view.toPlainText()
+    assert "Move the PPM target to 400" in html and "Update the control plan" in html
+    dialog.note_edit.setPlainText("Good session.")
+    with qtbot.waitSignal(dialog.ended):
+        qtbot.mouseClick(dialog.end_button, Qt.MouseButton.LeftButton)
+    data = services.coaching.get(session.id)
+    assert data.status is SessionStatus.ENDED and data.summary == "Good session."
+    assert not dialog.end_button.isVisibleTo(dialog)
+
+
+def test_start_up_offers_to_resume_an_interrupted_session_with_its_draft(qtbot, services, session):
+    from app.ui.coaching.recovery import offer_to_resume
+
+    services.coaching.start(session.id)
+    services.coaching.save_draft(session.id, "what I was typing")
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    seen = {}
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen["text"] = box.text()
+        next(b for b in box.buttons() if b.text() == "Resume session").click()
+
+    QTimer.singleShot(0, answer)
+    offer_to_resume(window, services, ChangeBus())
+    assert "what I was typing" in seen["text"] and "Atlasforge" in seen["text"]
+    live_window = _open_windows[session.id]
+    qtbot.addWidget(live_window)
+    assert live_window.widget.capture.text() == "what I was typing"
+    live_window.close()
+    assert session.id not in _open_windows

@@ -1,0 +1,126 @@
+"""The measurement grid and the CSV import dialog, driven with the keyboard and the clipboard."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from app.models.enums import PeriodKind
+from app.services.measurements import period_start
+from app.services.partners import PartnerData
+from app.ui.bus import ChangeBus
+from app.ui.measurements.csv_import import CsvImportDialog
+from app.ui.measurements.grid import MeasurementGridWidget
+
+
+@pytest.fixture
+def grid(qtbot, services):
+    p = services.partners.create(PartnerData(name="Nordwerk Components GmbH"))
+    bus = ChangeBus()
+    w = MeasurementGridWidget(services, bus)
+    qtbot.addWidget(w)
+    w.set_partner(p.id)
+    w.show()
+    return w, services, p, bus
+
+
+def _cell(w, code: str, col: int):
+    row = [k.code for k in w.model.grid.kpis].index(code)
+    return w.model.index(row, col)
+
+
+def test_typing_a_value_stores_it_and_enter_moves_down(qtbot, grid):
+    w, services, p, bus = grid
+    last = w.model.columnCount() - 1
+    w.table.setCurrentIndex(_cell(w, "OTD", last))
+    w.table.setFocus()
+    with qtbot.waitSignal(bus.changed):
+        qtbot.keyClicks(w.table, "96,5")  # typing starts editing, a decimal comma is fine
+        qtbot.keyClick(w.table.focusWidget(), Qt.Key.Key_Return)
+    this_month = period_start(PeriodKind.MONTH, date.today())
+    rows = services.measurements.series(p.id, services.kpis.find("OTD").id)
+    assert [(r.period_start, r.value) for r in rows] == [(this_month, 96.5)]
+    assert _cell(w, "OTD", last).data() == "96.5"
+
+
+def test_paste_from_a_spreadsheet_fills_a_block_in_one_go(qtbot, grid):
+    w, services, p, bus = grid
+    last = w.model.columnCount() - 1
+    w.table.setCurrentIndex(_cell(w, "OTD", last - 2))
+    QGuiApplication.clipboard().setText("95\t96.2\t97\n91\t\t93\n")
+    w.table.setFocus()
+    with qtbot.waitSignal(bus.changed):
+        qtbot.keyClick(w.table, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert [_cell(w, "OTD", c).data() for c in (last - 2, last - 1, last)] == ["95", "96.2", "97"]
+    next_code = w.model.grid.kpis[[k.code for k in w.model.grid.kpis].index("OTD") + 1].code
+    assert [_cell(w, next_code, c).data() for c in (last - 2, last - 1, last)] == ["91", "", "93"]
+    assert services.measurements.count(p.id) == 5
+    assert "Saved 5 values" in w.message.text()
+
+
+def test_a_bad_value_in_a_paste_saves_nothing_and_says_why(qtbot, grid):
+    w, services, p, _ = grid
+    w.table.setCurrentIndex(_cell(w, "PPM", 0))
+    assert w.paste("300\tabc\t310") is False
+    assert services.measurements.count(p.id) == 0
+    assert "'abc' is not a number" in w.message.text()
+
+
+def test_delete_clears_selected_cells(qtbot, grid):
+    w, services, p, _ = grid
+    w.table.setCurrentIndex(_cell(w, "LT", 3))
+    w.paste("12\t13")
+    assert services.measurements.count(p.id) == 2
+    w.table.setCurrentIndex(_cell(w, "LT", 3))
+    w.table.setFocus()
+    qtbot.keyClick(w.table, Qt.Key.Key_Delete)
+    assert services.measurements.count(p.id) == 1
+    assert _cell(w, "LT", 3).data() == "" and _cell(w, "LT", 4).data() == "13"
+
+
+def test_copy_gives_tab_separated_text(qtbot, grid):
+    w, *_ = grid
+    w.table.setCurrentIndex(_cell(w, "OTD", 0))
+    w.paste("95\t96")
+    w.table.selectionModel().clearSelection()
+    for c in (0, 1):
+        w.table.selectionModel().select(_cell(w, "OTD", c), w.table.selectionModel().SelectionFlag.Select)
+    assert w.copy_text() == "95\t96"
+
+
+def test_csv_dialog_previews_maps_reports_rejected_rows_and_imports(qtbot, services, tmp_path):
+    services.partners.create(PartnerData(name="Nordwerk Components GmbH"))
+    path = tmp_path / "values.csv"
+    path.write_text("Supplier;Indicator;Month;Result\n"
+                    "Nordwerk Components GmbH;OTD;2026-08;97,5\n"
+                    "Nobody Ltd;OTD;2026-08;90\n"
+                    "Nordwerk Components GmbH;PPM;2026-08;lots\n", encoding="utf-8")
+    bus = ChangeBus()
+    dialog = CsvImportDialog(services, bus)
+    qtbot.addWidget(dialog)
+    dialog.load_file(path)
+    assert dialog.preview.rowCount() == 3 and dialog.preview.item(0, 0).text() == "Nordwerk Components GmbH"
+    assert dialog.current_mapping()["value"] == "Result"
+    assert not dialog.import_button.isEnabled()
+    dialog.run_check()
+    qtbot.waitUntil(lambda: dialog.check is not None)
+    assert dialog.rejected.rowCount() == 2
+    assert "unknown partner 'Nobody Ltd'" in dialog.rejected.item(0, 1).text()
+    assert "'lots' is not a number" in dialog.rejected.item(1, 1).text()
+    assert services.measurements.count() == 0
+    with qtbot.waitSignal(bus.changed):
+        dialog.import_button.click()
+    assert services.measurements.count() == 1
+    assert "1 imported" in dialog.summary.text() and "2 rejected" in dialog.summary.text()
+
+
+def test_csv_dialog_requires_the_mapping(qtbot, services):
+    dialog = CsvImportDialog(services, ChangeBus())
+    qtbot.addWidget(dialog)
+    dialog.load_text("a,b,c,d\n1,2,3,4\n")
+    dialog.run_check()
+    qtbot.waitUntil(lambda: "Nothing imported" in dialog.summary.text())
+    assert "Partner, KPI, Period, Value" in dialog.summary.text()

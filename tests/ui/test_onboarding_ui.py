@@ -1,0 +1,150 @@
+"""The Onboarding tab and portfolio: tick items by keyboard and mouse and watch progress move."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app.models.enums import ItemStatus, Side
+from app.services.partners import ContactData, PartnerData
+from app.services.playbooks import StepData
+from app.ui.bus import ChangeBus
+from app.ui.onboarding.checklist_model import CHECK
+from app.ui.onboarding.checklist_tab import OnboardingTab
+from app.ui.onboarding.portfolio import OVERDUE, PROGRESS, OnboardingPortfolioSection
+
+
+@pytest.fixture
+def started(services):
+    p = services.partners.create(PartnerData(name="Nordwerk Components GmbH", enablement_lead="Mira Holm",
+                                             contacts=(ContactData("Anna Becker", Side.PARTNER, is_primary=True),)))
+    v = services.playbooks.create("Small", "", [
+        StepData("Kick-off", owner_side=Side.JOINT, day_offset=-20),
+        StepData("Accounts set up", owner_side=Side.OURS, day_offset=-10),
+        StepData("Certificates sent", owner_side=Side.PARTNER, day_offset=10, evidence_required=True),
+        StepData("First review", owner_side=Side.JOINT, day_offset=30),
+    ])
+    services.playbooks.publish(v.id)
+    c = services.onboarding.start(p.id, v.id, date.today())
+    return p, c
+
+
+@pytest.fixture
+def tab(qtbot, services, started):
+    bus = ChangeBus()
+    widget = OnboardingTab(services, bus)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 600)
+    widget.show()
+    widget.set_partner(started[0].id)
+    return widget
+
+
+def test_space_ticks_the_selected_item_and_progress_moves(qtbot, tab, services, started):
+    assert tab.overall.bar.value() == 0
+    assert "2 overdue" in tab.summary.text()
+    tab._select_row(0)
+    tab.table.setFocus()
+    qtbot.keyClick(tab.table, Qt.Key.Key_Space)
+    assert tab.model.items[0].status is ItemStatus.DONE
+    assert tab.overall.bar.value() == 25
+    assert tab.sides[Side.JOINT].bar.value() == 50
+    assert "1 overdue" in tab.summary.text()
+    assert tab.table.currentIndex().row() == 1  # moved on to the next item
+    qtbot.keyClick(tab.table, Qt.Key.Key_Space)
+    assert tab.sides[Side.OURS].bar.value() == 100
+    assert services.onboarding.get(started[1].id).progress.done == 2
+
+
+def test_clicking_the_check_box_ticks_and_unticks(qtbot, tab):
+    rect = tab.table.visualRect(tab.model.index(3, CHECK))
+    # The check box sits at the start of the cell.
+    qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
+    qtbot.waitUntil(lambda: tab.model.items[3].status is ItemStatus.DONE)
+    assert tab.overall.bar.value() == 25
+    qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 10, rect.center().y()))
+    qtbot.waitUntil(lambda: tab.model.items[3].status is ItemStatus.TODO)
+    assert tab.overall.bar.value() == 0
+
+
+def test_status_keys_and_undo(qtbot, tab):
+    tab._select_row(1)
+    qtbot.keyClick(tab.table, Qt.Key.Key_B)
+    assert tab.model.items[1].status is ItemStatus.BLOCKED
+    qtbot.keyClick(tab.table, Qt.Key.Key_N)
+    assert tab.model.items[1].status is ItemStatus.NOT_APPLICABLE
+    assert tab.sides[Side.OURS].label.text().endswith("nothing to do")
+    tab._bus.undo_stack.undo()
+    qtbot.waitUntil(lambda: tab.model.items[1].status is ItemStatus.BLOCKED)
+
+
+def test_a_step_needing_evidence_asks_for_it(qtbot, tab, monkeypatch):
+    from app.ui.onboarding import checklist_tab
+
+    monkeypatch.setattr(checklist_tab.QInputDialog, "getMultiLineText",
+                        staticmethod(lambda *a, **k: ("", False)))
+    tab._select_row(2)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Space)
+    assert tab.model.items[2].status is ItemStatus.TODO  # cancelled: nothing ticked
+    monkeypatch.setattr(checklist_tab.QInputDialog, "getMultiLineText",
+                        staticmethod(lambda *a, **k: ("ISO 9001 certificate filed", True)))
+    tab._select_row(2)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Space)
+    assert tab.model.items[2].status is ItemStatus.DONE
+    assert tab.model.items[2].evidence_note == "ISO 9001 certificate filed"
+
+
+def test_overdue_items_stand_out(tab):
+    from app.ui.onboarding.common import OVERDUE_BG
+
+    index = tab.model.index(0, 1)
+    assert tab.model.data(index, Qt.ItemDataRole.BackgroundRole) == OVERDUE_BG
+    assert tab.model.data(tab.model.index(3, 1), Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_the_detail_form_saves_owner_and_evidence(qtbot, tab):
+    tab._select_row(3)
+    tab.owner.setText("Jakob Stein")
+    tab.evidence.setPlainText("Minutes shared")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    item = tab.model.items[3]
+    assert (item.owner_name, item.evidence_note) == ("Jakob Stein", "Minutes shared")
+
+
+def test_a_partner_without_checklist_is_offered_to_start_one(qtbot, services):
+    p = services.partners.create(PartnerData(name="Fresh"))
+    widget = OnboardingTab(services, ChangeBus())
+    qtbot.addWidget(widget)
+    widget.set_partner(p.id)
+    assert widget.stack.currentIndex() == 0 and "Start onboarding" in widget.empty.text()
+    assert widget.start_button.isEnabled() and not widget.print_button.isEnabled()
+
+
+def test_portfolio_shows_partners_in_onboarding_and_sorts(qtbot, services, started):
+    bus = ChangeBus()
+    section = OnboardingPortfolioSection(services, bus)
+    qtbot.addWidget(section)
+    section.show()
+    assert section.proxy.rowCount() == 1
+    assert section.proxy.index(0, OVERDUE).data() == "2"
+    # Ticking in the tab updates the portfolio through the bus.
+    tab = OnboardingTab(services, bus)
+    qtbot.addWidget(tab)
+    tab.set_partner(started[0].id)
+    tab.toggle(tab.model.items[0])
+    qtbot.waitUntil(lambda: section.proxy.index(0, OVERDUE).data() == "1")
+    assert section.proxy.index(0, PROGRESS).data().startswith("25%")
+    with qtbot.waitSignal(bus.open_partner) as blocker:
+        section.table.setCurrentIndex(section.proxy.index(0, 0))
+        section.open_selected()
+    assert blocker.args == [started[0].id]
+
+
+def test_portfolio_sorts_by_overdue(qtbot, demo_services):
+    section = OnboardingPortfolioSection(demo_services, ChangeBus())
+    qtbot.addWidget(section)
+    section.table.sortByColumn(OVERDUE, Qt.SortOrder.DescendingOrder)
+    values = [int(section.proxy.index(r, OVERDUE).data() or -1) for r in range(section.proxy.rowCount())]
+    assert values == sorted(values, reverse=True) and len(values) > 2

@@ -1,0 +1,142 @@
+"""The partner directory and profile, driven like a user would: type, filter, edit, undo."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.models.enums import PartnerKind
+from app.services.partners import PartnerData, PartnerQuery
+from app.ui.bus import ChangeBus
+from app.ui.main_window import MainWindow
+from app.ui.partners.directory import PartnerDirectoryWidget
+
+
+@pytest.fixture
+def window(qtbot, demo_services):
+    demo_services.identity.set_names("Mira Holm", "Field laptop")
+    w = MainWindow(demo_services, ChangeBus())
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def visible_names(directory: PartnerDirectoryWidget) -> list[str]:
+    model = directory.model
+    return [model.index(r, 0).data() for r in range(model.rowCount())]
+
+
+def test_typing_in_the_search_box_filters_the_rows(qtbot, demo_services):
+    directory = PartnerDirectoryWidget(demo_services.partners)
+    qtbot.addWidget(directory)
+    everyone = visible_names(directory)
+    assert len(everyone) == 60
+    target = everyone[17]
+    fragment = target.split()[0][:6]
+    qtbot.keyClicks(directory.search, fragment)
+    qtbot.waitUntil(lambda: directory.model.rowCount() < 60)
+    names = visible_names(directory)
+    assert target in names
+    assert all(fragment.lower() in n.lower() for n in names)
+    directory.search.clear()
+    qtbot.waitUntil(lambda: directory.model.rowCount() == 60)
+
+
+def test_kind_filter_and_sorting_by_a_column(qtbot, demo_services):
+    directory = PartnerDirectoryWidget(demo_services.partners)
+    qtbot.addWidget(directory)
+    directory.kind.setCurrentIndex(directory.kind.findData(PartnerKind.DISTRIBUTOR))
+    expected = demo_services.partners.count(PartnerQuery(kinds=(PartnerKind.DISTRIBUTOR,)))
+    assert directory.model.rowCount() == expected > 0
+    assert {directory.model.index(r, 1).data() for r in range(expected)} == {"Distributor"}
+    directory.table.sortByColumn(6, Qt.SortOrder.DescendingOrder)  # annual spend, biggest first
+    spends = [int(directory.model.index(r, 6).data().split()[0].replace(",", "")) for r in range(expected)]
+    assert spends == sorted(spends, reverse=True)
+
+
+def test_selecting_a_partner_shows_its_profile(qtbot, window):
+    section = window.section("Partners")
+    section.directory.table.selectRow(2)
+    name = section.directory.model.index(2, 0).data()
+    qtbot.waitUntil(lambda: section.page.profile.name.text() == name)
+    assert section.page.title.text() == name
+
+
+def test_edit_save_undo_and_redo(qtbot, window, demo_services):
+    section = window.section("Partners")
+    section.directory.table.selectRow(0)
+    page = section.page
+    partner_id = page.partner_id
+    old_name = page.profile.name.text()
+    page.profile.name.selectAll()
+    qtbot.keyClicks(page.profile.name, "Renamed Partner AG")
+    assert page.profile.is_dirty()
+    qtbot.mouseClick(page.profile.save_button, Qt.MouseButton.LeftButton)
+    assert demo_services.partners.get(partner_id).name == "Renamed Partner AG"
+    assert not page.profile.is_dirty()
+
+    window.bus.undo_stack.undo()
+    assert demo_services.partners.get(partner_id).name == old_name
+    qtbot.waitUntil(lambda: page.profile.name.text() == old_name)
+    window.bus.undo_stack.redo()
+    assert demo_services.partners.get(partner_id).name == "Renamed Partner AG"
+    assert "Renamed Partner AG" in visible_names(section.directory)
+
+
+def test_an_invalid_edit_shows_the_message_and_saves_nothing(qtbot, window, demo_services):
+    section = window.section("Partners")
+    section.directory.table.selectRow(1)
+    page = section.page
+    before = demo_services.partners.get(page.partner_id)
+    page.profile.name.clear()
+    qtbot.mouseClick(page.profile.save_button, Qt.MouseButton.LeftButton)
+    assert page.profile.errors.isVisibleTo(page) and "needs a name" in page.profile.errors.text()
+    assert demo_services.partners.get(page.partner_id).name == before.name
+    assert window.bus.undo_stack.count() == 0
+
+
+def test_new_partner_with_a_contact_and_undo_the_creation(qtbot, window, demo_services):
+    section = window.section("Partners")
+    section.new_partner()
+    profile = section.page.profile
+    qtbot.keyClicks(profile.name, "Zenith Precision Kft.")
+    profile.value_score.setValue(5)
+    profile.risk_score.setValue(1)
+    assert "Strategic" in profile.quadrant.text()
+    qtbot.mouseClick(profile.contacts.parent().findChildren(type(profile.save_button))[0],
+                     Qt.MouseButton.LeftButton)  # "Add" under the contacts
+    profile.contacts.item(0, 0).setText("Ines Novak")
+    qtbot.mouseClick(profile.save_button, Qt.MouseButton.LeftButton)
+    created = demo_services.partners.find("Zenith Precision Kft.")
+    assert [c.name for c in demo_services.partners.get(created.id).contacts] == ["Ines Novak"]
+    assert section.page.partner_id == created.id
+    window.bus.undo_stack.undo()
+    assert demo_services.partners.count() == 60
+
+
+def test_delete_asks_and_undo_brings_the_partner_back(qtbot, window, demo_services, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    section = window.section("Partners")
+    section.directory.table.selectRow(4)
+    partner_id = section.page.partner_id
+    section.page.delete()
+    assert demo_services.partners.count() == 59
+    assert section.page.stack.currentIndex() == 0  # nothing shown any more
+    window.bus.undo_stack.undo()
+    assert demo_services.partners.get(partner_id)
+    qtbot.waitUntil(lambda: section.page.partner_id == partner_id)
+
+
+def test_first_run_dialog_requires_a_name(qtbot, services):
+    from app.ui.first_run import IdentityDialog
+
+    dialog = IdentityDialog(services.identity)
+    qtbot.addWidget(dialog)
+    dialog.display_name.clear()
+    dialog.accept()
+    assert dialog.error.isVisibleTo(dialog) and not services.identity.get().is_set
+    qtbot.keyClicks(dialog.display_name, "Mira Holm")
+    dialog.accept()
+    assert services.identity.get().display_name == "Mira Holm"

@@ -1,0 +1,188 @@
+"""Selection screens driven like a user: score, tick, log calls, sign (blocked, override), compare, print."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pyqtgraph as pg
+import pytest
+from pypdf import PdfReader
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app.models.enums import PartnerStatus
+from app.services.partners import PartnerData
+from app.services.selection import ReferenceCallData
+from app.ui import printing
+from app.ui.bus import ChangeBus
+from app.ui.selection import workspace
+from app.ui.selection.dialogs import PrintSettingsDialog
+from app.ui.selection.section import SelectionSection
+from app.ui.selection.workspace import SelectionTab
+
+
+@pytest.fixture
+def bus():
+    return ChangeBus()
+
+
+@pytest.fixture
+def candidate(services):
+    return services.partners.create(PartnerData(name="Kestrelforge Precision GmbH", segment="Machined parts",
+                                                status=PartnerStatus.CANDIDATE))
+
+
+@pytest.fixture
+def tab(qtbot, services, bus, candidate):
+    services.identity.set_names("Mira Holm", "Field laptop")
+    w = SelectionTab(services, bus)
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.set_partner(candidate.id)
+    return w
+
+
+def test_start_then_score_updates_the_weighted_total(tab, services, candidate):
+    assert tab.stack.currentIndex() == 0 and not tab.print_filled_action.isEnabled()
+    tab.start_button.click()
+    assert tab.stack.currentIndex() == 1
+    a = services.selection.for_partner(candidate.id)
+    tech = next(s.criterion for s in a.scores if s.criterion.code == "TECH")
+    combo, evidence = tab.score_widgets[tech.id]
+    evidence.setText("Five-axis CNC cell")
+    combo.setCurrentIndex(combo.findData(4))
+    a = services.selection.for_partner(candidate.id)
+    line = next(s for s in a.scores if s.criterion.id == tech.id)
+    assert line.score == 4 and line.evidence == "Five-axis CNC cell"
+    assert "4.00 / 5" in tab.summary.text() and "9 of 10 criteria not scored" in tab.summary.text()
+
+
+def test_sign_is_blocked_naming_missing_items_then_allowed(tab, services, candidate, monkeypatch):
+    tab.start_button.click()
+    assert not tab.sign_button.isEnabled()
+    assert "Signing is blocked" in tab.sign_status.text() and "Contract reviewed by legal" in tab.sign_status.text()
+    for name in ("Eva Lind", "Tom Berg"):
+        call = ReferenceCallData(name, "Nordline AB", "Mira Holm", datetime(2026, 10, 1, 10))
+        monkeypatch.setattr(workspace, "ReferenceCallDialog", _fake_dialog(call))
+        tab.log_call()
+    assert tab.calls.rowCount() == 2
+    for box, _meta, _note in tab.item_widgets.values():
+        box.click()
+    a = services.selection.for_partner(candidate.id)
+    assert a.is_complete and all(i.done_by == "Mira Holm" for i in a.checklist)
+    assert tab.sign_button.isEnabled() and "Ready to sign" in tab.sign_status.text()
+    tab.sign_button.click()
+    assert services.selection.for_partner(candidate.id).signed_by == "Mira Holm"
+    assert tab.reopen_button.isVisibleTo(tab) and not tab.sign_button.isVisibleTo(tab)
+    assert "Signed" in tab.sign_status.text()
+
+
+def test_references_item_refuses_a_tick_without_calls(tab, services, candidate, monkeypatch):
+    tab.start_button.click()
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    refs = next(i for i in services.selection.for_partner(candidate.id).checklist if i.code == "REFS")
+    box = tab.item_widgets[refs.id][0]
+    box.click()
+    assert "reference calls" in warnings[0]
+    assert not box.isChecked()  # back to what is stored
+    assert not next(i for i in services.selection.for_partner(candidate.id).checklist if i.code == "REFS").done
+
+
+def test_override_keeps_the_reason(tab, services, candidate, monkeypatch):
+    tab.start_button.click()
+    assert tab.override_button.isEnabled()
+    monkeypatch.setattr(workspace, "OverrideDialog", _fake_dialog("Sole source; board approved"))
+    tab.sign_with_override()
+    a = services.selection.for_partner(candidate.id)
+    assert a.overridden and a.override_reason == "Sole source; board approved"
+    assert "Sole source; board approved" in tab.sign_status.text()
+    assert not tab.score_widgets[a.scores[0].criterion.id][0].isEnabled()  # signed: read-only
+
+
+def test_override_dialog_needs_a_reason(qtbot):
+    from app.ui.selection.dialogs import OverrideDialog
+
+    d = OverrideDialog(("Contract reviewed by legal",))
+    qtbot.addWidget(d)
+    assert not d.sign_button.isEnabled()
+    qtbot.keyClicks(d.reason, "Urgent")
+    assert d.sign_button.isEnabled() and d.value() == "Urgent"
+
+
+def test_print_from_the_tab_to_a_pdf_printer(tab, services, candidate, tmp_path, monkeypatch):
+    tab.start_button.click()
+    out = tmp_path / "printed.pdf"
+
+    def to_pdf(_parent, printer):
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(out))
+        return True
+
+    monkeypatch.setattr(printing, "_ask_printer", to_pdf)
+    assert tab.print_form(blank=False)
+    assert len(PdfReader(str(out)).pages) >= 1
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "blank.pdf"), ""))
+    path = tab.save_form(blank=True)
+    text = " ".join(p.extract_text() for p in PdfReader(str(path)).pages)
+    assert "Kestrelforge Precision GmbH" in text and "field form" in text
+
+
+def test_section_compares_candidates_and_prints_a_segment(qtbot, demo_services, bus, tmp_path, monkeypatch):
+    section = SelectionSection(demo_services, bus)
+    qtbot.addWidget(section)
+    rows = demo_services.selection.candidates()
+    unsigned = [r for r in rows if not (r.assessment_id and demo_services.selection.get(r.assessment_id).is_signed)]
+    assert section.table.columnCount() == len(unsigned) > 1
+    bars = [i for i in section.plot.getPlotItem().items if isinstance(i, pg.BarGraphItem)]
+    assert len(bars) == sum(1 for r in unsigned if r.assessment_id)
+    section.include_signed.setChecked(True)
+    assert section.table.columnCount() == len(rows)
+
+    segment = next(r.segment for r in rows if r.status is PartnerStatus.CANDIDATE)
+    section.segment.setCurrentIndex(section.segment.findText(segment))
+    assert all(r.segment == segment for r in section.rows)
+    with qtbot.waitSignal(bus.open_partner) as opened:
+        section.table.horizontalHeader().sectionDoubleClicked.emit(0)
+    assert opened.args == [section.rows[0].partner_id]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "batch.pdf"), ""))
+    path = section.save_blank()
+    text = " ".join(p.extract_text() for p in PdfReader(str(path)).pages)
+    for r in demo_services.selection.candidates(segment, with_assessed=False):
+        assert r.name in text
+
+
+def test_section_table_shows_scores_and_missing_checklist(qtbot, demo_services, bus):
+    section = SelectionSection(demo_services, bus)
+    qtbot.addWidget(section)
+    for col, r in enumerate(section.rows):
+        a = demo_services.selection.for_partner(r.partner_id)
+        item = section.table.item(3, col)
+        if a is None:
+            assert section.table.item(4, col).text() == "Not started"
+        else:
+            assert item.text() == f"{a.checklist_done} of {len(a.checklist)}"
+            assert section.table.item(0, col).text() == ("—" if a.weighted_score is None else f"{a.weighted_score:.2f}")
+
+
+def test_print_settings_dialog_stores_the_paper_size(qtbot, services):
+    d = PrintSettingsDialog(services)
+    qtbot.addWidget(d)
+    d.paper.setCurrentIndex(d.paper.findData("letter"))
+    d.accept()
+    assert services.settings.paper_size() == "letter"
+
+
+def _fake_dialog(value):
+    class Fake:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def exec(self):
+            return True
+
+        def value(self):
+            return value
+
+    return Fake
