@@ -65,8 +65,9 @@ class Measurement(Syncable, Base):
 
     __tablename__ = "measurements"
     __table_args__ = (
-        Index("ix_measurements_partner_kpi_period", "partner_id", "kpi_id", "period_start"),
-        # Covers the scorecard's "last N live values of each series" without touching the table rows.
+        Index("ix_measurements_partner_id", "partner_id"),  # scoping a package to partners
+        # Covers the scorecard's "last N live values of each series" without touching the table rows. It is
+        # the only index led by (partner_id, kpi_id), so the planner cannot pick a non-covering one instead.
         Index("ix_measurements_live_series", "partner_id", "kpi_id", "period_start", "value", "period_kind",
               sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
     )

@@ -98,10 +98,17 @@ def row_versions(rev: str, field_revs: dict[str, str] | None, seen_revs: dict[st
     return vv
 
 
+#: Appended to a delete's rev to make the rev of "kept despite a concurrent delete" (see sync/merge.py);
+#: device ids are hexadecimal, so no real device ends with it.
+RESTORE_SUFFIX = "r"
+
+
 def compact_seen(versions: dict[str, str], rev: str, field_revs: dict[str, str]) -> dict[str, str]:
-    """The ``seen_revs`` to store: the entries of ``versions`` that ``rev`` and ``field_revs`` do not show."""
+    """The ``seen_revs`` to store: the entries of ``versions`` that ``rev`` and ``field_revs`` do not show.
+
+    Revs of kept-despite-delete are derived from the delete's rev, not edits: they are not remembered."""
     shown = row_versions(rev, field_revs, None)
-    return {d: r for d, r in versions.items() if r > shown.get(d, "")}
+    return {d: r for d, r in versions.items() if r > shown.get(d, "") and not d.endswith(RESTORE_SUFFIX)}
 
 
 def stamp_new(values: dict[str, Any], clock: HybridClock, now: datetime | None = None) -> dict[str, Any]:

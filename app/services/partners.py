@@ -5,7 +5,7 @@ Every method opens its own transaction and returns frozen dataclasses; any threa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from sqlalchemy import Select, and_, case, func, select

@@ -28,8 +28,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 import numpy as np
-from sqlalchemy import String, and_, func, select, true, type_coerce
-from sqlalchemy.orm import aliased, sessionmaker
+from sqlalchemy import String, bindparam, func, select, text, type_coerce
+from sqlalchemy.orm import sessionmaker
 
 from app.models import Kpi, KpiOverride, Measurement, Partner
 from app.models.enums import Direction, IndicatorKind, KpiCategory, PartnerKind, PartnerStatus, PeriodKind, Quadrant
@@ -296,24 +296,26 @@ class ScorecardService:
     def _fetch(self, s, partner_ids: list[str] | None) -> list:
         """The last ``window`` live values of every (partner, KPI) series, ordered by series then period.
 
-        One query: for each live partner and KPI, a correlated subquery finds the window's first period
-        (the window-th latest) through the covering index ix_measurements_live_series.
+        One query: for each live partner and KPI, a correlated subquery finds the window's first period (the
+        window-th latest value) and the rows from there on are read, both through the covering index
+        ix_measurements_live_series. Written out because the join order matters: ``CROSS JOIN`` is standard
+        SQL, and SQLite takes it as "keep this order", so it loops over partners and KPIs (tens of thousands)
+        instead of over every measurement (millions).
         """
-        w = self.settings.window
-        m2 = aliased(Measurement)
-        nth = (select(m2.period_start)
-               .where(m2.partner_id == Partner.id, m2.kpi_id == Kpi.id, m2.deleted_at.is_(None))
-               .order_by(m2.period_start.desc()).limit(1).offset(w - 1).scalar_subquery())
-        stmt = (select(Measurement.partner_id, Measurement.kpi_id, type_coerce(Measurement.period_kind, String),
-                       type_coerce(Measurement.period_start, String), Measurement.value)
-                .select_from(Partner).join(Kpi, true())
-                .join(Measurement, and_(Measurement.partner_id == Partner.id, Measurement.kpi_id == Kpi.id,
-                                        Measurement.deleted_at.is_(None)))
-                .where(Partner.deleted_at.is_(None), Kpi.deleted_at.is_(None),
-                       Measurement.period_start >= func.coalesce(nth, date(1, 1, 1)))
-                .order_by(Partner.id, Kpi.id, Measurement.period_start))
+        sql = f"""
+            SELECT m.partner_id, m.kpi_id, m.period_kind, m.period_start, m.value
+            FROM partners p CROSS JOIN kpis k CROSS JOIN measurements m
+            WHERE p.deleted_at IS NULL AND k.deleted_at IS NULL {"AND p.id IN :ids" if partner_ids is not None else ""}
+              AND m.partner_id = p.id AND m.kpi_id = k.id AND m.deleted_at IS NULL
+              AND m.period_start >= COALESCE((
+                  SELECT m2.period_start FROM measurements m2
+                  WHERE m2.partner_id = p.id AND m2.kpi_id = k.id AND m2.deleted_at IS NULL
+                  ORDER BY m2.period_start DESC LIMIT 1 OFFSET :skip), :origin)
+            ORDER BY p.id, k.id, m.period_start"""
+        # The origin is an ISO date string: every database compares it with a date column as a date.
+        stmt = text(sql).bindparams(skip=self.settings.window - 1, origin="0001-01-01")
         if partner_ids is not None:
-            stmt = stmt.where(Partner.id.in_(partner_ids))
+            stmt = stmt.bindparams(bindparam("ids", value=list(partner_ids), expanding=True))
         # Over a hundred thousand rows: read them straight from the driver's cursor (SQLAlchemy's row
         # objects would double the time); the statement is still compiled for whichever database this is.
         conn = s.connection()

@@ -81,7 +81,8 @@ def build_package(path: Path, services, records: dict[str, list[dict]], *, scope
         cols = list(specs[table].columns) if table in specs else sorted(rows[0]) if rows else []
         tables[table] = {"count": len(rows), "columns": cols}
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "schema_revision": "0001_initial",
-                "app_version": "test", "package_id": "00000000-0000-4000-8000-" + path.stem.encode().hex()[:12].ljust(12, "0"),
+                "app_version": "test",
+                "package_id": "00000000-0000-4000-8000-" + path.stem.encode().hex()[:12].ljust(12, "0"),
                 "created_at": "2026-11-23T10:00:00Z",
                 "device": {"device_id": device_id, "name": "Mallory", "device_name": "x", "public_key": pub,
                            "fingerprint": fingerprint(pub)},

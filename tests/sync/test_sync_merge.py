@@ -322,3 +322,24 @@ def test_conflict_rows_hold_both_values_as_json(laptops):
     assert {c.local_value, c.incoming_value} == {1, 2}
     assert json.dumps(c.local_value)
     assert dataclasses.is_dataclass(alice.sync.conflicts()[0])
+
+
+def test_two_deletes_and_an_edit_converge_whatever_the_order(laptops):
+    """Found by the property test: two laptops delete, a third edits; every import order agrees."""
+    one, two, three = laptops.new("one"), laptops.new("two"), laptops.new("three")
+    pid = add_partner(one, "Acme")
+    laptops.send(one, two)
+    laptops.send(one, three)
+    two.partners.delete(pid)
+    one.partners.delete(pid)
+    edit(three, Partner, pid, notes="still working on it")
+    packages = {}
+    for name, s in (("one", one), ("two", two), ("three", three)):
+        packages[name] = laptops.package()
+        s.sync.export(packages[name])
+    for s, order in ((one, ("two", "three")), (two, ("one", "three")), (three, ("two", "one"))):
+        for name in order:
+            if packages[name] is not None:
+                s.sync.import_package(packages[name], trust_new_signer=True)
+    assert state(one) == state(two) == state(three)
+    assert get(one, Partner, pid).deleted_at is None

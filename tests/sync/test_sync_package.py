@@ -6,17 +6,15 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from app.models import Partner
 from app.services.sync import PackageRefused
 from app.services.sync.keys import key_path
 from app.services.sync.package import PackageReader
-from tests.sync.conftest import add_partner, file_hash, get, partner_names
+from tests.sync.conftest import add_partner, file_hash, partner_names
 from tests.sync.helpers import build_package, read_manifest, read_records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -219,7 +217,8 @@ def test_scoped_export_carries_nothing_of_other_partners(laptops):
 
 def test_a_record_outside_the_manifest_scope_is_rejected(laptops, tmp_path):
     alice, bob = laptops.new("alice"), laptops.new("bob")
-    acme, beta = add_partner(alice, "Acme"), add_partner(alice, "Beta")
+    acme = add_partner(alice, "Acme")
+    add_partner(alice, "Beta")
     full = laptops.package("full")
     alice.sync.export(full)
     rows = read_records(full)["partners"]

@@ -36,7 +36,9 @@ def test_counts_attention_and_lights_match_the_portfolio(dashboard):
     d, _bus, services = dashboard
     pf = d.portfolio
     assert sum(pf.status_counts.values()) == 60
-    tiles = [d.tiles.itemAt(i).widget().text() for i in range(d.tiles.count())]
+    from PySide6.QtWidgets import QLabel
+
+    tiles = [w.text() for i in range(d.tiles.count()) if isinstance(w := d.tiles.itemAt(i).widget(), QLabel)]
     assert any(f">{pf.status_counts['red']}<" in t and "Red" in t for t in tiles)
     assert d.attention.rowCount() == len(pf.alerts) > 0
     first = pf.alerts[0]
@@ -102,8 +104,10 @@ def test_scorecard_tab_shows_table_and_one_chart_per_measured_kpi(qtbot, demo_se
     saved = tab.save_pngs(str(tmp_path))
     assert len(saved) == len(measured) and all(p.stat().st_size > 2000 for p in saved)
     chart = tab.charts[0]
-    text = chart.show_point(len(chart.series.values) - 1)
-    assert text.startswith(tab.card.rows[0].latest_title) or ":" in text
+    row = next(r for r in measured if r.kpi_id == chart.series.kpi_id)
+    text = chart.show_point(len(chart.series.values) - 1)  # what hovering the last point shows
+    assert text.startswith(f"{row.latest_title}: ")
+    assert float(text.split(": ")[1].split()[0]) == pytest.approx(row.latest_value)
     tab.set_partner(None)
     qtbot.waitUntil(lambda: tab.card is None)
     assert "Choose a saved partner" in tab.summary.text()

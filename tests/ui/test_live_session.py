@@ -161,3 +161,22 @@ def test_start_up_offers_to_resume_an_interrupted_session_with_its_draft(qtbot, 
     assert live_window.widget.capture.text() == "what I was typing"
     live_window.close()
     assert session.id not in _open_windows
+
+
+def test_experiment_log_puts_stagnating_experiments_first_and_filters(qtbot, demo_services):
+    from app.ui.coaching.experiments_view import ExperimentsSection
+
+    section = ExperimentsSection(demo_services, ChangeBus())
+    qtbot.addWidget(section)
+    rows = section.log.model.rows()
+    assert rows and all(e.is_open for e in rows)  # "Open only" is on
+    flags = [e.stagnating for e in rows]
+    assert any(flags) and flags == sorted(flags, reverse=True)  # stagnating ones stand out at the top
+    assert section.log.model.index(0, 7).data().startswith("stagnating")
+    section.log.stagnating_check.setChecked(True)
+    assert all(e.stagnating for e in section.log.model.rows())
+    section.log.table.selectRow(0)
+    assert "Story" in section.log.story.toPlainText()
+    section.tabs.setCurrentIndex(1)
+    section.actions.status_combo.setCurrentIndex(1)  # overdue
+    assert all(a.overdue for a in section.actions.model.rows())

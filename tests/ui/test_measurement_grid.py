@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from app.models.enums import PeriodKind
 from app.services.measurements import period_start
@@ -38,11 +39,15 @@ def test_typing_a_value_stores_it_and_enter_moves_down(qtbot, grid):
     w.table.setCurrentIndex(_cell(w, "OTD", last))
     w.table.setFocus()
     with qtbot.waitSignal(bus.changed):
-        qtbot.keyClicks(w.table, "96,5")  # typing starts editing, a decimal comma is fine
-        qtbot.keyClick(w.table.focusWidget(), Qt.Key.Key_Return)
+        qtbot.keyClick(w.table, "9")  # typing starts editing in the cell
+        editor = QApplication.focusWidget()
+        assert editor is not w.table
+        qtbot.keyClicks(editor, "6,5")  # a decimal comma is fine
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
     this_month = period_start(PeriodKind.MONTH, date.today())
     rows = services.measurements.series(p.id, services.kpis.find("OTD").id)
     assert [(r.period_start, r.value) for r in rows] == [(this_month, 96.5)]
+    qtbot.waitUntil(lambda: w.table.currentIndex().row() == _cell(w, "OTD", last).row() + 1)
     assert _cell(w, "OTD", last).data() == "96.5"
 
 

@@ -425,7 +425,7 @@ def upgrade() -> None:
     with op.batch_alter_table('measurements', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_measurements_kpi_id'), ['kpi_id'], unique=False)
         batch_op.create_index('ix_measurements_live_series', ['partner_id', 'kpi_id', 'period_start', 'value', 'period_kind'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index('ix_measurements_partner_kpi_period', ['partner_id', 'kpi_id', 'period_start'], unique=False)
+        batch_op.create_index('ix_measurements_partner_id', ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_measurements_rev'), ['rev'], unique=False)
 
     op.create_table('playbook_versions',
@@ -938,7 +938,7 @@ def downgrade() -> None:
     op.drop_table('playbook_versions')
     with op.batch_alter_table('measurements', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_measurements_rev'))
-        batch_op.drop_index('ix_measurements_partner_kpi_period')
+        batch_op.drop_index('ix_measurements_partner_id')
         batch_op.drop_index('ix_measurements_live_series', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_measurements_kpi_id'))
 

@@ -44,7 +44,8 @@ class SignerInfo:
     @property
     def label(self) -> str:
         who = self.name or "(no name)"
-        return f"{who} on {self.device_name or 'an unnamed device'} (device {self.device_id[:8]}…, key {self.fingerprint})"
+        device = self.device_name or "an unnamed device"
+        return f"{who} on {device} (device {self.device_id[:8]}…, key {self.fingerprint})"
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class _Run:
     reported: set[tuple] = field(default_factory=set)
     max_rev: str = ""
     min_changed_rev: str = ""
+    quiet_updates: int = 0  # rows whose sync metadata (not user data) changed: written, counted unchanged
 
     def count(self, table: str, key: str, n: int = 1) -> None:
         self.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))[key] += n
@@ -156,7 +158,7 @@ class _Run:
 def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -> str | None:
     if rec is None:
         return "not a valid record"
-    if set(rec) != set(spec.columns):
+    if rec.keys() != spec.column_set:
         return "its fields do not match this version of Tandem"
     if not isinstance(rec["id"], str) or not rec["id"]:
         return "no id"
@@ -244,6 +246,8 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         m = merge(spec.user_fields, local, rec)
         if m.row is not None:
             updates.append(spec.update_params(m.row))
+            if not m.changed:
+                run.quiet_updates += 1
         fresh = [c for c in m.conflicts if not _known_conflict(run, table, rec["id"], c)]
         if fresh:
             run.count(table, "conflicts")
@@ -366,7 +370,7 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
             total = {k: sum(c[k] for c in result_counts.values()) for k in COUNT_KEYS}
             changes = total["new"] + total["updated"] + total["conflicts"]
             backup_path = None
-            if not dry_run and (changes or status == "new"):
+            if not dry_run and (changes or run.quiet_updates or status == "new"):
                 now = utcnow()
                 if run.conflict_rows:
                     conn.execute(insert(SyncConflict), run.conflict_rows)
@@ -430,4 +434,7 @@ def decode(value: Any) -> str:
         return "(empty)"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    text = str(value)
+    if len(text) == 26 and text[4] == "-" and text[10] == " " and text[19] == ".":
+        return text[:16] + " UTC"  # a stored datetime: minutes are enough to tell two apart
+    return text

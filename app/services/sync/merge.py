@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.services.clock import compact_seen, rev_device, row_versions
+from app.services.clock import RESTORE_SUFFIX, compact_seen, rev_device, row_versions
 
 DELETED = "deleted_at"
 
@@ -48,7 +48,7 @@ def knows(versions: dict[str, str], rev: str) -> bool:
 
 def restore_rev(delete_rev: str) -> str:
     """The rev of "kept despite a concurrent delete": right after the delete's rev, the same everywhere."""
-    return delete_rev + "r"
+    return delete_rev + RESTORE_SUFFIX
 
 
 def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, Any]) -> Merged:
@@ -90,11 +90,13 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
         deleting_is_local = local[DELETED] is not None
         vv_x, vv_y = (vv_l, vv_i) if deleting_is_local else (vv_i, vv_l)
         del_rev = l_fr.get(DELETED, l_rev) if deleting_is_local else i_fr.get(DELETED, i_rev)
-        other_has_unseen = any(not knows(vv_x, r) for r in vv_y.values())
+        # Only real edits count (a kept-despite-delete rev is derived, not an edit anyone made).
+        other_has_unseen = any(not knows(vv_x, r) for d, r in vv_y.items() if not d.endswith(RESTORE_SUFFIX))
         if not knows(vv_y, del_rev) and other_has_unseen:
             kept = max(revs[DELETED], restore_rev(del_rev))
+            if kept != revs[DELETED]:  # else a later restore already stands, with its own base
+                bases[DELETED] = del_rev
             values[DELETED], revs[DELETED] = None, kept
-            bases[DELETED] = del_rev
             conflicts.append(FieldConflict(
                 DELETED, local[DELETED], incoming[DELETED], l_fr.get(DELETED, l_rev), i_fr.get(DELETED, i_rev),
                 "incoming" if deleting_is_local else "local", kept))

@@ -191,9 +191,9 @@ class PackageReader:
                 raise PackageRefused(f"The package is refused: entry '{info.filename}' is too large.")
             total += info.file_size
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(1, info.compress_size):
+                ratio = info.file_size // max(1, info.compress_size)
                 raise PackageRefused(
-                    f"The package is refused: entry '{info.filename}' expands {info.file_size // max(1, info.compress_size)}"
-                    "-fold (a zip bomb?)."
+                    f"The package is refused: entry '{info.filename}' expands {ratio}-fold (a zip bomb?)."
                 )
         if total > MAX_TOTAL:
             raise PackageRefused("The package is refused: its contents are too large.")

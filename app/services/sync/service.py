@@ -168,7 +168,8 @@ class SyncService:
         with self._sessions() as s:
             mark = s.get(SyncMark, (recipient, _scope_key(partner_ids)))
             if mark is None:
-                return "", f"no earlier export to {recipient or 'this recipient'} for this scope: the package holds everything"
+                who = recipient or "this recipient"
+                return "", f"no earlier export to {who} for this scope: the package holds everything"
             imported = s.scalars(select(SyncHistory.mark_rev).where(
                 SyncHistory.direction == "import", SyncHistory.at >= mark.exported_at,
                 SyncHistory.mark_rev != "")).all()

@@ -28,6 +28,7 @@ class TableSpec:
     user_fields: tuple[str, ...]  # merged field by field (everything but the sync metadata)
     partner_owned: bool
     foreign_keys: tuple[tuple[str, str], ...]  # (column, referenced table), partner_id excluded
+    column_set: frozenset[str] = frozenset()
 
     def from_db(self, values: tuple) -> dict[str, Any]:
         row = dict(zip(self.columns, values))
@@ -80,6 +81,7 @@ def table_specs() -> dict[str, TableSpec]:
             user_fields=tuple(c for c in cols if c not in Syncable.META_FIELDS),
             partner_owned=PARTNER_COLUMN in table.c,
             foreign_keys=fks,
+            column_set=frozenset(cols),
         )
     return specs
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -82,7 +82,7 @@ class MeasurementGridModel(QAbstractTableModel):
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or self.grid is None:
             return False
-        return self._save({(index.row(), index.column()): str(value)})
+        return self._save({(index.row(), index.column()): str(value)}, typed=True)
 
 
 def parse_cells(texts: dict[tuple[int, int], str]) -> tuple[dict[tuple[int, int], float | None], list[str]]:
@@ -170,6 +170,12 @@ class MeasurementGridWidget(QWidget):
         self.model.set_grid(self.services.measurements.grid(self.partner_id, self.kind.currentData(),
                                                             last=self.last))
 
+    def _reload_at(self, row: int, column: int) -> None:
+        self.reload()
+        row = min(row, self.model.rowCount() - 1)
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, column))
+
     def _set_enabled(self, on: bool) -> None:
         for w in (self.kind, self.earlier, self.later, self.import_button, self.table):
             w.setEnabled(on)
@@ -181,8 +187,11 @@ class MeasurementGridWidget(QWidget):
 
     # -- editing -----------------------------------------------------------------------------------------------
 
-    def save_texts(self, texts: dict[tuple[int, int], str]) -> bool:
-        """Store typed or pasted cell texts (by row, column) in one transaction. Refuses all on a bad value."""
+    def save_texts(self, texts: dict[tuple[int, int], str], typed: bool = False) -> bool:
+        """Store typed or pasted cell texts (by row, column) in one transaction. Refuses all on a bad value.
+
+        ``typed``: the value comes from the cell editor; the grid reloads once the editor has closed and the
+        cursor moves down, ready for the next value."""
         grid = self.model.grid
         if grid is None or not texts:
             return False
@@ -196,14 +205,16 @@ class MeasurementGridWidget(QWidget):
         n = self.services.measurements.save_cells(grid.partner_id, grid.period_kind, edits)
         self.message.setStyleSheet("color:#52606d")
         self.message.setText(f"Saved {n} value{'s' if n != 1 else ''}." if n else "No change.")
-        self.reload()
+        if typed:
+            (r, c), = texts.keys()
+            QTimer.singleShot(0, lambda: self._reload_at(r + 1, c))
+        else:
+            self.reload()
         if n:
             self.bus.changed.emit(Change.of("measurements", partner_id=grid.partner_id))
         return True
 
     def eventFilter(self, obj, event) -> bool:
-        from PySide6.QtCore import QEvent
-
         if obj is self.table and event.type() == QEvent.Type.KeyPress:
             if event.matches(QKeySequence.StandardKey.Paste):
                 self.paste(QGuiApplication.clipboard().text())

@@ -120,6 +120,8 @@ class PartnerPage(QWidget):
             self.profile.show_errors(exc.errors)
             return False
         self.partner_id = saved.id
+        self.profile.load(saved)  # the form now shows what is stored: no longer dirty
+        self.title.setText(saved.name)
         self._bus.undo_stack.push(SavePartnerCommand(partners, self._bus, before, saved))
         self._bus.status_message.emit(f"Saved {saved.name}")
         if before is None:

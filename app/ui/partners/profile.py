@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import PartnerKind, PartnershipStage, PartnerStatus, Side, label
-from app.services.errors import ValidationError
 from app.services.partners import ContactData, EscalationData, PartnerData, quadrant_of
 from app.ui.partners.table_model import QUADRANT_COLOURS
 

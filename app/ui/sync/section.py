@@ -141,10 +141,8 @@ class HistoryView(QWidget):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
-        self.table = _table(["When (UTC)", "Direction", "With", "Scope", "New", "Updated", "Unchanged",
-                             "Conflicts", "Rejected", "Result", "File"])
-        for col, w in enumerate([130, 70, 110, 170, 50, 60, 75, 70, 65, 110]):
-            self.table.setColumnWidth(col, w)
+        self.table = _table(["When (UTC)", "Direction", "With", "Scope", "Records", "New", "Updated",
+                             "Unchanged", "Conflicts", "Rejected", "Result", "File"])
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         self.refresh()
@@ -154,13 +152,19 @@ class HistoryView(QWidget):
         self.table.setRowCount(len(rows))
         for r, h in enumerate(rows):
             t = h.total
-            counts = [str(t.get(k, "")) if h.direction == "import" else "" for k in
-                      ("new", "updated", "unchanged", "conflicts", "rejected")]
+            keys = ("new", "updated", "unchanged", "conflicts", "rejected")
             if h.direction == "export":
-                counts[0] = f"{t.get('records', '')} sent"
-            values = [f"{h.at:%Y-%m-%d %H:%M}", h.direction, h.peer or "—", h.scope, *counts, h.result, h.file_name]
+                records, counts = str(t.get("records", "")), [""] * len(keys)
+            else:
+                records, counts = str(sum(t.get(k, 0) for k in keys)), [str(t.get(k, "")) for k in keys]
+            values = [f"{h.at:%Y-%m-%d %H:%M}", h.direction, h.peer or "—", _short(h.scope, 40), records, *counts,
+                      h.result, h.file_name]
             for col, v in enumerate(values):
-                self.table.setItem(r, col, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                if 4 <= col <= 9:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, col, item)
+        self.table.resizeColumnsToContents()
 
 
 class SignersView(QWidget):
