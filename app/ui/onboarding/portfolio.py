@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QRectF, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionProgressBar,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -129,14 +126,21 @@ class ProgressBarDelegate(QStyledItemDelegate):
         if row is None or row < 0:
             super().paint(painter, option, index)
             return
-        bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(4, 4, -4, -4)
-        bar.minimum, bar.maximum = 0, 100
-        bar.progress = round(row * 100)
-        bar.text = index.data()
-        bar.textVisible = True
-        bar.state = option.state | QStyle.StateFlag.State_Horizontal
-        QApplication.style().drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter)
+        # Drawn by hand: a soft fill with dark text stays readable where the text crosses the fill's edge.
+        rect = option.rect.adjusted(4, 5, -4, -5)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QColor("#bcccdc"))
+        painter.setBrush(QColor("#f5f7fa"))
+        painter.drawRoundedRect(rect, 3, 3)
+        filled = QRectF(rect)
+        filled.setWidth(rect.width() * max(0.0, min(1.0, row)))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#9fd0a4") if row >= 1 else QColor("#a9cdea"))
+        painter.drawRoundedRect(filled, 3, 3)
+        painter.setPen(QColor("#102a43"))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, index.data())
+        painter.restore()
 
 
 class OnboardingPortfolioSection(QWidget):
