@@ -7,7 +7,7 @@ costs only the first section.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,6 +23,7 @@ from app.services import Services
 from app.ui.bus import ChangeBus
 from app.ui.first_run import IdentityDialog
 from app.ui.sections import MENU_INSTALLERS, SECTIONS
+from app.ui.scrolling import scrollable
 
 
 class MainWindow(QMainWindow):
@@ -31,7 +32,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.bus = bus or ChangeBus(self)
         self.setWindowTitle(f"{APP_NAME} — {services.db.path.name}")
-        self.resize(1400, 860)
+        self._fit_to_screen()
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
             index = [t for t, _f in SECTIONS].index(title)
             widget = self._factories[title](self.services, self.bus)
             placeholder = self.stack.widget(index)
-            self.stack.insertWidget(index, widget)
+            self.stack.insertWidget(index, scrollable(widget))
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
             self._sections[title] = widget
@@ -86,7 +87,8 @@ class MainWindow(QMainWindow):
 
     def _show_section(self, row: int) -> None:
         if row >= 0:
-            self.stack.setCurrentWidget(self.section(SECTIONS[row][0]))
+            self.section(SECTIONS[row][0])
+            self.stack.setCurrentIndex(row)
 
     def open_partner(self, partner_id: str) -> None:
         self.show_section("Partners").open_partner(partner_id)
@@ -137,9 +139,19 @@ class MainWindow(QMainWindow):
         who = self.services.identity.get()
         self.user_label.setText(f"{who.display_name} · {who.device_name}")
 
+    def _fit_to_screen(self) -> None:
+        """Open at a comfortable size that fits the screen (field laptops often have 1366×768)."""
+        screen = QGuiApplication.primaryScreen()
+        available = screen.availableGeometry() if screen else None
+        width, height = 1400, 860
+        if available is not None:
+            width, height = min(width, available.width() - 40), min(height, available.height() - 40)
+        self.resize(width, height)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         partners = self._sections.get("Partners")
         if partners is not None and not partners.page.confirm_leave():
             event.ignore()
             return
         event.accept()
+

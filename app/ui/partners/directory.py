@@ -29,7 +29,8 @@ def _filter_combo(all_label: str, items: list[tuple[str, object]]) -> QComboBox:
     combo.addItem(all_label, None)
     for text, value in items:
         combo.addItem(text, value)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(7)
     return combo
 
 

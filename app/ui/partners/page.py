@@ -12,6 +12,7 @@ from app.ui.bus import Change, ChangeBus
 from app.ui.partners.profile import PartnerProfileWidget
 from app.ui.partners.tabs import PARTNER_TABS
 from app.ui.partners.undo import PARTNER_TABLES, DeletePartnerCommand, SavePartnerCommand
+from app.ui.scrolling import scrollable
 
 
 class PartnerPage(QWidget):
@@ -31,7 +32,7 @@ class PartnerPage(QWidget):
         for title, factory in PARTNER_TABS:
             widget = factory(services, bus)
             self.extra_tabs.append(widget)
-            self.tabs.addTab(widget, title)
+            self.tabs.addTab(scrollable(widget), title)
 
         empty = QLabel("Select a partner in the directory, or create one with New partner (Ctrl+N).")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -147,3 +148,4 @@ class PartnerPage(QWidget):
                 not change.partner_ids or self.partner_id in change.partner_ids):
             if not self.profile.is_dirty():
                 self.show_partner(self.partner_id)
+

@@ -23,7 +23,7 @@ class PartnersSection(QWidget):
         splitter.addWidget(self.page)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([520, 690])
+        splitter.setSizes([440, 760])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
