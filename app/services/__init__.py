@@ -14,8 +14,8 @@ from app.services.measurements import MeasurementService
 from app.services.onboarding import OnboardingService
 from app.services.partners import PartnerService
 from app.services.plans import PlanService
-from app.services.scorecards import ScorecardService
 from app.services.playbooks import PlaybookService
+from app.services.scorecards import ScorecardService
 from app.services.selection import SelectionService
 from app.services.settings import SettingsService
 from app.services.sync import SyncService

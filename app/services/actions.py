@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.models import ActionItem, CoachingSession, Partner
 from app.models.enums import Side
 from app.services.errors import NotFound, ValidationError
+from app.services.records import get_live
 
 
 class ActionStatus(StrEnum):
@@ -188,10 +189,7 @@ class ActionService:
 
 
 def _live(s: Session, action_id: str) -> ActionItem:
-    item = s.get(ActionItem, action_id)
-    if item is None or item.deleted_at is not None:
-        raise NotFound(f"No action item with id {action_id}")
-    return item
+    return get_live(s, ActionItem, action_id, "action item")
 
 
 def _to_data(a: ActionItem, partner_name: str, session_title: str | None, session_date: datetime | None,

@@ -37,9 +37,23 @@ from app.models import (
     SessionAttendee,
     SessionDraft,
 )
-from app.models.enums import EntryKind, ExperimentOutcome, PdcaStage, SessionStatus, SessionType, Side, label
+from app.models.enums import (
+    EntryKind,
+    ExperimentOutcome,
+    PdcaStage,
+    SessionStatus,
+    SessionType,
+    Side,
+    label,
+)
 from app.paths import resource_path
-from app.services.actions import ActionItemData, ActionQuery, ActionService, ActionStatus, new_action
+from app.services.actions import (
+    ActionItemData,
+    ActionQuery,
+    ActionService,
+    ActionStatus,
+    new_action,
+)
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.experiments import (
@@ -53,6 +67,7 @@ from app.services.experiments import (
     move_experiment,
     record_event,
 )
+from app.services.records import get_live
 
 
 def local_time(dt: datetime | None) -> datetime | None:
@@ -387,8 +402,7 @@ class CoachingService:
         """Create a planned session (the type's default agenda and title unless given); one transaction."""
         plan = self._complete(plan)
         with self._sessions.begin() as s:
-            if (p := s.get(Partner, plan.partner_id)) is None or p.deleted_at is not None:
-                raise NotFound(f"No partner with id {plan.partner_id}")
+            get_live(s, Partner, plan.partner_id, "partner")
             row = CoachingSession(partner_id=plan.partner_id, status=SessionStatus.PLANNED,
                                   **self._columns(plan))
             s.add(row)
@@ -743,17 +757,11 @@ def _row(c: CoachingSession, partner_name: str) -> SessionRow:
 
 
 def _live_session(s: Session, session_id: str) -> CoachingSession:
-    row = s.get(CoachingSession, session_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(f"No coaching session with id {session_id}")
-    return row
+    return get_live(s, CoachingSession, session_id, "coaching session")
 
 
 def _live_entry(s: Session, entry_id: str) -> LogEntry:
-    row = s.get(LogEntry, entry_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(f"No log entry with id {entry_id}")
-    return row
+    return get_live(s, LogEntry, entry_id, "log entry")
 
 
 def _next_position(s: Session, session_id: str) -> float:

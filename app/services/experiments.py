@@ -20,11 +20,19 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import CoachingSession, Experiment, ExperimentEvent, Kpi, LocalSetting, Partner
+from app.models import (
+    CoachingSession,
+    Experiment,
+    ExperimentEvent,
+    Kpi,
+    LocalSetting,
+    Partner,
+)
 from app.models.enums import ExperimentOutcome, PdcaStage, Side, label
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.identity import DISPLAY_NAME
+from app.services.records import get_live
 
 STAGES = (PdcaStage.PLAN, PdcaStage.DO, PdcaStage.CHECK, PdcaStage.ACT)
 NEXT_STAGE = {PdcaStage.PLAN: PdcaStage.DO, PdcaStage.DO: PdcaStage.CHECK, PdcaStage.CHECK: PdcaStage.ACT}
@@ -222,10 +230,7 @@ def conclude_experiment(s: Session, exp: Experiment, outcome: ExperimentOutcome,
 
 
 def live_experiment(s: Session, experiment_id: str) -> Experiment:
-    exp = s.get(Experiment, experiment_id)
-    if exp is None or exp.deleted_at is not None:
-        raise NotFound(f"No experiment with id {experiment_id}")
-    return exp
+    return get_live(s, Experiment, experiment_id, "experiment")
 
 
 # -- the service ------------------------------------------------------------------------------------------

@@ -23,11 +23,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import ChecklistItem, Contact, OnboardingChecklist, Partner, PlaybookStep, PlaybookVersion
+from app.models import (
+    ChecklistItem,
+    Contact,
+    OnboardingChecklist,
+    Partner,
+    PlaybookStep,
+    PlaybookVersion,
+)
 from app.models.enums import ItemStatus, PartnerStatus, Side, TemplateStatus
 from app.services.clock import utcnow
-from app.services.errors import NotFound, ValidationError
+from app.services.errors import ValidationError
 from app.services.identity import IdentityService
+from app.services.records import get_live
 
 CLOSED_STATES = frozenset({ItemStatus.DONE, ItemStatus.NOT_APPLICABLE})
 UNSET: Any = ...  # "leave this field as it is" in update_item
@@ -220,9 +228,7 @@ class OnboardingService:
         names.update({Side(k): v.strip() for k, v in (owners or {}).items() if v is not None})
         with self._sessions.begin() as s:
             partner = _partner(s, partner_id)
-            v = s.get(PlaybookVersion, version_id)
-            if v is None or v.deleted_at is not None:
-                raise NotFound(f"No playbook version with id {version_id}")
+            v = get_live(s, PlaybookVersion, version_id, "playbook version")
             if v.status is not TemplateStatus.PUBLISHED:
                 raise ValidationError({"version": (
                     f"Version {v.version} of '{v.name}' is a draft: publish it before starting onboarding.")})
@@ -460,24 +466,15 @@ class OnboardingService:
 
 
 def _partner(s: Session, partner_id: str) -> Partner:
-    p = s.get(Partner, partner_id)
-    if p is None or p.deleted_at is not None:
-        raise NotFound(f"No partner with id {partner_id}")
-    return p
+    return get_live(s, Partner, partner_id, "partner")
 
 
 def _checklist(s: Session, checklist_id: str) -> OnboardingChecklist:
-    c = s.get(OnboardingChecklist, checklist_id)
-    if c is None or c.deleted_at is not None:
-        raise NotFound(f"No onboarding checklist with id {checklist_id}")
-    return c
+    return get_live(s, OnboardingChecklist, checklist_id, "onboarding checklist")
 
 
 def _item(s: Session, item_id: str) -> ChecklistItem:
-    i = s.get(ChecklistItem, item_id)
-    if i is None or i.deleted_at is not None:
-        raise NotFound(f"No checklist item with id {item_id}")
-    return i
+    return get_live(s, ChecklistItem, item_id, "checklist item")
 
 
 def _item_data(i: ChecklistItem, today: date) -> ItemData:

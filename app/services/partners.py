@@ -12,9 +12,16 @@ from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Contact, EscalationStep, Partner, new_id
-from app.models.enums import PartnerKind, PartnershipStage, PartnerStatus, Quadrant, Side
+from app.models.enums import (
+    PartnerKind,
+    PartnershipStage,
+    PartnerStatus,
+    Quadrant,
+    Side,
+)
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.records import get_live, replace_children
 
 HIGH = 3  # a value or risk score of 3 or more counts as high in the value–risk matrix
 
@@ -231,10 +238,7 @@ class PartnerService:
     def get(self, partner_id: str) -> PartnerData:
         """The partner with its live contacts and escalation path. Raises NotFound."""
         with self._sessions() as s:
-            p = s.get(Partner, partner_id)
-            if p is None or p.deleted_at is not None:
-                raise NotFound(f"No partner with id {partner_id}")
-            return self._to_data(s, p)
+            return self._to_data(s, get_live(s, Partner, partner_id, "partner"))
 
     def find(self, name: str) -> PartnerRow:
         """The partner called ``name`` (case-insensitive exact match, else a unique partial match).
@@ -316,10 +320,7 @@ class PartnerService:
     def delete(self, partner_id: str) -> None:
         """Tombstone the partner (its records stay, hidden, so the delete can travel and be undone)."""
         with self._sessions.begin() as s:
-            p = s.get(Partner, partner_id)
-            if p is None or p.deleted_at is not None:
-                raise NotFound(f"No partner with id {partner_id}")
-            p.deleted_at = utcnow()
+            get_live(s, Partner, partner_id, "partner").deleted_at = utcnow()
 
     def restore(self, partner_id: str) -> PartnerData:
         """Undo a delete."""
@@ -333,27 +334,10 @@ class PartnerService:
     @staticmethod
     def _sync_children(s: Session, partner_id: str, data: PartnerData) -> None:
         for model, items in ((Contact, data.contacts), (EscalationStep, data.escalation)):
-            existing = {c.id: c for c in s.scalars(select(model).where(model.partner_id == partner_id))}
-            keep = set()
-            for item in items:
-                values = {k: v for k, v in vars(item).items() if k != "id"}
-                row = existing.get(item.id) if item.id else None
-                if row is None:
-                    row = model(partner_id=partner_id, **values)
-                    if item.id:
-                        row.id = item.id
-                    s.add(row)
-                else:
-                    for k, v in values.items():
-                        if getattr(row, k) != v:
-                            setattr(row, k, v)
-                    if row.deleted_at is not None:
-                        row.deleted_at = None
-                keep.add(row.id)
-            now = utcnow()
-            for row_id, row in existing.items():
-                if row_id not in keep and row.deleted_at is None:
-                    row.deleted_at = now
+            replace_children(
+                s, s.scalars(select(model).where(model.partner_id == partner_id)),
+                [(item.id, {k: v for k, v in vars(item).items() if k != "id"}) for item in items],
+                lambda values, model=model: model(partner_id=partner_id, **values))
 
 
 def _clean(data: PartnerData) -> PartnerData:

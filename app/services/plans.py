@@ -22,10 +22,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import Contact, Partner, PlanGoal, PlanMilestone, PlanTemplate, SuccessPlan
+from app.models import (
+    Contact,
+    Partner,
+    PlanGoal,
+    PlanMilestone,
+    PlanTemplate,
+    SuccessPlan,
+)
 from app.models.enums import ItemStatus, Side
 from app.services.clock import utcnow
-from app.services.errors import NotFound, ValidationError
+from app.services.errors import ValidationError
+from app.services.records import get_live
 
 PHASES = (30, 60, 90)
 AT_RISK_DAYS = 7
@@ -214,9 +222,7 @@ class PlanService:
         if not isinstance(start_date, date):
             raise ValidationError({"start_date": "Pick the day the plan starts."})
         with self._sessions.begin() as s:
-            partner = s.get(Partner, partner_id)
-            if partner is None or partner.deleted_at is not None:
-                raise NotFound(f"No partner with id {partner_id}")
+            partner = get_live(s, Partner, partner_id, "partner")
             contact = s.scalar(select(Contact.name).where(
                 Contact.partner_id == partner_id, Contact.side == Side.PARTNER, Contact.deleted_at.is_(None))
                 .order_by(Contact.is_primary.desc(), Contact.name).limit(1))
@@ -320,7 +326,7 @@ class PlanService:
     def update_goal(self, goal_id: str, *, description: str = UNSET, measure: str = UNSET,
                     phase: int = UNSET) -> GoalData:
         with self._sessions.begin() as s:
-            g = _live(s, PlanGoal, goal_id, "goal")
+            g = get_live(s, PlanGoal, goal_id, "goal")
             if description is not UNSET:
                 if not description.strip():
                     raise ValidationError({"description": "Say what success looks like."})
@@ -336,7 +342,7 @@ class PlanService:
 
     def remove_goal(self, goal_id: str) -> None:
         with self._sessions.begin() as s:
-            _live(s, PlanGoal, goal_id, "goal").deleted_at = utcnow()
+            get_live(s, PlanGoal, goal_id, "goal").deleted_at = utcnow()
 
     # -- milestones ----------------------------------------------------------------------------------------
 
@@ -362,7 +368,7 @@ class PlanService:
         """Change a milestone (only the fields given). A date sets it by hand; ``AUTOMATIC`` (or None) makes
         it follow the phase end again. One transaction."""
         with self._sessions.begin() as s:
-            m = _live(s, PlanMilestone, milestone_id, "milestone")
+            m = get_live(s, PlanMilestone, milestone_id, "milestone")
             plan = self._plan(s, m.plan_id)
             if title is not UNSET:
                 if not title.strip():
@@ -389,7 +395,7 @@ class PlanService:
 
     def remove_milestone(self, milestone_id: str) -> None:
         with self._sessions.begin() as s:
-            _live(s, PlanMilestone, milestone_id, "milestone").deleted_at = utcnow()
+            get_live(s, PlanMilestone, milestone_id, "milestone").deleted_at = utcnow()
 
     # -- templates -----------------------------------------------------------------------------------------
 
@@ -434,24 +440,17 @@ class PlanService:
 
     @staticmethod
     def _plan(s: Session, plan_id: str) -> SuccessPlan:
-        return _live(s, SuccessPlan, plan_id, "success plan")
+        return get_live(s, SuccessPlan, plan_id, "success plan")
 
     @staticmethod
     def _template(s: Session, template_id: str) -> PlanTemplate:
-        return _live(s, PlanTemplate, template_id, "plan template")
+        return get_live(s, PlanTemplate, template_id, "plan template")
 
     @staticmethod
     def _next_position(s: Session, model, plan_id: str, phase: int) -> int:
         top = s.scalar(select(func.max(model.position)).where(model.plan_id == plan_id, model.phase == phase,
                                                               model.deleted_at.is_(None)))
         return 0 if top is None else top + 1
-
-
-def _live(s: Session, model, row_id: str, what: str):
-    row = s.get(model, row_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(f"No {what} with id {row_id}")
-    return row
 
 
 def _goal(g: PlanGoal) -> GoalData:

@@ -25,6 +25,7 @@ from app.models import Kpi, Playbook, PlaybookStep, PlaybookVersion
 from app.models.enums import Side, TemplateStatus
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.records import get_live
 
 EXPORT_FORMAT = "tandem-playbook"
 EXPORT_FORMAT_VERSION = 1
@@ -460,17 +461,11 @@ class PlaybookService:
 
     @staticmethod
     def _playbook(s: Session, playbook_id: str) -> Playbook:
-        pb = s.get(Playbook, playbook_id)
-        if pb is None or pb.deleted_at is not None:
-            raise NotFound(f"No playbook with id {playbook_id}")
-        return pb
+        return get_live(s, Playbook, playbook_id, "playbook")
 
     @staticmethod
     def _version(s: Session, version_id: str) -> PlaybookVersion:
-        v = s.get(PlaybookVersion, version_id)
-        if v is None or v.deleted_at is not None:
-            raise NotFound(f"No playbook version with id {version_id}")
-        return v
+        return get_live(s, PlaybookVersion, version_id, "playbook version")
 
     @staticmethod
     def _live_versions(s: Session, playbook_id: str) -> list[PlaybookVersion]:

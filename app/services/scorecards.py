@@ -32,7 +32,15 @@ from sqlalchemy import String, bindparam, func, select, text, type_coerce
 from sqlalchemy.orm import sessionmaker
 
 from app.models import Kpi, KpiOverride, Measurement, Partner
-from app.models.enums import Direction, IndicatorKind, KpiCategory, PartnerKind, PartnerStatus, PeriodKind, Quadrant
+from app.models.enums import (
+    Direction,
+    IndicatorKind,
+    KpiCategory,
+    PartnerKind,
+    PartnerStatus,
+    PeriodKind,
+    Quadrant,
+)
 from app.services.errors import NotFound
 from app.services.kpis import fmt
 from app.services.measurements import period_title

@@ -48,6 +48,7 @@ from app.models import (
 from app.models.enums import AlignmentGroup, PartnerStatus, TemplateStatus
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.records import get_live, replace_children
 
 WEIGHT_TOTAL = 100.0
 SCORE_MIN, SCORE_MAX = 1, 5
@@ -352,7 +353,7 @@ class SelectionService:
     def criteria_set(self, set_id: str) -> CriteriaSetData:
         """One criteria-set version with its criteria. Raises NotFound."""
         with self._sessions() as s:
-            return self._set_data(s, self._live(s, CriteriaSet, set_id, "criteria set"))
+            return self._set_data(s, get_live(s, CriteriaSet, set_id, "criteria set"))
 
     def latest_published(self, lineage: str | None = None) -> CriteriaSetData:
         """The newest published version of ``lineage`` (default: the shipped set). Raises NotFound."""
@@ -387,7 +388,7 @@ class SelectionService:
         """
         validate_criteria(edit)
         with self._sessions.begin() as s:
-            row = self._live(s, CriteriaSet, set_id, "criteria set")
+            row = get_live(s, CriteriaSet, set_id, "criteria set")
             if row.status is TemplateStatus.PUBLISHED:
                 top = s.scalar(select(func.max(CriteriaSet.version)).where(CriteriaSet.lineage == row.lineage))
                 row = CriteriaSet(lineage=row.lineage, version=(top or 0) + 1, name=edit.name.strip(),
@@ -409,7 +410,7 @@ class SelectionService:
         current = self.criteria_set(set_id)
         validate_criteria(CriteriaEdit(current.name, current.description, current.criteria))
         with self._sessions.begin() as s:
-            row = self._live(s, CriteriaSet, set_id, "criteria set")
+            row = get_live(s, CriteriaSet, set_id, "criteria set")
             if row.status is not TemplateStatus.PUBLISHED:
                 row.status = TemplateStatus.PUBLISHED
         return self.criteria_set(set_id)
@@ -417,27 +418,12 @@ class SelectionService:
     @staticmethod
     def _write_criteria(s: Session, set_id: str, criteria: Iterable[CriterionData]) -> None:
         """Make the set's live criteria exactly ``criteria`` (matched by id; others are tombstoned)."""
-        existing = {c.id: c for c in s.scalars(select(Criterion).where(Criterion.criteria_set_id == set_id))}
-        keep: set[str] = set()
-        for pos, c in enumerate(criteria):
-            values = dict(position=pos, code=c.code.strip().upper(), name=c.name.strip(),
-                          description=c.description.strip(), group=AlignmentGroup(c.group), weight=float(c.weight))
-            row = existing.get(c.id) if c.id else None
-            if row is None:
-                row = Criterion(criteria_set_id=set_id, **values)
-                s.add(row)
-                s.flush()
-            else:
-                for k, v in values.items():
-                    if getattr(row, k) != v:
-                        setattr(row, k, v)
-                if row.deleted_at is not None:
-                    row.deleted_at = None
-            keep.add(row.id)
-        now = utcnow()
-        for row_id, row in existing.items():
-            if row_id not in keep and row.deleted_at is None:
-                row.deleted_at = now
+        items = [(c.id, dict(position=pos, code=c.code.strip().upper(), name=c.name.strip(),
+                              description=c.description.strip(), group=AlignmentGroup(c.group),
+                              weight=float(c.weight)))
+                 for pos, c in enumerate(criteria)]
+        replace_children(s, s.scalars(select(Criterion).where(Criterion.criteria_set_id == set_id)), items,
+                         lambda values: Criterion(criteria_set_id=set_id, **values))
 
     @staticmethod
     def _set_data(s: Session, row: CriteriaSet) -> CriteriaSetData:
@@ -476,7 +462,7 @@ class SelectionService:
     def get(self, assessment_id: str) -> Assessment:
         """One assessment with scores, checklist and reference calls. Raises NotFound."""
         with self._sessions() as s:
-            return self._assessment_data(s, self._live(s, SelectionAssessment, assessment_id, "assessment"))
+            return self._assessment_data(s, get_live(s, SelectionAssessment, assessment_id, "assessment"))
 
     def start(self, partner_id: str, criteria_set_id: str | None = None) -> Assessment:
         """Open the partner's selection workspace against a published criteria set (default: the newest
@@ -490,7 +476,7 @@ class SelectionService:
         if criteria_set.status is not TemplateStatus.PUBLISHED:
             raise ValidationError({"criteria_set": f"{criteria_set.title} is a draft: publish it before using it."})
         with self._sessions.begin() as s:
-            self._live(s, Partner, partner_id, "partner")
+            get_live(s, Partner, partner_id, "partner")
             row = SelectionAssessment(partner_id=partner_id, criteria_set_id=criteria_set.id)
             s.add(row)
             s.flush()
@@ -527,7 +513,7 @@ class SelectionService:
         replace its note. The references item can be ticked only once enough calls are logged.
         """
         with self._sessions.begin() as s:
-            item = self._live(s, DecisionItem, item_id, "checklist item")
+            item = get_live(s, DecisionItem, item_id, "checklist item")
             self._editable(s, item.assessment_id)
             if done is not None and done != item.done:
                 if done:
@@ -570,7 +556,7 @@ class SelectionService:
     def remove_reference_call(self, call_id: str) -> Assessment:
         """Delete (tombstone) a reference call logged by mistake."""
         with self._sessions.begin() as s:
-            call = self._live(s, ReferenceCall, call_id, "reference call")
+            call = get_live(s, ReferenceCall, call_id, "reference call")
             self._editable(s, call.assessment_id)
             call.deleted_at = utcnow()
             assessment_id = call.assessment_id
@@ -591,7 +577,7 @@ class SelectionService:
         if missing and not override_reason.strip():
             raise SigningBlocked(missing)
         with self._sessions.begin() as s:
-            row = self._live(s, SelectionAssessment, assessment_id, "assessment")
+            row = get_live(s, SelectionAssessment, assessment_id, "assessment")
             row.signed_at, row.signed_by = at or utcnow(), signed_by.strip()
             row.override_reason = override_reason.strip() if missing else ""
             row.override_missing = "\n".join(missing)
@@ -600,7 +586,7 @@ class SelectionService:
     def reopen(self, assessment_id: str) -> Assessment:
         """Withdraw the signature so the assessment can be edited again."""
         with self._sessions.begin() as s:
-            row = self._live(s, SelectionAssessment, assessment_id, "assessment")
+            row = get_live(s, SelectionAssessment, assessment_id, "assessment")
             row.signed_at, row.signed_by, row.override_reason, row.override_missing = None, "", "", ""
         return self.get(assessment_id)
 
@@ -621,15 +607,8 @@ class SelectionService:
 
     # -- helpers -------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _live(s: Session, model, row_id: str, what: str):
-        row = s.get(model, row_id)
-        if row is None or row.deleted_at is not None:
-            raise NotFound(f"No {what} with id {row_id}")
-        return row
-
     def _editable(self, s: Session, assessment_id: str) -> SelectionAssessment:
-        row = self._live(s, SelectionAssessment, assessment_id, "assessment")
+        row = get_live(s, SelectionAssessment, assessment_id, "assessment")
         if row.signed_at is not None:
             raise ValidationError({"signed": f"This assessment was signed by {row.signed_by}; "
                                              "reopen it to change it."})
