@@ -38,13 +38,14 @@ def timed(label: str, fn, *args, **kwargs):
 
 def raw_measurement_insert(n: int) -> float:
     """Insert n rows shaped like `measurements` with plain sqlite3: the floor for demo generation."""
-    from app.models import Base
     from sqlalchemy import create_engine
+
+    from app.models import Base
     from sqlalchemy.schema import CreateIndex, CreateTable
 
     table = Base.metadata.tables["measurements"]
     engine = create_engine("sqlite://")
-    ddl = [str(CreateTable(table.to_metadata(__import__("sqlalchemy").MetaData())).compile(engine))]
+    ddl = [str(CreateTable(table).compile(engine))]
     ddl += [str(CreateIndex(ix).compile(engine)) for ix in table.indexes]
     with tempfile.TemporaryDirectory() as tmp:
         conn = sqlite3.connect(Path(tmp) / "raw.sqlite")
@@ -57,11 +58,17 @@ def raw_measurement_insert(n: int) -> float:
         partner_ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(5000)]
         kpi_ids = [str(uuid.UUID(int=rng.getrandbits(128))) for _ in range(12)]
         rev = "0001795453170004.00000." + "d" * 32
-        rows = [(str(uuid.UUID(int=rng.getrandbits(128), version=4)), partner_ids[i % 5000], kpi_ids[i % 12],
-                 "month", f"20{20 + i % 6}-{1 + i % 12:02d}-01", rng.random() * 100, "", rev, "{}",
-                 "2026-11-23 17:00:00.000000", "d" * 32, None) for i in range(n)]
         columns = [c.name for c in table.columns]
-        assert len(columns) == len(rows[0]), columns
+        sample = {"period_kind": "month", "note": "", "rev": rev, "field_revs": "{}", "seen_revs": "{}",
+                  "base_revs": "{}", "updated_at": "2026-11-23 17:00:00.000000", "updated_by": "d" * 32,
+                  "deleted_at": None}
+        assert set(columns) - set(sample) == {"id", "partner_id", "kpi_id", "period_start", "value"}, columns
+        rows = []
+        for i in range(n):
+            sample.update(id=str(uuid.UUID(int=rng.getrandbits(128), version=4)), partner_id=partner_ids[i % 5000],
+                          kpi_id=kpi_ids[i % 12], period_start=f"20{20 + i % 6}-{1 + i % 12:02d}-01",
+                          value=rng.random() * 100)
+            rows.append(tuple(sample[c] for c in columns))
         sql = f"INSERT INTO measurements ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         start = time.perf_counter()
         for i in range(0, n, 50_000):

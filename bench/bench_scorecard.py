@@ -141,12 +141,11 @@ def main() -> int:
     _, matrix_times = timed(draw_matrix, runs=3)
     print(f"Value–risk matrix of {len(portfolio.partners):,} partners, set + render: "
           f"median {statistics.median(matrix_times) * 1000:.0f} ms")
-    chart.close()
-    matrix.close()
     db.close()
-    app.quit()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    os._exit(code)  # skip interpreter teardown: Qt and pyqtgraph objects may crash it at exit

@@ -93,6 +93,13 @@ class Database:
         return self.clock.device_id
 
     def close(self) -> None:
+        """Refresh the query planner's statistics where they are stale (bounded work), then let go."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=400")
+                conn.exec_driver_sql("PRAGMA optimize")
+        except OperationalError:
+            pass  # busy or read-only: statistics can wait for the next close
         self.engine.dispose()
         if self._lock:
             self._lock.release()

@@ -45,7 +45,7 @@ class KpiData:
 
     @property
     def higher_is_better(self) -> bool:
-        return self.direction is Direction.HIGHER_IS_BETTER
+        return Direction(self.direction) is Direction.HIGHER_IS_BETTER
 
     def describe_bands(self) -> str:
         """The status rule in words, e.g. 'green at 95 % or more, amber from 90 %, red below 90 %'."""

@@ -129,3 +129,33 @@ def test_csv_dialog_requires_the_mapping(qtbot, services):
     dialog.run_check()
     qtbot.waitUntil(lambda: "Nothing imported" in dialog.summary.text())
     assert "Partner, KPI, Period, Value" in dialog.summary.text()
+
+
+def test_kpi_library_edit_makes_a_version_and_an_override(qtbot, services):
+    from app.ui.kpis.section import KpiLibrarySection
+
+    services.identity.set_names("Mira Holm", "Field laptop")
+    services.partners.create(PartnerData(name="Nordwerk Components GmbH"))
+    bus = ChangeBus()
+    section = KpiLibrarySection(services, bus)
+    qtbot.addWidget(section)
+    row = next(i for i in range(section.list.rowCount()) if section.list.item(i, 0).text() == "OTD")
+    section.list.selectRow(row)
+    assert section.current.code == "OTD"
+    assert section.bands.text() == "Green at 95 % or more, amber from 90 %, red below 90 %"
+    section.amber.setValue(96)
+    section.note.setText("Benchmark raised")
+    with qtbot.waitSignal(bus.changed):
+        assert section.save()
+    assert services.kpis.find("OTD").version == 2
+    assert section.history.item(0, 2).text() == "Mira Holm"
+    assert section.history.item(0, 3).text() == "amber threshold 95 → 96"
+    section.red.setValue(99)  # out of order: refused with the reason, nothing saved
+    assert not section.save() and "must be better than the red threshold" in section.errors.text()
+    section.show_kpi(services.kpis.find("OTD"))
+    section.o_partner.setText("Nordwerk Components GmbH")
+    section.o_amber.setValue(92)
+    section.o_red.setValue(85)
+    assert section.add_override()
+    assert section.overrides.rowCount() == 1 and section.overrides.item(0, 2).text() == "92"
+    assert section.overrides.item(0, 1).text() == "(98)"  # the library's target still applies

@@ -258,8 +258,9 @@ class KpiLibrarySection(QWidget):
     def form_data(self) -> KpiData:
         base = self.current or KpiData(code="", name="")
         return replace(base, code=self.code.text(), name=self.name.text(), unit=self.unit.text(),
-                       category=self.category.currentData(), direction=self.direction.currentData(),
-                       indicator=self.indicator.currentData(), target=self.target.value(),
+                       category=KpiCategory(self.category.currentData()),
+                       direction=Direction(self.direction.currentData()),
+                       indicator=IndicatorKind(self.indicator.currentData()), target=self.target.value(),
                        amber_threshold=self.amber.value(), red_threshold=self.red.value(),
                        weight=self.weight.value(), definition=self.definition.toPlainText())
 
