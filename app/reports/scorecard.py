@@ -20,7 +20,6 @@ from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
 from app.models.enums import Direction, PeriodKind, label
 from app.reports.layout import MUTED, PAGE_SIZES, STYLES, Spacer, build_pdf, esc, frame_width, mm, para, table
 from app.services.kpis import fmt
-from app.services.measurements import period_title
 from app.services.scorecards import PartnerScorecard, Status, TrendSeries
 
 TITLE = "KPI scorecard"
