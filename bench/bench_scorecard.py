@@ -109,7 +109,7 @@ def main() -> int:
     from app.ui.charts.matrix import ValueRiskMatrixWidget
     from app.ui.charts.trend import TrendChartWidget
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive while charts draw
     import numpy as np
 
     rng = np.random.default_rng(1)

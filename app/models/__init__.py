@@ -24,5 +24,6 @@ __all__ = [
     "KpiVersion", "LearningCompletion", "LearningModule", "LocalSetting", "LogEntry", "Measurement",
     "OnboardingChecklist", "Partner", "PlanGoal", "PlanMilestone", "PlanTemplate", "Playbook", "PlaybookStep",
     "PlaybookVersion", "ReferenceCall", "SelectionAssessment", "SelectionScore", "SessionAttendee",
-    "SessionDraft", "SuccessPlan", "Syncable", "new_id", "syncable_tables",
+    "SessionDraft", "SuccessPlan", "SyncConflict", "SyncHistory", "SyncMark", "SyncSigner", "Syncable", "new_id",
+    "syncable_tables",
 ]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
 
 from app.models.enums import PeriodKind
 from app.services.measurements import CellEdit

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.models.enums import PartnerKind
-from app.services.partners import PartnerData, PartnerQuery
+from app.services.partners import PartnerQuery
 from app.ui.bus import ChangeBus
 from app.ui.main_window import MainWindow
 from app.ui.partners.directory import PartnerDirectoryWidget
