@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QCompleter,
     QDoubleSpinBox,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
@@ -33,6 +31,7 @@ from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.kpis import KpiData, fmt
 from app.ui.bus import Change, ChangeBus
+from app.ui.tables import read_only_table
 
 LIST_HEADERS = ["Code", "Name", "Category", "Better", "Target", "Amber", "Red", "Weight", "Version"]
 
@@ -45,17 +44,6 @@ def _spin(decimals: int = 2, maximum: float = 1e9) -> QDoubleSpinBox:
     return box
 
 
-def _table(headers: list[str]) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.verticalHeader().hide()
-    t.setWordWrap(True)
-    return t
-
-
 class KpiLibrarySection(QWidget):
     def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,7 +51,7 @@ class KpiLibrarySection(QWidget):
         self.kpis: list[KpiData] = []
         self.current: KpiData | None = None
 
-        self.list = _table(LIST_HEADERS)
+        self.list = read_only_table(LIST_HEADERS)
         self.list.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.list.horizontalHeader().setMinimumSectionSize(48)
         for c in (0, 2, 3, 4, 5, 6, 7, 8):
@@ -124,11 +112,11 @@ class KpiLibrarySection(QWidget):
         buttons.addWidget(self.save_button)
         form.addRow(buttons)
 
-        self.history = _table(["Version", "When", "Who", "What changed", "Note"])
+        self.history = read_only_table(["Version", "When", "Who", "What changed", "Note"])
         self.history.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.history.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
 
-        self.overrides = _table(["Partner", "Target", "Amber", "Red", "Reason"])
+        self.overrides = read_only_table(["Partner", "Target", "Amber", "Red", "Reason"])
         self.overrides.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.overrides.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.o_partner = QLineEdit()
