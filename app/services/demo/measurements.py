@@ -75,10 +75,15 @@ def generate(ctx: DemoContext) -> None:
                 slope = drift + np_rng.normal(0, 0.02)
                 t = np.arange(n)
                 noise = np.cumsum(np_rng.normal(0, 0.12, n)) * 0.5 + np_rng.normal(0, 0.25, n)
-                position = level + slope * t + noise
+                # Good series level off a little beyond target rather than run away: saturate the good side softly.
+                ceiling = abs(k.target - k.amber_threshold) / band + 0.6
+                if better < 0:  # lower is better: stay above zero (no lead time of 0 days)
+                    ceiling = min(ceiling, 0.9 * k.amber_threshold / band)
+                raw = level + slope * t + noise
+                position = np.where(raw > 0, ceiling * np.tanh(raw / ceiling), raw)
                 values = k.amber_threshold + better * position * band
-                if k.unit == "%":
-                    values = np.clip(values, 0, 100)
+                if k.unit == "%":  # near 100 % a series jitters just below it, not flat on the limit
+                    values = np.minimum(values, 100 - np.abs(np_rng.normal(0, 0.4, n)))
                 values = np.maximum(values, 0)
                 values = np.round(values, 2 if k.unit in ("%", "days", "hours") else 0)
                 for i, v in zip(range(first, first + n), values.tolist()):
