@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -68,16 +69,15 @@ class PartnerDirectoryWidget(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((230, 80, 130, 40, 110, 80, 120)):
+        for col, width in enumerate((220, 80, 130, 40, 110, 80, 120)):
             self.table.setColumnWidth(col, width)
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.new_button)
-        filters = QHBoxLayout()
-        for combo in (self.kind, self.tier, self.quadrant, self.status):
-            filters.addWidget(combo)
-        filters.addStretch(1)
+        filters = QGridLayout()  # two by two: the directory stays narrow beside a partner's page
+        for i, combo in enumerate((self.kind, self.tier, self.quadrant, self.status)):
+            filters.addWidget(combo, i // 2, i % 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)

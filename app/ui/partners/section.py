@@ -23,7 +23,7 @@ class PartnersSection(QWidget):
         splitter.addWidget(self.page)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([440, 760])
+        splitter.setSizes([360, 840])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
