@@ -4,7 +4,8 @@
   month, the 1st of a quarter). `parse_period` reads what people type ("2026-03", "2026-Q1", "2026-W05",
   "2026-03-15", "03/2026") and `period_label` writes it back.
 - The grid: `grid()` gives a partner's KPIs (rows) by periods (columns); `save_cells()` stores a batch of
-  edited or pasted cells in one transaction (an empty cell removes the value).
+  edited or pasted cells in one transaction (an empty cell removes the value); `snapshot()` reads cells as
+  edits that restore them (the grid's undo).
 - CSV: `read_csv` + `suggest_mapping` for the preview and column mapping, `check_import` to see which rows
   would import and why the others are rejected, `import_csv` to apply it. A row either imports whole or is
   rejected with its reason (unknown partner or KPI, bad number, bad date, duplicate period); all accepted
@@ -174,11 +175,13 @@ class MeasurementGrid:
 
 @dataclass(frozen=True)
 class CellEdit:
-    """One cell to store: ``value`` None removes what is recorded for that KPI and period."""
+    """One cell to store: ``value`` None removes what is recorded for that KPI and period. ``note`` None
+    keeps the note already stored (a new measurement gets an empty one); a string replaces it."""
 
     kpi_id: str
     period_start: date
     value: float | None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -363,10 +366,11 @@ class MeasurementService:
     def save_cells(self, partner_id: str, period_kind: PeriodKind, cells: Iterable[CellEdit]) -> int:
         """Store edited or pasted cells in one transaction; returns how many measurements changed.
 
-        A value on a period that has one replaces it; None removes it (a tombstone). Periods are normalised
-        to their first day. Raises ValidationError (nothing stored) if any value is not a finite number.
+        A value on a period that has one replaces it; None removes it (a tombstone). A cell's ``note``, when
+        given, replaces the stored note. Periods are normalised to their first day. Raises ValidationError
+        (nothing stored) if any value is not a finite number.
         """
-        cells = [CellEdit(c.kpi_id, period_start(period_kind, c.period_start), c.value) for c in cells]
+        cells = [replace(c, period_start=period_start(period_kind, c.period_start)) for c in cells]
         bad = [c for c in cells if c.value is not None and not math.isfinite(c.value)]
         if bad:
             raise ValidationError({"value": "A measurement must be a finite number."})
@@ -393,14 +397,34 @@ class MeasurementService:
                         changed += 1
                 elif m is None:
                     m = Measurement(partner_id=partner_id, kpi_id=c.kpi_id, period_kind=period_kind,
-                                    period_start=c.period_start, value=float(c.value), note="")
+                                    period_start=c.period_start, value=float(c.value), note=c.note or "")
                     s.add(m)
                     existing[(c.kpi_id, c.period_start)] = m
                     changed += 1
-                elif m.value != c.value:
+                elif m.value != c.value or (c.note is not None and m.note != c.note):
                     m.value = float(c.value)
+                    if c.note is not None:
+                        m.note = c.note
                     changed += 1
         return changed
+
+    def snapshot(self, partner_id: str, period_kind: PeriodKind,
+                 cells: Iterable[tuple[str, date]]) -> list[CellEdit]:
+        """What is stored now in these cells (KPI id, period), as edits that put it back: the value and note,
+        or value None where nothing is recorded. Give the list to `save_cells` to restore the cells exactly
+        (this is how an edit in the grid is undone). Read-only transaction."""
+        keys = list(dict.fromkeys((k, period_start(period_kind, p)) for k, p in cells))
+        stored: dict[tuple[str, date], Measurement] = {}
+        with self._sessions() as s:
+            if keys:
+                for m in s.scalars(select(Measurement).where(
+                        Measurement.partner_id == partner_id, Measurement.period_kind == period_kind,
+                        Measurement.deleted_at.is_(None),
+                        Measurement.kpi_id.in_({k for k, _ in keys}),
+                        Measurement.period_start.in_({p for _, p in keys}))):
+                    stored[(m.kpi_id, m.period_start)] = m
+            return [CellEdit(k, p, stored[(k, p)].value, stored[(k, p)].note) if (k, p) in stored
+                    else CellEdit(k, p, None) for k, p in keys]
 
     def record(self, partner_id: str, kpi_id: str, period_kind: PeriodKind, period: date, value: float | None) -> int:
         """Store (or with None remove) one value; see `save_cells`."""

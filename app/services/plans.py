@@ -32,7 +32,7 @@ from app.models import (
 )
 from app.models.enums import ItemStatus, Side
 from app.services.clock import utcnow
-from app.services.errors import ValidationError
+from app.services.errors import NotFound, ValidationError
 from app.services.records import get_live
 
 PHASES = (30, 60, 90)
@@ -324,7 +324,9 @@ class PlanService:
             return _goal(g)
 
     def update_goal(self, goal_id: str, *, description: str = UNSET, measure: str = UNSET,
-                    phase: int = UNSET) -> GoalData:
+                    phase: int = UNSET, position: int = UNSET) -> GoalData:
+        """Change a goal (only the fields given); a new phase puts it last there unless ``position`` says
+        where (undo puts a moved goal back in its place). One transaction; returns the goal."""
         with self._sessions.begin() as s:
             g = get_live(s, PlanGoal, goal_id, "goal")
             if description is not UNSET:
@@ -337,12 +339,28 @@ class PlanService:
             if phase is not UNSET and phase != g.phase:
                 g.phase = _check_phase(phase)
                 g.position = self._next_position(s, PlanGoal, g.plan_id, phase)
+            if position is not UNSET and g.position != position:
+                g.position = position
             s.flush()
             return _goal(g)
 
     def remove_goal(self, goal_id: str) -> None:
+        """Tombstone a goal (`restore_goal` brings it back). One transaction."""
         with self._sessions.begin() as s:
             get_live(s, PlanGoal, goal_id, "goal").deleted_at = utcnow()
+
+    def restore_goal(self, goal_id: str) -> GoalData:
+        """Bring a removed goal back as it was, in its old place (the undo of a removal, or the redo of an
+        addition). NotFound when the goal never existed or its plan is deleted. One transaction."""
+        with self._sessions.begin() as s:
+            g = s.get(PlanGoal, goal_id)
+            if g is None:
+                raise NotFound(f"No goal with id {goal_id}")
+            self._plan(s, g.plan_id)
+            if g.deleted_at is not None:
+                g.deleted_at = None
+            s.flush()
+            return _goal(g)
 
     # -- milestones ----------------------------------------------------------------------------------------
 
@@ -364,9 +382,10 @@ class PlanService:
 
     def update_milestone(self, milestone_id: str, *, title: str = UNSET, owner: str = UNSET,
                          due_date: date | None = UNSET, status: ItemStatus = UNSET, phase: int = UNSET,
-                         today: date | None = None) -> MilestoneData:
+                         position: int = UNSET, today: date | None = None) -> MilestoneData:
         """Change a milestone (only the fields given). A date sets it by hand; ``AUTOMATIC`` (or None) makes
-        it follow the phase end again. One transaction."""
+        it follow the phase end again. A new phase puts it last there unless ``position`` says where (undo
+        puts a moved milestone back in its place). One transaction; returns the milestone."""
         with self._sessions.begin() as s:
             m = get_live(s, PlanMilestone, milestone_id, "milestone")
             plan = self._plan(s, m.plan_id)
@@ -382,6 +401,8 @@ class PlanService:
             if phase is not UNSET and phase != m.phase:
                 m.phase = _check_phase(phase)
                 m.position = self._next_position(s, PlanMilestone, plan.id, phase)
+            if position is not UNSET and m.position != position:
+                m.position = position
             if due_date is not UNSET:
                 manual = due_date not in (None, AUTOMATIC)
                 if m.due_date_manual != manual:
@@ -394,8 +415,25 @@ class PlanService:
             return _milestone(m, today or date.today())
 
     def remove_milestone(self, milestone_id: str) -> None:
+        """Tombstone a milestone (`restore_milestone` brings it back). One transaction."""
         with self._sessions.begin() as s:
             get_live(s, PlanMilestone, milestone_id, "milestone").deleted_at = utcnow()
+
+    def restore_milestone(self, milestone_id: str, today: date | None = None) -> MilestoneData:
+        """Bring a removed milestone back as it was, in its old place (the undo of a removal, or the redo of
+        an addition); a date that follows its phase end follows the plan's current start. NotFound when the
+        milestone never existed or its plan is deleted. One transaction."""
+        with self._sessions.begin() as s:
+            m = s.get(PlanMilestone, milestone_id)
+            if m is None:
+                raise NotFound(f"No milestone with id {milestone_id}")
+            plan = self._plan(s, m.plan_id)
+            if m.deleted_at is not None:
+                m.deleted_at = None
+            if not m.due_date_manual and m.due_date != phase_end(plan.start_date, m.phase):
+                m.due_date = phase_end(plan.start_date, m.phase)
+            s.flush()
+            return _milestone(m, today or date.today())
 
     # -- templates -----------------------------------------------------------------------------------------
 

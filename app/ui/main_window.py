@@ -149,9 +149,11 @@ class MainWindow(QMainWindow):
         self.resize(width, height)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        partners = self._sections.get("Partners")
-        if partners is not None and not partners.page.confirm_leave():
-            event.ignore()
-            return
+        """Every section that holds unsaved edits (it has ``confirm_leave()``) gets to save them or stop the close."""
+        for title, widget in self._sections.items():
+            leave = getattr(widget, "confirm_leave", None)
+            if leave is not None and not leave():
+                self.show_section(title)
+                event.ignore()
+                return
         event.accept()
-

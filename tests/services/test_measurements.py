@@ -90,6 +90,28 @@ def test_grid_save_edit_and_clear(world):
         m.save_cells(a.id, PeriodKind.MONTH, [CellEdit(otd.id, date(2026, 10, 1), float("nan"))])
 
 
+
+def test_snapshot_restores_cells_exactly_including_empty_ones_and_notes(world):
+    services, a, b = world
+    otd, ppm = services.kpis.find("OTD"), services.kpis.find("PPM")
+    m = services.measurements
+    table = read_csv("partner,kpi,period,value,note\nNordwerk Components GmbH,OTD,2026-09,96.5,audit week\n")
+    m.import_csv(table, {**MAP, "note": "note"}, today=TODAY)
+    m.record(b.id, otd.id, PeriodKind.MONTH, date(2026, 10, 1), 80)  # another partner: untouched
+    cells = [(otd.id, date(2026, 9, 1)), (otd.id, date(2026, 10, 1)), (ppm.id, date(2026, 9, 15))]
+    before = m.snapshot(a.id, PeriodKind.MONTH, cells)
+    assert before == [CellEdit(otd.id, date(2026, 9, 1), 96.5, "audit week"),
+                      CellEdit(otd.id, date(2026, 10, 1), None), CellEdit(ppm.id, date(2026, 9, 1), None)]
+    # a paste over all three, then a delete of the first
+    assert m.save_cells(a.id, PeriodKind.MONTH, [CellEdit(k, p, v) for (k, p), v in zip(cells, (90, 91, 400))]) == 3
+    assert m.save_cells(a.id, PeriodKind.MONTH, [CellEdit(otd.id, date(2026, 9, 1), None)]) == 1
+    assert m.save_cells(a.id, PeriodKind.MONTH, before) == 3  # back as it was
+    assert m.snapshot(a.id, PeriodKind.MONTH, cells) == before
+    assert [(r.period_start, r.value, r.note) for r in m.series(a.id, otd.id)] == [
+        (date(2026, 9, 1), 96.5, "audit week")]
+    assert m.series(a.id, ppm.id) == [] and m.count(b.id) == 1
+    assert m.save_cells(a.id, PeriodKind.MONTH, before) == 0  # restoring twice changes nothing
+
 CSV_WITH_BAD_ROWS = """partner,kpi,period,value
 Nordwerk Components GmbH,OTD,2026-08,97.5
 nordwerk components gmbh,ppm,2026-08,310

@@ -87,6 +87,42 @@ def test_goals_are_added_changed_and_removed(services, partner):
     assert services.plans.get(plan.id).goals == ()
 
 
+def test_a_removed_goal_comes_back_in_its_place(services, partner):
+    plan = services.plans.create(partner.id, START)
+    first = services.plans.add_goal(plan.id, 30, "Portal access for every buyer")
+    second = services.plans.add_goal(plan.id, 30, "First order placed")
+    services.plans.remove_goal(first.id)
+    assert services.plans.restore_goal(first.id) == first
+    assert [g.description for g in services.plans.get(plan.id).phase(30).goals] == [
+        "Portal access for every buyer", "First order placed"]
+    # A goal moved to another phase goes back to its old place when its position is given.
+    services.plans.update_goal(first.id, phase=60)
+    back = services.plans.update_goal(first.id, phase=30, position=first.position)
+    assert back == first
+    assert [g.id for g in services.plans.get(plan.id).phase(30).goals] == [first.id, second.id]
+    with pytest.raises(NotFound):
+        services.plans.restore_goal("no such goal")
+
+
+def test_a_removed_milestone_comes_back_and_its_date_follows_the_current_start(services, partner):
+    plan = services.plans.create(partner.id, START)
+    auto = services.plans.add_milestone(plan.id, 60, "First monthly review", "Priya Raman")
+    manual = services.plans.add_milestone(plan.id, 30, "Portal access", due_date=date(2026, 10, 10))
+    services.plans.remove_milestone(auto.id)
+    services.plans.remove_milestone(manual.id)
+    assert services.plans.get(plan.id).milestones == ()
+    services.plans.update(plan.id, start_date=START + timedelta(days=7))
+    back = services.plans.restore_milestone(auto.id)
+    assert back.due_date == phase_end(START + timedelta(days=7), 60) and not back.due_date_manual
+    assert services.plans.restore_milestone(manual.id).due_date == date(2026, 10, 10)  # set by hand: stays
+    assert len(services.plans.get(plan.id).milestones) == 2
+    # A milestone of a deleted plan stays gone.
+    services.plans.remove_milestone(auto.id)
+    services.plans.delete(plan.id)
+    with pytest.raises(NotFound):
+        services.plans.restore_milestone(auto.id)
+
+
 def test_bad_input_is_refused(services, partner):
     plan = services.plans.create(partner.id, START)
     with pytest.raises(ValidationError):

@@ -86,6 +86,78 @@ def test_delete_clears_selected_cells(qtbot, grid):
     assert _cell(w, "LT", 3).data() == "" and _cell(w, "LT", 4).data() == "13"
 
 
+
+def _stored(services, p, code: str) -> dict:
+    return {r.period_start: r.value for r in services.measurements.series(p.id, services.kpis.find(code).id)}
+
+
+def test_typing_a_value_is_one_undoable_step(qtbot, grid):
+    w, services, p, bus = grid
+    last = w.model.columnCount() - 1
+    w.table.setCurrentIndex(_cell(w, "OTD", last))
+    w.paste("94")
+    this_month = w.model.grid.periods[last]
+    assert bus.undo_stack.count() == 1 and bus.undo_stack.undoText() == "Paste 1 value"
+    w.table.setCurrentIndex(_cell(w, "OTD", last))
+    w.table.setFocus()
+    with qtbot.waitSignal(bus.changed):
+        qtbot.keyClick(w.table, "9")
+        qtbot.keyClicks(QApplication.focusWidget(), "7")
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert _stored(services, p, "OTD") == {this_month: 97.0}
+    assert bus.undo_stack.undoText() == f"Enter OTD {w.model.headerData(last, Qt.Orientation.Horizontal)}"
+    with qtbot.waitSignal(bus.changed):  # the scorecard hears about it too
+        bus.undo_stack.undo()
+    assert _stored(services, p, "OTD") == {this_month: 94.0}
+    assert _cell(w, "OTD", last).data() == "94"
+    bus.undo_stack.undo()  # and the first value: the cell is empty again
+    assert _stored(services, p, "OTD") == {} and _cell(w, "OTD", last).data() == ""
+    bus.undo_stack.redo()
+    bus.undo_stack.redo()
+    assert _stored(services, p, "OTD") == {this_month: 97.0} and _cell(w, "OTD", last).data() == "97"
+
+
+def test_undo_a_pasted_block_puts_every_cell_back_and_redo_pastes_again(qtbot, grid):
+    w, services, p, bus = grid
+    codes = [k.code for k in w.model.grid.kpis]
+    below = codes[codes.index("OTD") + 1]
+    w.table.setCurrentIndex(_cell(w, "OTD", 2))
+    w.paste("95\t\t97")  # OTD: value, empty, value
+    periods = w.model.grid.periods
+    bus.undo_stack.clear()
+    w.table.setCurrentIndex(_cell(w, "OTD", 2))
+    w.paste("80\t81\t\n70\t71\t72")  # over values, over an empty cell, clearing a value, into empty rows
+    assert _stored(services, p, "OTD") == {periods[2]: 80.0, periods[3]: 81.0}
+    assert services.measurements.count(p.id) == 5
+    assert bus.undo_stack.count() == 1
+    bus.undo_stack.undo()
+    assert _stored(services, p, "OTD") == {periods[2]: 95.0, periods[4]: 97.0}
+    assert _stored(services, p, below) == {}
+    assert [_cell(w, "OTD", c).data() for c in (2, 3, 4)] == ["95", "", "97"]
+    assert [_cell(w, below, c).data() for c in (2, 3, 4)] == ["", "", ""]
+    bus.undo_stack.redo()
+    assert [_cell(w, "OTD", c).data() for c in (2, 3, 4)] == ["80", "81", ""]
+    assert [_cell(w, below, c).data() for c in (2, 3, 4)] == ["70", "71", "72"]
+    assert services.measurements.count(p.id) == 5
+
+
+def test_undo_a_delete_and_a_refused_paste_never_reaches_the_stack(qtbot, grid):
+    w, services, p, bus = grid
+    w.table.setCurrentIndex(_cell(w, "LT", 3))
+    w.paste("12\t13")
+    w.table.selectionModel().clearSelection()
+    for c in (3, 4):
+        w.table.selectionModel().select(_cell(w, "LT", c), w.table.selectionModel().SelectionFlag.Select)
+    w.table.setFocus()
+    qtbot.keyClick(w.table, Qt.Key.Key_Delete)
+    assert services.measurements.count(p.id) == 0 and bus.undo_stack.undoText() == "Clear 2 values"
+    w.table.setCurrentIndex(_cell(w, "LT", 3))
+    assert w.paste("1\tlots") is False
+    assert bus.undo_stack.count() == 2  # the refused paste stored nothing and is not undoable
+    bus.undo_stack.undo()
+    assert [_cell(w, "LT", c).data() for c in (3, 4)] == ["12", "13"]
+    assert services.measurements.count(p.id) == 2
+
 def test_copy_gives_tab_separated_text(qtbot, grid):
     w, *_ = grid
     w.table.setCurrentIndex(_cell(w, "OTD", 0))

@@ -148,3 +148,82 @@ def test_portfolio_sorts_by_overdue(qtbot, demo_services):
     section.table.sortByColumn(OVERDUE, Qt.SortOrder.DescendingOrder)
     values = [int(section.proxy.index(r, OVERDUE).data() or -1) for r in range(section.proxy.rowCount())]
     assert values == sorted(values, reverse=True) and len(values) > 2
+
+
+# -- undo (Edit → Undo takes back detail edits and a moved start) --------------------------------------------
+
+def test_a_detail_edit_is_undone_and_redone(qtbot, tab, services, started):
+    from datetime import timedelta
+
+    from app.ui.onboarding.common import to_qdate
+
+    stack = tab._bus.undo_stack
+    tab._select_row(3)
+    before = tab.model.items[3]
+    new_due = before.due_date + timedelta(days=5)
+    tab.owner.setText("Jakob Stein")
+    tab.due.setDate(to_qdate(new_due))
+    tab.evidence.setPlainText("Minutes shared")
+    tab.status.setCurrentIndex(tab.status.findData(ItemStatus.DONE))
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.model.items[3].status is ItemStatus.DONE
+    assert stack.count() == 1  # one save, one undo step
+
+    # The completion day of a done item is saved (and undone) too.
+    done = tab.model.items[3]
+    tab.completed_on.setDate(to_qdate(done.completed_on - timedelta(days=2)))
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.model.items[3].completed_on == done.completed_on - timedelta(days=2)
+    stack.undo()
+    assert tab.model.items[3] == done and tab.completed_on.date() == to_qdate(done.completed_on)
+
+    stack.undo()
+    stored = next(i for i in services.onboarding.get(started[1].id).items if i.id == before.id)
+    assert stored == before
+    assert (tab.owner.text(), tab.evidence.toPlainText()) == (before.owner_name, "")
+    assert tab.due.date() == to_qdate(before.due_date)
+    assert tab.status.currentData() == ItemStatus.TODO and tab.overall.bar.value() == 0
+
+    stack.redo()
+    stored = next(i for i in services.onboarding.get(started[1].id).items if i.id == before.id)
+    assert (stored.owner_name, stored.due_date, stored.evidence_note, stored.status) == (
+        "Jakob Stein", new_due, "Minutes shared", ItemStatus.DONE)
+    assert tab.owner.text() == "Jakob Stein" and tab.overall.bar.value() == 25
+
+
+def test_a_refused_save_keeps_the_form_and_undoes_what_was_stored(qtbot, tab, services, started):
+    stack = tab._bus.undo_stack
+    tab._select_row(2)  # needs evidence
+    before = tab.model.items[2]
+    tab.owner.setText("Anna Becker-Wolf")
+    tab.status.setCurrentIndex(tab.status.findData(ItemStatus.DONE))
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.detail_error.isVisible() and "needs evidence" in tab.detail_error.text()
+    assert tab.status.currentData() == ItemStatus.DONE  # what the user chose stays, to add the evidence
+    assert tab.model.items[2].owner_name == "Anna Becker-Wolf" and tab.model.items[2].status is ItemStatus.TODO
+    stack.undo()
+    assert tab.model.items[2] == before
+    assert tab.owner.text() == before.owner_name
+
+
+def test_moving_the_start_is_undone_and_redone(qtbot, tab, services, started):
+    from datetime import timedelta
+
+    from app.ui.onboarding.common import to_qdate
+
+    stack = tab._bus.undo_stack
+    old = services.onboarding.get(started[1].id)
+    tab.start.setDate(to_qdate(old.start_date + timedelta(days=14)))
+    tab.move_start()
+    moved = services.onboarding.get(started[1].id)
+    assert [i.due_date for i in moved.items] == [i.due_date + timedelta(days=14) for i in old.items]
+    assert "1 overdue" in tab.summary.text() and tab.model.items[1].overdue is False
+
+    stack.undo()
+    assert [i.due_date for i in services.onboarding.get(started[1].id).items] == [i.due_date for i in old.items]
+    assert tab.start.date() == to_qdate(old.start_date)
+    assert [i.due_date for i in tab.model.items] == [i.due_date for i in old.items]
+    assert "2 overdue" in tab.summary.text()
+    stack.redo()
+    assert tab.start.date() == to_qdate(old.start_date + timedelta(days=14))
+    assert services.onboarding.get(started[1].id).start_date == old.start_date + timedelta(days=14)

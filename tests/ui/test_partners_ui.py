@@ -140,3 +140,13 @@ def test_first_run_dialog_requires_a_name(qtbot, services):
     qtbot.keyClicks(dialog.display_name, "Mira Holm")
     dialog.accept()
     assert services.identity.get().display_name == "Mira Holm"
+
+
+def test_closing_the_window_with_unsaved_edits_asks_and_cancel_keeps_it_open(qtbot, window, message_boxes):
+    section = window.section("Partners")
+    section.directory.table.selectRow(0)
+    qtbot.keyClicks(section.page.profile.name, " (edited)")
+    window.show_section("Dashboard")
+    assert not window.close()  # the guard answers Cancel
+    assert window.isVisible() and section.page.profile.is_dirty()
+    assert any("Unsaved changes" in text for _kind, text in message_boxes)

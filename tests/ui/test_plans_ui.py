@@ -72,3 +72,133 @@ def test_an_empty_plan_and_no_plan(qtbot, services):
     services.plans.create(p.id, date.today())
     widget.set_partner(p.id)
     assert widget.stack.currentIndex() == 1 and widget.timeline.points == []
+
+
+# -- undo (Edit → Undo takes back every plan edit) -----------------------------------------------------------
+
+def _answer(monkeypatch, dialog_class, fill=None, result=None):
+    """Make ``dialog_class.exec`` fill the dialog with ``fill(dialog)`` and return ``result`` (default OK)."""
+    def fake_exec(dialog):
+        if fill:
+            fill(dialog)
+        return dialog_class.DialogCode.Accepted if result is None else result
+    monkeypatch.setattr(dialog_class, "exec", fake_exec)
+
+
+def test_renaming_and_moving_the_start_are_undone(qtbot, tab, services):
+    stack = tab._bus.undo_stack
+    old_title, old_start = tab.plan.title, tab.plan.start_date
+    old_due = tab.plan.phase(60).milestones[0].due_date
+    tab.title.setText("Lumenforge ramp-up")
+    tab._save_title()
+    tab.start.setDate(to_qdate(old_start + timedelta(days=7)))
+    tab._save_start()
+    assert services.plans.get(tab.plan.id).start_date == old_start + timedelta(days=7)
+
+    stack.undo()  # the start moves back, and the dates that follow it
+    assert tab.start.date() == to_qdate(old_start)
+    assert services.plans.get(tab.plan.id).phase(60).milestones[0].due_date == old_due
+    assert tab.phase_boxes[60].milestones.item(0, 2).text().startswith(old_due.isoformat())
+    stack.undo()
+    assert tab.title.text() == old_title == services.plans.get(tab.plan.id).title
+    stack.redo()
+    assert tab.title.text() == "Lumenforge ramp-up" == services.plans.get(tab.plan.id).title
+
+
+def test_adding_editing_and_removing_goals_are_undone(qtbot, tab, services, monkeypatch):
+    from app.ui.plans.dialogs import REMOVE, GoalDialog
+
+    stack = tab._bus.undo_stack
+    box = tab.phase_boxes[30]
+    goals = box.goals.rowCount()
+    first = box.data.goals[0]
+
+    def fill(d):
+        d.description.setPlainText("Every buyer can order on the portal")
+        d.measure.setPlainText("10 buyers active")
+    _answer(monkeypatch, GoalDialog, fill)
+    tab.edit_goal(30, None)
+    assert box.goals.rowCount() == goals + 1
+    stack.undo()
+    assert box.goals.rowCount() == goals and len(services.plans.get(tab.plan.id).phase(30).goals) == goals
+    stack.redo()
+    assert box.goals.item(goals, 0).text() == "Every buyer can order on the portal"
+
+    # An edit that also moves the goal to day 60 is undone into its old place.
+    _answer(monkeypatch, GoalDialog, lambda d: (d.measure.setPlainText("Changed"), d.phase.setCurrentIndex(1)))
+    tab.edit_goal(30, first)
+    assert first.id in {g.id for g in services.plans.get(tab.plan.id).phase(60).goals}
+    stack.undo()
+    assert box.data.goals[0] == first and box.goals.item(0, 1).text() == first.measure
+
+    # Remove with the dialog's Remove button, and with the Delete key.
+    _answer(monkeypatch, GoalDialog, result=REMOVE)
+    tab.edit_goal(30, first)
+    box.goals.setCurrentCell(0, 0)
+    qtbot.keyClick(box.goals, Qt.Key.Key_Delete)
+    assert box.goals.rowCount() == goals - 1
+    stack.undo()
+    stack.undo()
+    assert box.data.goals[0] == first and box.goals.rowCount() == goals + 1
+    assert services.plans.get(tab.plan.id).phase(30).goals[0] == first
+
+
+def test_milestone_edits_status_and_removal_are_undone(qtbot, tab, services, monkeypatch):
+    from app.ui.plans.dialogs import MilestoneDialog
+
+    stack = tab._bus.undo_stack
+    box = tab.phase_boxes[30]
+    m = box.data.milestones[1]
+    assert not m.due_date_manual
+    by_hand = tab.plan.start_date + timedelta(days=50)
+
+    def fill(d):
+        d.owner.setText("Jakob Stein")
+        d.status.setCurrentIndex(d.status.findData(ItemStatus.BLOCKED))
+        d.manual.setChecked(True)
+        d.due.setDate(to_qdate(by_hand))
+    _answer(monkeypatch, MilestoneDialog, fill)
+    tab.edit_milestone(30, m)
+    changed = services.plans.get(tab.plan.id).phase(30).milestones[1]
+    assert (changed.owner, changed.status, changed.due_date, changed.due_date_manual) == (
+        "Jakob Stein", ItemStatus.BLOCKED, by_hand, True)
+    assert box.milestones.item(1, 2).text() == f"{by_hand.isoformat()} ✎"
+
+    stack.undo()  # owner, status and the date that follows the phase end are back
+    assert services.plans.get(tab.plan.id).phase(30).milestones[1] == m
+    assert box.milestones.item(1, 1).text() == m.owner
+    assert box.milestones.item(1, 2).text() == m.due_date.isoformat()
+    assert box.milestones.item(1, 3).text().startswith("To do")
+    stack.redo()
+    assert box.milestones.item(1, 2).text() == f"{by_hand.isoformat()} ✎"
+    stack.undo()
+
+    # Space ticks off; undo un-ticks.
+    box.milestones.setCurrentCell(1, 0)
+    qtbot.keyClick(box.milestones, Qt.Key.Key_Space)
+    assert box.data.milestones[1].status is ItemStatus.DONE
+    stack.undo()
+    assert box.data.milestones[1].status is ItemStatus.TODO
+    assert stack.redoText().startswith("Done")
+
+    # Delete removes; undo brings it back in its row.
+    box.milestones.setCurrentCell(1, 0)
+    qtbot.keyClick(box.milestones, Qt.Key.Key_Delete)
+    assert m.id not in {x.id for x in services.plans.get(tab.plan.id).milestones}
+    stack.undo()
+    assert box.data.milestones[1] == m and box.milestones.item(1, 0).text() == m.title
+    assert len(tab.timeline.points) == 10
+
+
+def test_adding_a_milestone_is_undone_and_redone(qtbot, tab, services, monkeypatch):
+    from app.ui.plans.dialogs import MilestoneDialog
+
+    stack = tab._bus.undo_stack
+    _answer(monkeypatch, MilestoneDialog, lambda d: d.title.setText("Second source qualified"))
+    tab.edit_milestone(90, None)
+    assert tab.phase_boxes[90].milestones.rowCount() == 4
+    stack.undo()
+    assert tab.phase_boxes[90].milestones.rowCount() == 3 and len(services.plans.get(tab.plan.id).milestones) == 10
+    stack.redo()
+    assert tab.phase_boxes[90].milestones.item(3, 0).text() == "Second source qualified"
+    assert stack.undoText() == "Add milestone: Second source qualified"

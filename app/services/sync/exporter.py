@@ -1,4 +1,5 @@
-"""Writing a package: select the records in scope (and changed since a mark), stream them as canonical JSON
+"""Writing a package: select the records in scope (and changed since a mark) — for a package scoped to some
+partners, their records and only the library records they use (see scope.py) — stream them as canonical JSON
 lines into the zip, sign the manifest, encrypt the whole file when a passphrase is given.
 
 The package is written beside the target under a temporary name and renamed into place at the end, so a
@@ -21,13 +22,21 @@ from app.services.sync import crypto
 from app.services.sync.errors import SyncError
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
 from app.services.sync.package import FORMAT, FORMAT_VERSION, PackageWriter
+from app.services.sync.scope import IN_IDS, ids_param, scoped_library
 from app.services.sync.tables import PARTNER_COLUMN, TableSpec, canonical_json, table_specs
 
 FETCH = 2000
 
 
-def _where(spec: TableSpec, partner_ids: list[str] | None, since_rev: str | None) -> tuple[str, list[Any]]:
+Library = dict[str, set[str]] | None  # for a scoped package: the library records it carries (see scope.py)
+
+
+def _where(spec: TableSpec, partner_ids: list[str] | None, since_rev: str | None,
+           library: Library) -> tuple[str, list[Any]]:
     clauses, params = [], []
+    if partner_ids is not None and not spec.partner_owned:
+        # scoped_library already applied the since mark to library records
+        return f" WHERE id {IN_IDS}", [ids_param((library or {}).get(spec.name, ()))]
     if partner_ids is not None and spec.partner_owned:
         clauses.append(f"{PARTNER_COLUMN} IN ({', '.join('?' * len(partner_ids))})")
         params += partner_ids
@@ -57,17 +66,18 @@ def check_scope(conn, partner_ids: list[str]) -> None:
                 )
 
 
-def count_rows(conn, partner_ids: list[str] | None, since_rev: str | None) -> dict[str, int]:
+def count_rows(conn, partner_ids: list[str] | None, since_rev: str | None, library: Library) -> dict[str, int]:
     counts = {}
     for spec in table_specs().values():
-        where, params = _where(spec, partner_ids, since_rev)
+        where, params = _where(spec, partner_ids, since_rev, library)
         counts[spec.name] = conn.exec_driver_sql(f'SELECT count(*) FROM "{spec.name}"{where}',
                                                  tuple(params)).scalar()
     return counts
 
 
-def _lines(conn, spec: TableSpec, partner_ids, since_rev, tick: Callable[[int], None]) -> Iterator[bytes]:
-    where, params = _where(spec, partner_ids, since_rev)
+def _lines(conn, spec: TableSpec, partner_ids, since_rev, library: Library,
+           tick: Callable[[int], None]) -> Iterator[bytes]:
+    where, params = _where(spec, partner_ids, since_rev, library)
     result = conn.exec_driver_sql(spec.select_sql + where + " ORDER BY id", tuple(params))
     n = 0
     while rows := result.fetchmany(FETCH):
@@ -94,9 +104,11 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
     try:
         with db.engine.connect() as conn:
             conn.exec_driver_sql("BEGIN")  # one snapshot for every table
+            library = None
             if partner_ids is not None:
                 check_scope(conn, partner_ids)
-            counts = count_rows(conn, partner_ids, since_rev)
+                library = scoped_library(conn, partner_ids, since_rev)
+            counts = count_rows(conn, partner_ids, since_rev, library)
             total, done = sum(counts.values()), 0
 
             def tick(n: int) -> None:
@@ -110,7 +122,7 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                 tables = {}
                 for spec in specs.values():
                     n = writer.write_lines(f"records/{spec.name}.jsonl",
-                                           _lines(conn, spec, partner_ids, since_rev, tick))
+                                           _lines(conn, spec, partner_ids, since_rev, library, tick))
                     tables[spec.name] = {"count": n, "columns": list(spec.columns)}
                 conn.exec_driver_sql("COMMIT")
                 manifest = {

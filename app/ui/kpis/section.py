@@ -1,6 +1,9 @@
 """The KPI library section: the shared definitions, each one's version history (who changed what, when and
 why), and the partners that have their own target or thresholds (overrides). Also the portfolio-wide CSV
-import and export of measurements."""
+import and export of measurements.
+
+Unsaved edits in the definition form are never lost silently: selecting another KPI or starting a new one
+asks whether to save them first (Save / Discard / Cancel), as the partner page does."""
 
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ class KpiLibrarySection(QWidget):
         self.services, self.bus = services, bus
         self.kpis: list[KpiData] = []
         self.current: KpiData | None = None
+        self._loaded: KpiData | None = None  # the form as show_kpi filled it: what "unsaved edits" differ from
 
         self.list = read_only_table(LIST_HEADERS)
         self.list.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -180,6 +184,7 @@ class KpiLibrarySection(QWidget):
 
     def reload(self) -> None:
         keep = self.current.id if self.current else None
+        writing_new = self.current is not None and self.current.id is None
         self.kpis = self.services.kpis.list()
         self.list.blockSignals(True)
         self.list.setRowCount(len(self.kpis))
@@ -192,19 +197,46 @@ class KpiLibrarySection(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, k.id)
                 self.list.setItem(i, j, item)
         self.list.blockSignals(False)
+        if writing_new:  # a new KPI is being written: leave its form alone
+            self._select_id(None)
+            return
         row = next((i for i, k in enumerate(self.kpis) if k.id == keep), 0 if self.kpis else -1)
         if row >= 0:
             self.list.selectRow(row)
             self._selected()
 
-    def _selected(self) -> None:
+    def _selected_id(self) -> str | None:
         rows = self.list.selectionModel().selectedRows()
-        if not rows:
+        return self.list.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole) if rows else None
+
+    def _select_id(self, kpi_id: str | None) -> None:
+        """Select the row of ``kpi_id`` (None: no row) without reacting to it."""
+        self.list.blockSignals(True)
+        self.list.selectionModel().blockSignals(True)
+        row = next((i for i, k in enumerate(self.kpis) if k.id == kpi_id), -1) if kpi_id else -1
+        if row >= 0:
+            self.list.selectRow(row)
+        else:
+            self.list.clearSelection()
+        self.list.selectionModel().blockSignals(False)
+        self.list.blockSignals(False)
+        self.list.viewport().update()
+
+    def _selected(self) -> None:
+        kpi_id = self._selected_id()
+        if kpi_id is None:
             return
-        kpi_id = self.list.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        if self.current is not None and kpi_id == self.current.id and self.is_dirty():
+            return  # the list reloaded under the KPI being edited: keep the edits
+        if self.current is None or kpi_id != self.current.id:
+            if not self.confirm_leave():  # Cancel, or a save that was refused: stay on the edited KPI
+                self._select_id(self.current.id if self.current else None)
+                return
+            self._select_id(kpi_id)  # saving reloads the list, which reselects the saved KPI
         try:
             self.show_kpi(self.services.kpis.get(kpi_id))
         except NotFound:
+            self.current = None
             self.reload()
 
     def _partner_names(self) -> None:
@@ -236,9 +268,38 @@ class KpiLibrarySection(QWidget):
         self._describe_bands()
         self._fill_history()
         self._fill_overrides()
+        self._loaded = self.form_data()
+
+    def is_dirty(self) -> bool:
+        """True when the definition form differs from what was shown (the change note alone is no change)."""
+        return self.current is not None and self._loaded is not None and self.form_data() != self._loaded
+
+    def confirm_leave(self) -> bool:
+        """Ask what to do with unsaved edits before showing another KPI. True: go ahead."""
+        if not self.is_dirty():
+            return True
+        k = self.current
+        what = f"{k.code} ({k.name})" if k and k.id else "the new KPI"
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {what}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            self.revert()
+            return True
+        return False
+
+    def revert(self) -> None:
+        """Drop the unsaved edits: the form shows the KPI as it was loaded."""
+        if self.current is not None:
+            self.show_kpi(self.current)
 
     def new_kpi(self) -> None:
-        self.list.clearSelection()
+        if not self.confirm_leave():
+            return
+        self._select_id(None)
         self.show_kpi(KpiData(code="", name="", target=0, amber_threshold=0, red_threshold=0))
         self.tabs.setCurrentIndex(0)
         self.code.setFocus()
@@ -265,7 +326,11 @@ class KpiLibrarySection(QWidget):
         except ValidationError as exc:
             self.errors.setText("\n".join(exc.errors.values()))
             return False
+        except NotFound:
+            self.errors.setText("This KPI has been retired meanwhile, so these changes cannot be saved.")
+            return False
         self.current = saved
+        self._loaded = self.form_data()  # saved: no longer dirty, even before the list reloads
         self.bus.changed.emit(Change.of("kpis", "kpi_versions"))
         self.bus.status_message.emit(f"{saved.code} saved (version {saved.version}).")
         return True

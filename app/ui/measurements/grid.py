@@ -2,8 +2,9 @@
 
 Type a number in a cell and press Enter (the cursor moves down), Delete clears the selected cells, Ctrl+C
 copies them and Ctrl+V pastes a block copied from a spreadsheet (tab or semicolon separated) starting at the
-current cell. Every edit or paste is one service call (one transaction); a value that is not a number is
-refused with a message and nothing is stored.
+current cell. Every edit, paste or delete is one service call (one transaction) and one command on the
+app-wide undo stack (Edit → Undo puts back exactly what was there, empty cells included); a value that is
+not a number is refused with a message and nothing is stored.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from app.services import Services
 from app.services.kpis import fmt
 from app.services.measurements import CellEdit, MeasurementGrid, parse_number, period_label, shift_period
 from app.ui.bus import Change, ChangeBus
+from app.ui.measurements.undo import EditCellsCommand
 
 TABLES = ("measurements", "kpis")
 
@@ -187,11 +189,12 @@ class MeasurementGridWidget(QWidget):
 
     # -- editing -----------------------------------------------------------------------------------------------
 
-    def save_texts(self, texts: dict[tuple[int, int], str], typed: bool = False) -> bool:
+    def save_texts(self, texts: dict[tuple[int, int], str], typed: bool = False, action: str = "Paste") -> bool:
         """Store typed or pasted cell texts (by row, column) in one transaction. Refuses all on a bad value.
 
         ``typed``: the value comes from the cell editor; the grid reloads once the editor has closed and the
-        cursor moves down, ready for the next value."""
+        cursor moves down, ready for the next value. ``action`` names the undo command ("Paste", "Clear").
+        A write that changed something is pushed on the undo stack (after the write: a refusal never is)."""
         grid = self.model.grid
         if grid is None or not texts:
             return False
@@ -202,7 +205,10 @@ class MeasurementGridWidget(QWidget):
             return False
         edits = [CellEdit(grid.kpis[r].id, grid.periods[c], v) for (r, c), v in values.items()
                  if r < len(grid.kpis) and c < len(grid.periods)]
-        n = self.services.measurements.save_cells(grid.partner_id, grid.period_kind, edits)
+        measurements = self.services.measurements
+        before = measurements.snapshot(grid.partner_id, grid.period_kind,
+                                       [(e.kpi_id, e.period_start) for e in edits])
+        n = measurements.save_cells(grid.partner_id, grid.period_kind, edits)
         self.message.setStyleSheet("color:#52606d")
         self.message.setText(f"Saved {n} value{'s' if n != 1 else ''}." if n else "No change.")
         if typed:
@@ -210,9 +216,20 @@ class MeasurementGridWidget(QWidget):
             QTimer.singleShot(0, lambda: self._reload_at(r + 1, c))
         else:
             self.reload()
-        if n:
-            self.bus.changed.emit(Change.of("measurements", partner_id=grid.partner_id))
+        if n:  # the push emits bus.changed (the command's first redo), so the scorecard refreshes
+            self.bus.undo_stack.push(EditCellsCommand(
+                self._command_text(texts, typed, action, n), measurements, self.bus, grid.partner_id,
+                grid.period_kind, before, edits))
         return True
+
+    def _command_text(self, texts: dict[tuple[int, int], str], typed: bool, action: str, n: int) -> str:
+        """What Edit → Undo says: "Enter OTD 2026-11", "Paste 5 values", "Clear 2 values"."""
+        grid = self.model.grid
+        if typed:
+            (r, c), = texts.keys()
+            verb = "Clear" if not texts[(r, c)].strip() else "Enter"
+            return f"{verb} {grid.kpis[r].code} {period_label(grid.period_kind, grid.periods[c])}"
+        return f"{action} {n} value{'s' if n != 1 else ''}"
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.table and event.type() == QEvent.Type.KeyPress:
@@ -224,7 +241,8 @@ class MeasurementGridWidget(QWidget):
                 return True
             if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and \
                     self.table.state() != QAbstractItemView.State.EditingState:
-                self.save_texts({(i.row(), i.column()): "" for i in self.table.selectedIndexes()})
+                self.save_texts({(i.row(), i.column()): "" for i in self.table.selectedIndexes()},
+                                action="Clear")
                 return True
             if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 cur = self.table.currentIndex()

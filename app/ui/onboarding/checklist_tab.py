@@ -59,29 +59,76 @@ def changed(partner_id: str) -> Change:
     return Change.of(*TABLES, partner_id=partner_id)
 
 
-class ItemStatusCommand(QUndoCommand):
-    """An item's status change (with its completion and evidence), undone by setting the old values back."""
+class _OnboardingCommand(QUndoCommand):
+    """Calls the onboarding service (redo: the new state, undo: the old one). The tab writes first and pushes
+    the command afterwards, so the first redo is skipped and a refused write never reaches the stack."""
 
-    def __init__(self, onboarding: OnboardingService, bus: ChangeBus, before: ItemData, after: ItemData) -> None:
-        super().__init__(f"{status_text(after.status)}: {after.title}")
-        self._onboarding, self._bus = onboarding, bus
-        self.before, self.after = before, after
+    def __init__(self, text: str, onboarding: OnboardingService, bus: ChangeBus, partner_id: str) -> None:
+        super().__init__(text)
+        self._onboarding, self._bus, self._partner_id = onboarding, bus, partner_id
         self._first = True  # the write already happened
-
-    def _apply(self, item: ItemData) -> None:
-        self._onboarding.set_status(item.id, item.status, evidence_note=item.evidence_note,
-                                    completed_on=item.completed_on, completed_by=item.completed_by,
-                                    today=max(date.today(), item.completed_on or date.min))
-        self._bus.changed.emit(changed(item.partner_id))
 
     def redo(self) -> None:
         if self._first:
             self._first = False
             return
-        self._apply(self.after)
+        self._run(self._forward, "redo")
 
     def undo(self) -> None:
+        self._run(self._back, "undo")
+
+    def _run(self, step, verb: str) -> None:
+        try:
+            step()
+        except (NotFound, ValidationError) as exc:  # e.g. the checklist was deleted since
+            self._bus.status_message.emit(f"Cannot {verb} '{self.text()}': {exc}")
+            self.setObsolete(True)
+        self._bus.changed.emit(changed(self._partner_id))
+
+    def _forward(self) -> None:
+        raise NotImplementedError
+
+    def _back(self) -> None:
+        raise NotImplementedError
+
+
+class ItemCommand(_OnboardingCommand):
+    """An item's status change or detail edit (owner, due date, evidence, completion), undone by setting every
+    old value back."""
+
+    def __init__(self, onboarding: OnboardingService, bus: ChangeBus, before: ItemData, after: ItemData,
+                 text: str = "") -> None:
+        super().__init__(text or f"{status_text(after.status)}: {after.title}", onboarding, bus, after.partner_id)
+        self.before, self.after = before, after
+
+    def _apply(self, item: ItemData) -> None:
+        # Details first: a done step that needs evidence gets its evidence note back before its status.
+        self._onboarding.update_item(item.id, owner_name=item.owner_name, due_date=item.due_date,
+                                     evidence_note=item.evidence_note)
+        self._onboarding.set_status(item.id, item.status, evidence_note=item.evidence_note,
+                                    completed_on=item.completed_on, completed_by=item.completed_by,
+                                    today=max(date.today(), item.completed_on or date.min))
+
+    def _forward(self) -> None:
+        self._apply(self.after)
+
+    def _back(self) -> None:
         self._apply(self.before)
+
+
+class MoveStartCommand(_OnboardingCommand):
+    """A checklist's start date moved, with every due date; undone by moving it back."""
+
+    def __init__(self, onboarding: OnboardingService, bus: ChangeBus, before: ChecklistData,
+                 after: ChecklistData) -> None:
+        super().__init__(f"Move start of {after.title or after.playbook_name}", onboarding, bus, after.partner_id)
+        self.checklist_id, self.before, self.after = after.id, before.start_date, after.start_date
+
+    def _forward(self) -> None:
+        self._onboarding.move_start(self.checklist_id, self.after)
+
+    def _back(self) -> None:
+        self._onboarding.move_start(self.checklist_id, self.before)
 
 
 class OnboardingTab(QWidget):
@@ -115,6 +162,14 @@ class OnboardingTab(QWidget):
                       Side.JOINT: ProgressWidget("Joint")}
         self.summary = QLabel()
         self.summary.setObjectName("muted")
+        self.start = QDateEdit()
+        self.start.setCalendarPopup(True)
+        self.start.setDisplayFormat("yyyy-MM-dd")
+        self.start.setToolTip("Moving the start moves every item's due date by as many days")
+        summary_row = QHBoxLayout()
+        summary_row.addWidget(self.summary, 1)
+        summary_row.addWidget(QLabel("Start"))
+        summary_row.addWidget(self.start)
         progress = QHBoxLayout()
         progress.addWidget(self.overall, 2)
         for w in self.sides.values():
@@ -206,7 +261,7 @@ class OnboardingTab(QWidget):
         cl = QVBoxLayout(content)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.addLayout(progress)
-        cl.addWidget(self.summary)
+        cl.addLayout(summary_row)
         cl.addWidget(splitter, 1)
 
         self.empty = QLabel()
@@ -227,6 +282,7 @@ class OnboardingTab(QWidget):
         self.print_button.clicked.connect(self.print_checklist)
         self.pdf_button.clicked.connect(self.save_pdf)
         self.save_button.clicked.connect(self.save_details)
+        self.start.editingFinished.connect(self.move_start)
         bus.changed.connect(self._on_change)
         self.set_partner(None)
 
@@ -271,6 +327,9 @@ class OnboardingTab(QWidget):
         self.model.set_items(self.checklist.items)
         self._show_progress()
         self.close_button.setText("Close checklist" if self.checklist.is_open else "Reopen checklist")
+        self.start.blockSignals(True)
+        self.start.setDate(to_qdate(self.checklist.start_date))
+        self.start.blockSignals(False)
         self.stack.setCurrentIndex(1)
         row = self.model.row_of(current) if current else -1
         if row < 0:
@@ -285,7 +344,7 @@ class OnboardingTab(QWidget):
             w.set_progress(c.progress_by_side()[side])
         overdue = len(c.overdue_items)
         nd = c.next_due
-        parts = [f"Playbook {c.playbook_name}, version {c.playbook_version}", f"started {fmt(c.start_date)}"]
+        parts = [f"Playbook {c.playbook_name}, version {c.playbook_version}"]
         if overdue:
             parts.append(f"<span style='color:#b71c1c;font-weight:600'>{overdue} overdue</span>")
         if nd:
@@ -358,12 +417,12 @@ class OnboardingTab(QWidget):
         except (ValidationError, NotFound) as exc:
             QMessageBox.warning(self, "Cannot change the item", str(exc))
             return False
-        self._bus.undo_stack.push(ItemStatusCommand(self._onboarding, self._bus, item, after))
+        self._bus.undo_stack.push(ItemCommand(self._onboarding, self._bus, item, after))
         self._after_item_write(after)
         self._bus.status_message.emit(f"{status_text(after.status)}: {after.title}")
         return True
 
-    def _after_item_write(self, item: ItemData) -> None:
+    def _after_item_write(self, item: ItemData, keep_form: bool = False) -> None:
         # Update in place (fast, keeps the view where it is), then tell the other views.
         self.checklist = self._onboarding.get(item.checklist_id)
         fresh = next((i for i in self.checklist.items if i.id == item.id), item)
@@ -372,7 +431,8 @@ class OnboardingTab(QWidget):
             if other.id != fresh.id:
                 self.model.replace_item(other)
         self._show_progress()
-        self._show_details()
+        if not keep_form:  # a refused save keeps what the user typed, to correct it
+            self._show_details()
         self._refresh_combo_label()
         self._quiet = True
         try:
@@ -414,23 +474,29 @@ class OnboardingTab(QWidget):
         item = self.current_item()
         if item is None:
             return
-        status = self.status.currentData()
+        status = ItemStatus(self.status.currentData())  # the combo box hands the enum back as a plain str
+        updated = item
+        error = None
         try:
             updated = self._onboarding.update_item(item.id, owner_name=self.owner.text(),
                                                    due_date=from_qdate(self.due.date()),
                                                    evidence_note=self.evidence.toPlainText())
             if status is not item.status:
-                after = self._onboarding.set_status(item.id, status)
-                self._bus.undo_stack.push(ItemStatusCommand(self._onboarding, self._bus, item, after))
-                updated = after
+                updated = self._onboarding.set_status(item.id, status)
             if status is ItemStatus.DONE and item.status is ItemStatus.DONE:
                 updated = self._onboarding.update_item(item.id, completed_on=from_qdate(self.completed_on.date()),
                                                        completed_by=self.completed_by.text())
         except ValidationError as exc:
-            self.detail_error.setText(str(exc))
+            error = str(exc)
+        # One undo step for the whole save; what was stored before a refusal is undoable too.
+        if updated != item:
+            self._bus.undo_stack.push(ItemCommand(self._onboarding, self._bus, item, updated,
+                                                  f"Edit item: {item.title}"))
+            self._after_item_write(updated, keep_form=error is not None)
+        if error:
+            self.detail_error.setText(error)
             self.detail_error.show()
             return
-        self._after_item_write(updated)
         self._bus.status_message.emit(f"Saved '{updated.title}'")
 
     # -- the checklist -------------------------------------------------------------------------------------
@@ -455,6 +521,22 @@ class OnboardingTab(QWidget):
         self._reload_list(select=c.id)
         self._bus.changed.emit(Change.of(*TABLES, "partners", partner_id=self.partner_id))
         self._bus.status_message.emit(f"Started onboarding {partner.name}: {len(c.items)} items")
+
+    def move_start(self) -> None:
+        """Move the checklist's start date to the one in the Start field; every due date moves with it."""
+        before = self.checklist
+        if before is None or from_qdate(self.start.date()) == before.start_date:
+            return
+        after = self._onboarding.move_start(before.id, from_qdate(self.start.date()))
+        self._bus.undo_stack.push(MoveStartCommand(self._onboarding, self._bus, before, after))
+        days = (after.start_date - before.start_date).days
+        self._bus.status_message.emit(f"Start moved by {days:+d} days: every due date moved too")
+        self._reload_list(select=before.id)
+        self._quiet = True
+        try:
+            self._bus.changed.emit(changed(before.partner_id))
+        finally:
+            self._quiet = False
 
     def _close_or_reopen(self) -> None:
         c = self.checklist

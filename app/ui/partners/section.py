@@ -34,6 +34,10 @@ class PartnersSection(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
         bus.changed.connect(self._on_change)
 
+    def confirm_leave(self) -> bool:
+        """Save or drop unsaved profile edits before the window closes (False: the user cancelled)."""
+        return self.page.confirm_leave()
+
     def new_partner(self) -> None:
         if self.page.confirm_leave():
             self.page.new_partner()

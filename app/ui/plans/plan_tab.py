@@ -1,6 +1,6 @@
 """A partner's Success plan tab: the 30-60-90 plan with a timeline, and the three phases with their goals and
 milestones. Double-click a goal or milestone to edit it; Space ticks the selected milestone off; Delete
-removes the selected one. Milestones overdue or at risk are shaded."""
+removes the selected one. Milestones overdue or at risk are shaded. Every edit is undoable (Edit → Undo)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,8 @@ from app.ui.onboarding.common import (
 )
 from app.ui.plans.dialogs import REMOVE, GoalDialog, MilestoneDialog, NewPlanDialog
 from app.ui.plans.timeline import PlanTimelineWidget
+from app.ui.plans.undo import TABLES, GoalCommand, MilestoneCommand, PlanFieldsCommand
 from app.ui.tables import read_only_table
-
-TABLES = ("success_plans", "plan_goals", "plan_milestones")
 
 
 def _table(headers: list[str], stretch: int) -> QTableWidget:
@@ -281,21 +280,30 @@ class SuccessPlanTab(QWidget):
 
     def _save_title(self) -> None:
         if self.plan and self.title.text().strip() != self.plan.title:
+            before = self.plan
             try:
-                self._plans.update(self.plan.id, title=self.title.text())
+                after = self._plans.update(before.id, title=self.title.text())
             except ValidationError as exc:
                 QMessageBox.warning(self, "Cannot rename the plan", str(exc))
-                self.title.setText(self.plan.title)
+                self.title.setText(before.title)
                 return
-            self._reload(self.plan.id)
+            self._bus.undo_stack.push(PlanFieldsCommand(self._plans, self._bus, before, after))
+            self._reload(before.id)
             self._bus.changed.emit(Change.of(*TABLES, partner_id=self.partner_id))
 
     def _save_start(self) -> None:
         if self.plan and from_qdate(self.start.date()) != self.plan.start_date:
-            self._plans.update(self.plan.id, start_date=from_qdate(self.start.date()))
+            before = self.plan
+            after = self._plans.update(before.id, start_date=from_qdate(self.start.date()))
+            self._bus.undo_stack.push(PlanFieldsCommand(self._plans, self._bus, before, after))
             self._bus.status_message.emit("Start date moved: milestone dates that follow their phase moved too")
-            self._reload(self.plan.id)
+            self._reload(before.id)
             self._bus.changed.emit(Change.of(*TABLES, partner_id=self.partner_id))
+
+    def _push(self, command) -> None:
+        """Put a stored write on the undo stack, unless it changed nothing."""
+        if command.before != command.after:
+            self._bus.undo_stack.push(command)
 
     def edit_goal(self, phase: int, goal) -> None:
         if not self.plan:
@@ -304,16 +312,18 @@ class SuccessPlanTab(QWidget):
         while True:
             result = dialog.exec()
             if result == REMOVE:
-                self._plans.remove_goal(goal.id)
-                break
+                self.remove_goal(goal)
+                return
             if result != GoalDialog.DialogCode.Accepted:
                 return
             description, measure, new_phase = dialog.values()
             try:
                 if goal is None:
-                    self._plans.add_goal(self.plan.id, new_phase, description, measure)
+                    after = self._plans.add_goal(self.plan.id, new_phase, description, measure)
                 else:
-                    self._plans.update_goal(goal.id, description=description, measure=measure, phase=new_phase)
+                    after = self._plans.update_goal(goal.id, description=description, measure=measure,
+                                                    phase=new_phase)
+                self._push(GoalCommand(self._plans, self._bus, self.partner_id, goal, after))
                 break
             except ValidationError as exc:
                 dialog.show_error(str(exc))
@@ -326,18 +336,20 @@ class SuccessPlanTab(QWidget):
         while True:
             result = dialog.exec()
             if result == REMOVE:
-                self._plans.remove_milestone(milestone.id)
-                break
+                self.remove_milestone(milestone)
+                return
             if result != MilestoneDialog.DialogCode.Accepted:
                 return
             v = dialog.values()
             try:
                 if milestone is None:
-                    self._plans.add_milestone(self.plan.id, v["phase"], v["title"], v["owner"], v["due_date"],
-                                              v["status"])
+                    after = self._plans.add_milestone(self.plan.id, v["phase"], v["title"], v["owner"],
+                                                      v["due_date"], v["status"])
                 else:
-                    self._plans.update_milestone(milestone.id, title=v["title"], owner=v["owner"], phase=v["phase"],
-                                                 status=v["status"], due_date=v["due_date"])
+                    after = self._plans.update_milestone(milestone.id, title=v["title"], owner=v["owner"],
+                                                         phase=v["phase"], status=v["status"],
+                                                         due_date=v["due_date"])
+                self._push(MilestoneCommand(self._plans, self._bus, self.partner_id, milestone, after))
                 break
             except ValidationError as exc:
                 dialog.show_error(str(exc))
@@ -345,8 +357,22 @@ class SuccessPlanTab(QWidget):
 
     def toggle_milestone(self, milestone) -> None:
         target = ItemStatus.TODO if milestone.status is ItemStatus.DONE else ItemStatus.DONE
-        self._plans.update_milestone(milestone.id, status=target)
+        after = self._plans.update_milestone(milestone.id, status=target)
+        self._push(MilestoneCommand(self._plans, self._bus, self.partner_id, milestone, after,
+                                    f"{status_text(target)}: {milestone.title}"))
         self._bus.status_message.emit(f"{status_text(target)}: {milestone.title}")
+        self._written()
+
+    def remove_goal(self, goal) -> None:
+        self._plans.remove_goal(goal.id)
+        self._bus.undo_stack.push(GoalCommand(self._plans, self._bus, self.partner_id, goal, None))
+        self._bus.status_message.emit("Removed a goal (Edit → Undo brings it back)")
+        self._written()
+
+    def remove_milestone(self, milestone) -> None:
+        self._plans.remove_milestone(milestone.id)
+        self._bus.undo_stack.push(MilestoneCommand(self._plans, self._bus, self.partner_id, milestone, None))
+        self._bus.status_message.emit(f"Removed '{milestone.title}' (Edit → Undo brings it back)")
         self._written()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
@@ -363,8 +389,7 @@ class SuccessPlanTab(QWidget):
                         self.edit_milestone(box.phase, m)
                         return True
                     if event.key() == Qt.Key.Key_Delete:
-                        self._plans.remove_milestone(m.id)
-                        self._written()
+                        self.remove_milestone(m)
                         return True
                 if obj is box.goals and box.goals.currentRow() >= 0:
                     g = box.data.goals[box.goals.currentRow()]
@@ -372,8 +397,7 @@ class SuccessPlanTab(QWidget):
                         self.edit_goal(box.phase, g)
                         return True
                     if event.key() == Qt.Key.Key_Delete:
-                        self._plans.remove_goal(g.id)
-                        self._written()
+                        self.remove_goal(g)
                         return True
         return super().eventFilter(obj, event)
 

@@ -3,7 +3,8 @@
 The table has one column per candidate (weighted score, percent, criteria scored, checklist completeness,
 stage, then every criterion's score); the chart shows the same scores as grouped bars. Double-clicking a
 candidate's column opens the partner. "Print blank forms…" and "Save blank forms as PDF…" print a field form
-for every candidate of the chosen segment into one document.
+for every candidate of the chosen segment into one document. The "Criteria sets" tab edits and publishes
+versions of the selection criteria (app/ui/selection/criteria_editor.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -30,6 +32,7 @@ from app.services import Services
 from app.services.selection import Assessment, CandidateRow
 from app.ui.bus import Change, ChangeBus
 from app.ui.printing import print_pdf, save_pdf_as
+from app.ui.selection.criteria_editor import CriteriaEditorWidget
 from app.ui.selection.workspace import SELECTION_TABLES
 
 ALL = "All segments"
@@ -94,14 +97,24 @@ class SelectionSection(QWidget):
         split.addWidget(self.table)
         split.addWidget(self.plot)
         split.setSizes([380, 260])
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        compare_page = QWidget()
+        layout = QVBoxLayout(compare_page)
+        layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         hint = QLabel("Candidates side by side. Double-click a candidate to open their selection workspace.")
         hint.setObjectName("muted")
         layout.addWidget(hint)
         layout.addWidget(self.empty)
         layout.addWidget(split, 1)
+        self.criteria_editor = CriteriaEditorWidget(services, bus)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(compare_page, "Compare candidates")
+        self.tabs.addTab(self.criteria_editor, "Criteria sets")
+        self.criteria_editor.dirty_changed.connect(
+            lambda dirty: self.tabs.setTabText(1, "Criteria sets (unsaved)" if dirty else "Criteria sets"))
+        outer = QVBoxLayout(self)
+        outer.addWidget(title)
+        outer.addWidget(self.tabs, 1)
 
         self.segment.currentIndexChanged.connect(self.refresh)
         self.include_signed.toggled.connect(self.refresh)
