@@ -9,7 +9,13 @@ import pytest
 from app.models.enums import ItemStatus, Side
 from app.services.errors import NotFound, ValidationError
 from app.services.partners import ContactData, PartnerData
-from app.services.plans import AUTOMATIC, PHASES, milestone_flags, phase_end, phase_start
+from app.services.plans import (
+    AUTOMATIC,
+    PHASES,
+    milestone_flags,
+    phase_end,
+    phase_start,
+)
 from app.services.reference_data import stable_id
 
 START = date(2026, 10, 1)

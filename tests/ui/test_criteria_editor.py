@@ -11,7 +11,13 @@ from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 from app.models.enums import AlignmentGroup, PartnerStatus, TemplateStatus
 from app.services.partners import PartnerData
 from app.ui.bus import ChangeBus
-from app.ui.selection.criteria_editor import CODE, GROUP, NAME, WEIGHT, CriteriaEditorWidget
+from app.ui.selection.criteria_editor import (
+    CODE,
+    GROUP,
+    NAME,
+    WEIGHT,
+    CriteriaEditorWidget,
+)
 from app.ui.selection.section import SelectionSection
 
 
@@ -149,6 +155,10 @@ def test_other_mistakes_are_named_and_nothing_is_saved(qtbot, editor, services):
     assert editor.save() is False
     assert "needs a name" in editor.error.text() and "the code TECH is used twice" in editor.error.text()
     assert [s.version for s in services.selection.criteria_sets()] == [1]
+    qtbot.keyClicks(editor.name, "Partner selection criteria 2027")
+    editor.table.item(editor.table.rowCount() - 1, CODE).setText("LOC")
+    assert not editor.error.isVisible()  # the message goes once everything it named is put right
+    assert editor.save() and editor.current.name == "Partner selection criteria 2027"
 
 
 def test_switching_versions_asks_before_dropping_edits(qtbot, editor, services, monkeypatch):

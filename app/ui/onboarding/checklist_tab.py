@@ -2,7 +2,8 @@
 
 Keyboard: Space ticks the selected item off (or un-ticks it) and moves to the next one; T, I, D, B and N set
 to do, in progress, done, blocked and not applicable; Enter jumps to the evidence note. Mouse: click the
-check box. A step that needs evidence asks for it when ticked. Every write is undoable (Edit → Undo).
+check box. A step that needs evidence asks for it when ticked. Status changes, item edits and a moved start
+are undoable (Edit → Undo).
 """
 
 from __future__ import annotations
@@ -49,7 +50,14 @@ from app.ui.onboarding.checklist_model import (
     TITLE,
     ChecklistTableModel,
 )
-from app.ui.onboarding.common import STATUS_KEYS, ProgressWidget, fmt, from_qdate, status_text, to_qdate
+from app.ui.onboarding.common import (
+    STATUS_KEYS,
+    ProgressWidget,
+    fmt,
+    from_qdate,
+    status_text,
+    to_qdate,
+)
 from app.ui.onboarding.start_dialog import StartOnboardingDialog
 
 TABLES = ("onboarding_checklists", "checklist_items")

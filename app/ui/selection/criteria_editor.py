@@ -41,6 +41,7 @@ from app.services.selection import (
     CriteriaEdit,
     CriteriaSetData,
     CriterionData,
+    default_lineage,
     validate_criteria,
 )
 from app.ui.bus import Change, ChangeBus
@@ -75,7 +76,7 @@ class WeightSpinBox(QDoubleSpinBox):
         self.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.setValue(value)
 
-    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt override)
+    def textFromValue(self, value: float) -> str:
         return _num(round(value, 1))
 
 
@@ -269,23 +270,21 @@ class CriteriaEditorWidget(QWidget):
             weight.valueChanged.connect(self._edited)
             self.table.setCellWidget(row, WEIGHT, weight)
             description = QTableWidgetItem(c.description)
-            description.setToolTip(c.description)
             self.table.setItem(row, DESCRIPTION, description)
         finally:
             self._filling = filling
 
     def criteria_data(self) -> list[CriterionData]:
         """The criteria as the table shows them, in order."""
-        out = []
-        for row in range(self.table.rowCount()):
-            def text(col: int) -> str:
-                item = self.table.item(row, col)
-                return item.text() if item else ""
-            out.append(CriterionData(
-                code=text(CODE), name=text(NAME), group=self.table.cellWidget(row, GROUP).currentData(),
-                weight=self.table.cellWidget(row, WEIGHT).value(), description=text(DESCRIPTION),
-                id=self.table.item(row, CODE).data(ID_ROLE)))
-        return out
+        return [CriterionData(code=self._text(row, CODE), name=self._text(row, NAME),
+                              group=self.table.cellWidget(row, GROUP).currentData(),
+                              weight=self.table.cellWidget(row, WEIGHT).value(),
+                              description=self._text(row, DESCRIPTION), id=self.table.item(row, CODE).data(ID_ROLE))
+                for row in range(self.table.rowCount())]
+
+    def _text(self, row: int, col: int) -> str:
+        item = self.table.item(row, col)
+        return item.text() if item else ""
 
     def edit(self) -> CriteriaEdit:
         """What the editor holds now."""
@@ -296,13 +295,18 @@ class CriteriaEditorWidget(QWidget):
         return self.current is not None and self._loaded_key is not None \
             and _normalised(self.edit()) != self._loaded_key
 
-    def weight_problem(self) -> str | None:
-        """The message for weights that do not add up to 100 (or for no criteria at all), else None."""
+    def problems(self) -> dict[str, str]:
+        """What validate_criteria finds wrong with the edit now (field -> message); empty when it would save."""
         try:
             validate_criteria(self.edit())
         except ValidationError as exc:
-            return exc.errors.get("weights") or exc.errors.get("criteria")
-        return None
+            return exc.errors
+        return {}
+
+    def weight_problem(self) -> str | None:
+        """The message for weights that do not add up to 100 (or for no criteria at all), else None."""
+        errors = self.problems()
+        return errors.get("weights") or errors.get("criteria")
 
     def _edited(self, *_args) -> None:
         """Recount the weights and update the buttons after any edit."""
@@ -310,7 +314,8 @@ class CriteriaEditorWidget(QWidget):
             return
         criteria = self.criteria_data()
         total = sum(c.weight for c in criteria)
-        problem = self.weight_problem()
+        errors = self.problems()
+        problem = errors.get("weights") or errors.get("criteria")
         if problem:
             self.total.setText(problem)  # names the total and what is missing or too many
             self.total.setStyleSheet(BAD_STYLE)
@@ -327,8 +332,8 @@ class CriteriaEditorWidget(QWidget):
         tip = problem or ""
         self.save_button.setToolTip(tip or ("" if dirty else "Nothing to save"))
         self.publish_button.setToolTip(tip or ("" if is_draft else "This version is published already"))
-        if not self.error.isHidden() and problem is None and "weights" in self.error.text():
-            self.error.hide()
+        if not errors:
+            self.error.hide()  # whatever a refused save named has been put right
         self._describe_state()
         self._update_row_buttons()
         if dirty != self._was_dirty:
@@ -417,11 +422,13 @@ class CriteriaEditorWidget(QWidget):
         if problem:
             self._show_error(ValidationError({"weights": problem}))
             return False
+        use = ("New assessments will be scored against it." if self._will_be_in_use() else
+               "New assessments will still use the version marked 'in use' (a newer published version).")
         answer = QMessageBox.question(
             self, "Publish criteria",
-            f"Publish version {self.current.version} of '{self.name.text().strip()}'?\n\n"
-            "New assessments will be scored against it. Assessments already started keep the version they "
-            "were scored on. A published version can no longer be changed: later edits make a new version.")
+            f"Publish version {self.current.version} of '{self.name.text().strip()}'?\n\n{use} Assessments "
+            "already started keep the version they were scored on. A published version can no longer be "
+            "changed: later edits make a new version.")
         if answer != QMessageBox.StandardButton.Yes:
             return False
         if self.is_dirty() and not self.save():
@@ -431,9 +438,20 @@ class CriteriaEditorWidget(QWidget):
         except ValidationError as exc:
             self._show_error(exc)
             return False
-        self._written(published.id, f"Published version {published.version} of {published.name}: "
-                                    "new assessments use it")
+        in_use = self._selection.latest_published().id == published.id
+        self._written(published.id, f"Published version {published.version} of {published.name}"
+                                    + (": new assessments use it" if in_use else ""))
         return True
+
+    def _will_be_in_use(self) -> bool:
+        """Whether publishing the draft shown makes it the version new assessments use (the newest published
+        version of the shipped set)."""
+        if self.current is None or self.current.lineage != default_lineage():
+            return False
+        try:
+            return self.current.version > self._selection.latest_published().version
+        except NotFound:
+            return True
 
     def revert(self) -> None:
         """Drop the unsaved edits and show the stored version again."""
@@ -481,7 +499,7 @@ class CriteriaEditorWidget(QWidget):
 
     # -- closing the window --------------------------------------------------------------------------------
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # The main window keeps every section alive, so edits survive switching sections; closing the window
         # is the one way they could be lost, so watch the window's close event.
@@ -492,7 +510,7 @@ class CriteriaEditorWidget(QWidget):
             window.installEventFilter(self)
             self._watched = window
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._watched and event.type() == QEvent.Type.Close and not self.confirm_leave():
             event.ignore()
             return True
