@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox
 
 from app.models.enums import AlignmentGroup, PartnerStatus, TemplateStatus
 from app.services.partners import PartnerData
 from app.ui.bus import ChangeBus
+from app.ui.main_window import MainWindow
 from app.ui.selection.criteria_editor import (
     CODE,
     GROUP,
@@ -191,18 +192,20 @@ def test_switching_versions_asks_before_dropping_edits(qtbot, editor, services, 
         [(3, "Saved on the way")]
 
 
-def test_closing_the_window_with_unsaved_edits_asks(qtbot, services, bus, monkeypatch):
-    window = QWidget()
+def test_closing_the_window_with_unsaved_edits_asks(qtbot, services, monkeypatch):
+    services.identity.set_names("Mira Holm", "Field laptop")
+    window = MainWindow(services, ChangeBus())
     qtbot.addWidget(window)
-    editor = CriteriaEditorWidget(services, bus)
-    QVBoxLayout(window).addWidget(editor)
     window.show()
-    qtbot.waitExposed(window)
+    section = window.show_section("Selection")
+    section.tabs.setCurrentIndex(1)
+    editor = section.criteria_editor
     editor.name.setText("Not saved yet")
+    window.show_section("Partners")  # leaving the section keeps the edits
 
     asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel)
-    assert window.close() is False and asked and window.isVisible()
-    assert editor.name.text() == "Not saved yet"
+    assert window.close() is False and len(asked) == 1 and window.isVisible()
+    assert editor.name.text() == "Not saved yet" and section.tabs.currentWidget() is editor
 
     _answer(monkeypatch, QMessageBox.StandardButton.Discard)
     assert window.close() is True

@@ -6,14 +6,13 @@ already started keep the version they were scored on.
 
 The weights must add up to 100: the total under the table is recomputed on every keystroke and turns red with
 the service's own message ("The weights add up to 96, not 100 (4 missing).") while they do not, and Save and
-Publish stay disabled until they do. Edits are never dropped silently: switching to another version, or closing
-the window, asks whether to save them first.
+Publish stay disabled until they do. Edits are never dropped silently: switching to another version asks whether
+to save them first, and so does closing the window (the main window calls the section's ``confirm_leave``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -93,7 +92,6 @@ class CriteriaEditorWidget(QWidget):
         self._filling = False  # True while the widgets are being filled from the database
         self._quiet = False  # True while our own write goes round the change bus
         self._was_dirty = False
-        self._watched: QObject | None = None
         self._next_version = 1  # the version saving an edit of a published version makes
         self._drafts: list[int] = []  # draft versions of the set shown
 
@@ -496,22 +494,3 @@ class CriteriaEditorWidget(QWidget):
         # Someone else's write (a sync, another window): reload, unless that would drop the user's edits.
         if not self._quiet and change.touches(*CRITERIA_TABLES) and not self.is_dirty():
             self.reload()
-
-    # -- closing the window --------------------------------------------------------------------------------
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        # The main window keeps every section alive, so edits survive switching sections; closing the window
-        # is the one way they could be lost, so watch the window's close event.
-        window = self.window()
-        if window is not self and window is not self._watched:
-            if self._watched is not None:
-                self._watched.removeEventFilter(self)
-            window.installEventFilter(self)
-            self._watched = window
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._watched and event.type() == QEvent.Type.Close and not self.confirm_leave():
-            event.ignore()
-            return True
-        return super().eventFilter(watched, event)

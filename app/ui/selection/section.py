@@ -122,6 +122,12 @@ class SelectionSection(QWidget):
         self._load_segments()
         self.refresh()
 
+    def confirm_leave(self) -> bool:
+        """Before the window closes: unsaved criteria-set edits are saved, discarded or kept (False: stay)."""
+        if self.criteria_editor.is_dirty():
+            self.tabs.setCurrentWidget(self.criteria_editor)
+        return self.criteria_editor.confirm_leave()
+
     # -- data ------------------------------------------------------------------------------------------------
 
     def _load_segments(self) -> None:
