@@ -15,13 +15,13 @@ from datetime import date
 import pytest
 
 from app.models import LearningCompletion, Measurement
+from app.services.database import open_database
 from app.services.identity import IdentityService
+from app.services.playbooks import StepData
 from app.services.reference_data import stable_id
 from app.services.sync import SyncService
 from app.services.sync.scope import library_graph
 from app.services.sync.tables import table_specs
-from app.services.database import open_database
-from app.services.playbooks import StepData
 from tests.sync.conftest import add_partner
 from tests.sync.helpers import read_records
 
@@ -64,7 +64,7 @@ def alice(laptops):
     alice.onboarding.start(beta, v1.id, date(2026, 3, 1))
     assessment = alice.selection.start(acme)
     alice.selection.set_score(assessment.id, assessment.criteria_set.criteria[0].id, 4)
-    module = sorted(_query(alice, f"SELECT id FROM {MODULES_TABLE}"))[0]
+    module = min(_query(alice, f"SELECT id FROM {MODULES_TABLE}"))
     with alice.db.sessions.begin() as s:
         s.add(LearningCompletion(partner_id=acme, module_id=module, person="Ana", completed_on=date(2026, 4, 1)))
     alice.ctx = {"acme": acme, "beta": beta, "v1": v1.id, "v2": v2.id, "set": assessment.criteria_set.id,
@@ -185,6 +185,6 @@ def test_unscoped_export_still_carries_every_library_record(alice, laptops):
     path = laptops.package("all")
     alice.sync.export(path)
     rec = read_records(path)
-    for name, spec in table_specs().items():
+    for name in table_specs():
         assert _ids(rec, name) == _query(alice, f'SELECT id FROM "{name}"'), name
     assert _ids(rec, "plan_templates")  # the shipped template travels in a full package
