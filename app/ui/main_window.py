@@ -22,8 +22,8 @@ from app import APP_NAME, __version__
 from app.services import Services
 from app.ui.bus import ChangeBus
 from app.ui.first_run import IdentityDialog
-from app.ui.sections import MENU_INSTALLERS, SECTIONS
 from app.ui.scrolling import scrollable
+from app.ui.sections import MENU_INSTALLERS, SECTIONS
 
 
 class MainWindow(QMainWindow):

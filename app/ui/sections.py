@@ -17,8 +17,8 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.services import Services
-from app.ui.bus import ChangeBus
 from app.ui import coaching
+from app.ui.bus import ChangeBus
 
 SectionFactory = Callable[[Services, ChangeBus], QWidget]
 

@@ -28,7 +28,15 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import Side, label
 from app.services import Services
-from app.services.coaching import AgendaItem, Attendee, SessionData, SessionPlan, local_time, session_types, to_utc
+from app.services.coaching import (
+    AgendaItem,
+    Attendee,
+    SessionData,
+    SessionPlan,
+    local_time,
+    session_types,
+    to_utc,
+)
 from app.services.errors import NotFound, ValidationError
 from app.services.partners import PartnerQuery
 

@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 from app.models.enums import PeriodKind, label
 from app.services import Services
 from app.services.kpis import fmt
-from app.services.measurements import CellEdit, MeasurementGrid, parse_number, period_label, shift_period
+from app.services.measurements import (
+    CellEdit,
+    MeasurementGrid,
+    parse_number,
+    period_label,
+    shift_period,
+)
 from app.ui.bus import Change, ChangeBus
 from app.ui.measurements.undo import EditCellsCommand
 

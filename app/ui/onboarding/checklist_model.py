@@ -9,7 +9,14 @@ from PySide6.QtGui import QFont
 
 from app.models.enums import ItemStatus, label
 from app.services.onboarding import ItemData
-from app.ui.onboarding.common import DONE_FG, OVERDUE_BG, OVERDUE_FG, STATUS_COLOURS, fmt, status_text
+from app.ui.onboarding.common import (
+    DONE_FG,
+    OVERDUE_BG,
+    OVERDUE_FG,
+    STATUS_COLOURS,
+    fmt,
+    status_text,
+)
 
 COLUMNS = ["", "Step", "Side", "Owner", "Due", "Status", "Evidence"]
 CHECK, TITLE, SIDE, OWNER, DUE, STATUS, EVIDENCE = range(len(COLUMNS))

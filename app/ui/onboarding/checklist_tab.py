@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QUndoCommand
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -59,6 +59,7 @@ from app.ui.onboarding.common import (
     to_qdate,
 )
 from app.ui.onboarding.start_dialog import StartOnboardingDialog
+from app.ui.undo import ServiceCommand
 
 TABLES = ("onboarding_checklists", "checklist_items")
 
@@ -67,37 +68,12 @@ def changed(partner_id: str) -> Change:
     return Change.of(*TABLES, partner_id=partner_id)
 
 
-class _OnboardingCommand(QUndoCommand):
-    """Calls the onboarding service (redo: the new state, undo: the old one). The tab writes first and pushes
-    the command afterwards, so the first redo is skipped and a refused write never reaches the stack."""
+class _OnboardingCommand(ServiceCommand):
+    """Calls the onboarding service (redo: the new state, undo: the old one); see app/ui/undo.py."""
 
     def __init__(self, text: str, onboarding: OnboardingService, bus: ChangeBus, partner_id: str) -> None:
-        super().__init__(text)
-        self._onboarding, self._bus, self._partner_id = onboarding, bus, partner_id
-        self._first = True  # the write already happened
-
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        self._run(self._forward, "redo")
-
-    def undo(self) -> None:
-        self._run(self._back, "undo")
-
-    def _run(self, step, verb: str) -> None:
-        try:
-            step()
-        except (NotFound, ValidationError) as exc:  # e.g. the checklist was deleted since
-            self._bus.status_message.emit(f"Cannot {verb} '{self.text()}': {exc}")
-            self.setObsolete(True)
-        self._bus.changed.emit(changed(self._partner_id))
-
-    def _forward(self) -> None:
-        raise NotImplementedError
-
-    def _back(self) -> None:
-        raise NotImplementedError
+        super().__init__(text, bus, changed(partner_id), announce_push=False)  # the tab refreshes itself after writing
+        self._onboarding = onboarding
 
 
 class ItemCommand(_OnboardingCommand):
@@ -117,10 +93,10 @@ class ItemCommand(_OnboardingCommand):
                                     completed_on=item.completed_on, completed_by=item.completed_by,
                                     today=max(date.today(), item.completed_on or date.min))
 
-    def _forward(self) -> None:
+    def forward(self) -> None:
         self._apply(self.after)
 
-    def _back(self) -> None:
+    def back(self) -> None:
         self._apply(self.before)
 
 
@@ -132,10 +108,10 @@ class MoveStartCommand(_OnboardingCommand):
         super().__init__(f"Move start of {after.title or after.playbook_name}", onboarding, bus, after.partner_id)
         self.checklist_id, self.before, self.after = after.id, before.start_date, after.start_date
 
-    def _forward(self) -> None:
+    def forward(self) -> None:
         self._onboarding.move_start(self.checklist_id, self.after)
 
-    def _back(self) -> None:
+    def back(self) -> None:
         self._onboarding.move_start(self.checklist_id, self.before)
 
 

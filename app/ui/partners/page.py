@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
@@ -11,7 +18,11 @@ from app.services.partners import PartnerData
 from app.ui.bus import Change, ChangeBus
 from app.ui.partners.profile import PartnerProfileWidget
 from app.ui.partners.tabs import PARTNER_TABS
-from app.ui.partners.undo import PARTNER_TABLES, DeletePartnerCommand, SavePartnerCommand
+from app.ui.partners.undo import (
+    PARTNER_TABLES,
+    DeletePartnerCommand,
+    SavePartnerCommand,
+)
 from app.ui.scrolling import scrollable
 
 

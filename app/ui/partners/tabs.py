@@ -12,8 +12,8 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QWidget
 
 from app.services import Services
-from app.ui.bus import ChangeBus
 from app.ui import coaching
+from app.ui.bus import ChangeBus
 
 TabFactory = Callable[[Services, ChangeBus], QWidget]
 

@@ -1,46 +1,19 @@
 """Undoable success plan edits (Edit → Undo). Commands call the plan service (redo: the new state, undo: the
-old one), never a session. The tab writes first and pushes the command afterwards, so the first redo is
-skipped and a refused write never reaches the stack."""
+old one), never a session; see app/ui/undo.py for the shape they share."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QUndoCommand
-
-from app.services.errors import NotFound, ValidationError
 from app.services.plans import AUTOMATIC, GoalData, MilestoneData, PlanData, PlanService
 from app.ui.bus import Change, ChangeBus
+from app.ui.undo import ServiceCommand
 
 TABLES = ("success_plans", "plan_goals", "plan_milestones")
 
 
-class _PlanCommand(QUndoCommand):
+class _PlanCommand(ServiceCommand):
     def __init__(self, text: str, plans: PlanService, bus: ChangeBus, partner_id: str) -> None:
-        super().__init__(text)
-        self._plans, self._bus, self._partner_id = plans, bus, partner_id
-        self._skip_first_redo = True  # the write already happened
-
-    def redo(self) -> None:
-        if self._skip_first_redo:
-            self._skip_first_redo = False
-            return
-        self._run(self._forward, "redo")
-
-    def undo(self) -> None:
-        self._run(self._back, "undo")
-
-    def _run(self, step, verb: str) -> None:
-        try:
-            step()
-        except (NotFound, ValidationError) as exc:  # e.g. the plan was deleted since
-            self._bus.status_message.emit(f"Cannot {verb} '{self.text()}': {exc}")
-            self.setObsolete(True)
-        self._bus.changed.emit(Change.of(*TABLES, partner_id=self._partner_id))
-
-    def _forward(self) -> None:
-        raise NotImplementedError
-
-    def _back(self) -> None:
-        raise NotImplementedError
+        super().__init__(text, bus, Change.of(*TABLES, partner_id=partner_id), announce_push=False)  # the tab refreshes itself after writing
+        self._plans = plans
 
 
 class PlanFieldsCommand(_PlanCommand):
@@ -54,10 +27,10 @@ class PlanFieldsCommand(_PlanCommand):
     def _apply(self, p: PlanData) -> None:
         self._plans.update(p.id, title=p.title, start_date=p.start_date)
 
-    def _forward(self) -> None:
+    def forward(self) -> None:
         self._apply(self.after)
 
-    def _back(self) -> None:
+    def back(self) -> None:
         self._apply(self.before)
 
 
@@ -74,7 +47,7 @@ class GoalCommand(_PlanCommand):
         self._plans.update_goal(g.id, description=g.description, measure=g.measure, phase=g.phase,
                                 position=g.position)
 
-    def _forward(self) -> None:
+    def forward(self) -> None:
         if self.after is None:
             self._plans.remove_goal(self.before.id)
         elif self.before is None:
@@ -82,7 +55,7 @@ class GoalCommand(_PlanCommand):
         else:
             self._set(self.after)
 
-    def _back(self) -> None:
+    def back(self) -> None:
         if self.before is None:
             self._plans.remove_goal(self.after.id)
         elif self.after is None:
@@ -106,7 +79,7 @@ class MilestoneCommand(_PlanCommand):
         self._plans.update_milestone(m.id, title=m.title, owner=m.owner, phase=m.phase, position=m.position,
                                      status=m.status, due_date=m.due_date if m.due_date_manual else AUTOMATIC)
 
-    def _forward(self) -> None:
+    def forward(self) -> None:
         if self.after is None:
             self._plans.remove_milestone(self.before.id)
         elif self.before is None:
@@ -114,7 +87,7 @@ class MilestoneCommand(_PlanCommand):
         else:
             self._set(self.after)
 
-    def _back(self) -> None:
+    def back(self) -> None:
         if self.before is None:
             self._plans.remove_milestone(self.after.id)
         elif self.after is None:
