@@ -72,7 +72,8 @@ class _OnboardingCommand(ServiceCommand):
     """Calls the onboarding service (redo: the new state, undo: the old one); see app/ui/undo.py."""
 
     def __init__(self, text: str, onboarding: OnboardingService, bus: ChangeBus, partner_id: str) -> None:
-        super().__init__(text, bus, changed(partner_id), announce_push=False)  # the tab refreshes itself after writing
+        # The tab refreshes itself after writing, so the push need not announce the change.
+        super().__init__(text, bus, changed(partner_id), announce_push=False)
         self._onboarding = onboarding
 
 

@@ -12,7 +12,8 @@ TABLES = ("success_plans", "plan_goals", "plan_milestones")
 
 class _PlanCommand(ServiceCommand):
     def __init__(self, text: str, plans: PlanService, bus: ChangeBus, partner_id: str) -> None:
-        super().__init__(text, bus, Change.of(*TABLES, partner_id=partner_id), announce_push=False)  # the tab refreshes itself after writing
+        # The tab refreshes itself after writing, so the push need not announce the change.
+        super().__init__(text, bus, Change.of(*TABLES, partner_id=partner_id), announce_push=False)
         self._plans = plans
 
 
