@@ -119,3 +119,16 @@ def test_rendered_pages_have_the_page_proportions(tmp_path):
     pages = list(printing.render_pdf_pages(pdf, dpi=40))
     assert len(pages) == len(PdfReader(str(pdf)).pages) > 1
     assert abs(pages[0].height() / pages[0].width() - 842 / 595) < 0.02
+
+
+@pytest.mark.parametrize("renderer", printing.RENDERERS, ids=lambda r: r.__name__.removeprefix("_render_"))
+def test_every_installed_renderer_draws_every_page_with_ink_on_it(renderer, tmp_path):
+    pdf = _write_pages(tmp_path / "r.pdf")
+    pages = renderer(pdf, 30)
+    if pages is None:
+        pytest.skip(f"{renderer.__name__} is not installed here")
+    images = list(pages)
+    assert len(images) == len(PdfReader(str(pdf)).pages)
+    first = images[0]
+    colours = {first.pixel(x, y) for x in range(0, first.width(), 7) for y in range(0, first.height(), 7)}
+    assert len(colours) > 1  # not a blank page
