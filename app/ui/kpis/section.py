@@ -34,6 +34,7 @@ from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.kpis import KpiData, fmt
 from app.ui.bus import Change, ChangeBus
+from app.ui.prompts import save_or_discard
 from app.ui.tables import read_only_table
 
 LIST_HEADERS = ["Code", "Name", "Category", "Better", "Target", "Amber", "Red", "Weight", "Version"]
@@ -280,16 +281,7 @@ class KpiLibrarySection(QWidget):
             return True
         k = self.current
         what = f"{k.code} ({k.name})" if k and k.id else "the new KPI"
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {what}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        if answer == QMessageBox.StandardButton.Discard:
-            self.revert()
-            return True
-        return False
+        return save_or_discard(self, what, self.save, self.revert)
 
     def revert(self) -> None:
         """Drop the unsaved edits: the form shows the KPI as it was loaded."""

@@ -23,6 +23,7 @@ from app.ui.partners.undo import (
     DeletePartnerCommand,
     SavePartnerCommand,
 )
+from app.ui.prompts import save_or_discard
 from app.ui.scrolling import scrollable
 
 
@@ -106,16 +107,8 @@ class PartnerPage(QWidget):
         """Ask what to do with unsaved edits before showing something else. True: go ahead."""
         if not self.profile.is_dirty():
             return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.profile.data().name or 'this partner'}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save(self.profile.data())
-        if answer == QMessageBox.StandardButton.Discard:
-            self.profile.revert()
-            return True
-        return False
+        return save_or_discard(self, self.profile.data().name or "this partner",
+                               lambda: self.save(self.profile.data()), self.profile.revert)
 
     # -- writing -------------------------------------------------------------------------------------------
 

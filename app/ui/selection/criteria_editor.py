@@ -44,6 +44,7 @@ from app.services.selection import (
     validate_criteria,
 )
 from app.ui.bus import Change, ChangeBus
+from app.ui.prompts import save_or_discard
 
 CRITERIA_TABLES = ("criteria_sets", "criteria")
 COLUMNS = ["Code", "Name", "Group", "Weight", "Description"]
@@ -460,16 +461,7 @@ class CriteriaEditorWidget(QWidget):
         """Ask what to do with unsaved edits before they would be dropped. True: go ahead."""
         if not self.is_dirty():
             return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to '{self.name.text().strip() or 'the criteria set'}'?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        if answer == QMessageBox.StandardButton.Discard:
-            self.revert()
-            return True
-        return False
+        return save_or_discard(self, f"'{self.name.text().strip() or 'the criteria set'}'", self.save, self.revert)
 
     def _version_chosen(self, index: int) -> None:
         wanted = self.version_combo.itemData(index)
