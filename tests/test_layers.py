@@ -43,6 +43,15 @@ def test_models_never_import_services():
     assert offenders("models", ("app.services", "app.reports", "app.cli")) == []
 
 
+def test_reports_take_data_and_never_reach_into_the_command_line_or_the_ui():
+    # reports are handed data (frozen dataclasses) and write PDFs; the CLI owns commands and their options
+    assert offenders("reports", ("app.cli", "app.ui", "argparse")) == []
+
+
+def test_services_never_import_reports_or_the_command_line():
+    assert offenders("services", ("app.reports", "app.cli", "app.ui")) == []
+
+
 def test_the_checker_sees_a_forbidden_import(tmp_path):
     # Guard against a checker that finds nothing because it reads nothing.
     sample = tmp_path / "widget.py"

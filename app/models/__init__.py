@@ -1,5 +1,6 @@
 """SQLAlchemy models of the whole domain. Importing this package registers every table on `Base.metadata`."""
 
+from app.models.attachment import Attachment
 from app.models.base import Base, Syncable, new_id, syncable_tables
 from app.models.coaching import ActionItem, CoachingSession, Experiment, ExperimentEvent, LogEntry, SessionAttendee
 from app.models.kpi import Kpi, KpiOverride, KpiVersion, Measurement
@@ -19,7 +20,7 @@ from app.models.selection import (
 from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncSigner
 
 __all__ = [
-    "ActionItem", "Base", "ChecklistItem", "CoachingSession", "Contact", "CriteriaSet", "Criterion",
+    "ActionItem", "Attachment", "Base", "ChecklistItem", "CoachingSession", "Contact", "CriteriaSet", "Criterion",
     "DecisionItem", "Device", "EscalationStep", "Experiment", "ExperimentEvent", "Kpi", "KpiOverride",
     "KpiVersion", "LearningCompletion", "LearningModule", "LocalSetting", "LogEntry", "Measurement",
     "OnboardingChecklist", "Partner", "PlanGoal", "PlanMilestone", "PlanTemplate", "Playbook", "PlaybookStep",

@@ -17,7 +17,9 @@ A *syncable* row is one that travels between laptops in export packages. It has:
   so a value merged on a third laptop still shows whether its edit was made on top of another; ``{}`` until
   the row is edited;
 - ``updated_at`` (UTC, for display) and ``updated_by`` (device id);
-- ``deleted_at``: a tombstone. Syncable rows are never physically deleted.
+- ``deleted_at``: a tombstone. Syncable rows are never physically deleted;
+- ``seq``: local only, never in a package: the database's change sequence when the row was last written here
+  (an edit, or an import that changed it), so "changed since my last export" is ``seq > mark``.
 
 Stamping happens in exactly one place, `app.services.clock.install_stamping`; models never set these.
 """
@@ -28,7 +30,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, String
+from sqlalchemy import JSON, DateTime, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -52,16 +54,19 @@ class Syncable:
     """Mixin for rows that travel in export packages (see the module docstring)."""
 
     #: Fields that are sync metadata, not user data: never merged field by field.
-    META_FIELDS = frozenset({"id", "rev", "field_revs", "seen_revs", "base_revs", "updated_at", "updated_by"})
+    META_FIELDS = frozenset({"id", "rev", "field_revs", "seen_revs", "base_revs", "updated_at", "updated_by", "seq"})
+    #: Columns that stay on this laptop: never written to a package.
+    LOCAL_FIELDS = frozenset({"seq"})
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    rev: Mapped[str] = mapped_column(String(80), index=True, default="")
+    rev: Mapped[str] = mapped_column(String(80), default="")
     field_revs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     seen_revs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     base_revs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_by: Mapped[str] = mapped_column(String(36), default="")
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 def syncable_tables() -> list[str]:

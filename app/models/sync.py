@@ -40,9 +40,6 @@ class SyncHistory(Base):
     scope: Mapped[str] = mapped_column(Text, default="")  # "everything" or the partner names
     counts: Mapped[dict] = mapped_column(JSON, default=dict)  # {"total": {...}, "tables": {...}}
     result: Mapped[str] = mapped_column(String(200), default="")
-    #: imports: the lowest rev among records that changed something here (an incremental export after this
-    #: import must reach back that far); exports: the clock at export time.
-    mark_rev: Mapped[str] = mapped_column(String(80), default="")
     file_name: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -77,5 +74,6 @@ class SyncMark(Base):
     recipient: Mapped[str] = mapped_column(String(200), primary_key=True)
     scope_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     exported_at: Mapped[datetime] = mapped_column(DateTime)
-    clock_rev: Mapped[str] = mapped_column(String(80))
+    #: The change sequence the export's snapshot saw: the next incremental export carries ``seq > this``.
+    seq: Mapped[int] = mapped_column(Integer)
     package_id: Mapped[str] = mapped_column(String(36))

@@ -2,7 +2,11 @@
 
 Use `build_pdf(path, title, story, subtitle=..., page_size=...)`; `story` is a list of reportlab flowables
 made with `STYLES` and the helpers below. Long text wraps (Paragraph); tables use `table()` so widths add
-up to the frame and cells wrap instead of running off the page.
+up to the frame and cells wrap instead of running off the page; the running header shortens the title and
+the partner's name with an ellipsis to fit one line.
+
+Every script prints (app/reports/fonts.py): put user text through `esc()` (or `para()`) and build paragraphs
+with this module's `Paragraph`, never reportlab's, and name no font: the styles carry Tandem's.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app import __version__
+from app.reports.fonts import BASE, BASE_BOLD, Paragraph, draw_string, string_width, visual
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
 MARGIN = 16 * mm
+HEADER_GAP = 6 * mm  # between the running header's title and the partner's name
 INK = colors.HexColor("#1f2933")
 MUTED = colors.HexColor("#616e7c")
 RULE = colors.HexColor("#cbd2d9")
@@ -35,18 +41,18 @@ STATUS_COLOURS = {
 
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5,
+    body = ParagraphStyle("body", parent=base["BodyText"], fontName=BASE, fontSize=9.5, leading=12.5,
                           textColor=INK)
     return {
-        "title": ParagraphStyle("title", parent=body, fontName="Helvetica-Bold", fontSize=17, leading=21),
-        "h1": ParagraphStyle("h1", parent=body, fontName="Helvetica-Bold", fontSize=13, leading=16,
+        "title": ParagraphStyle("title", parent=body, fontName=BASE_BOLD, fontSize=17, leading=21),
+        "h1": ParagraphStyle("h1", parent=body, fontName=BASE_BOLD, fontSize=13, leading=16,
                              spaceBefore=10, spaceAfter=4, textColor=ACCENT),
-        "h2": ParagraphStyle("h2", parent=body, fontName="Helvetica-Bold", fontSize=10.5, leading=13,
+        "h2": ParagraphStyle("h2", parent=body, fontName=BASE_BOLD, fontSize=10.5, leading=13,
                              spaceBefore=6, spaceAfter=2),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10, textColor=MUTED),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5),
-        "cell_bold": ParagraphStyle("cell_bold", parent=body, fontName="Helvetica-Bold", fontSize=8.5, leading=10.5),
+        "cell_bold": ParagraphStyle("cell_bold", parent=body, fontName=BASE_BOLD, fontSize=8.5, leading=10.5),
         "right": ParagraphStyle("right", parent=body, fontSize=8.5, leading=10.5, alignment=TA_RIGHT),
     }
 
@@ -55,8 +61,9 @@ STYLES = _styles()
 
 
 def esc(text: object) -> str:
-    """Escape text for a Paragraph (which reads a little XML)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """User text ready for Paragraph markup: in drawing order (right-to-left runs, joined Arabic letters) and
+    escaped (a Paragraph reads a little XML)."""
+    return visual(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def para(text: object, style: str = "body") -> Paragraph:
@@ -104,6 +111,7 @@ class _NumberedCanvas(Canvas):
     """Holds pages back until the end so each footer can say "Page n of m"."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initialFontName", BASE)
         super().__init__(*args, **kwargs)
         self._pages: list[dict] = []
 
@@ -115,9 +123,8 @@ class _NumberedCanvas(Canvas):
         total = len(self._pages)
         for number, state in enumerate(self._pages, 1):
             self.__dict__.update(state)
-            self.setFont("Helvetica", 8)
             self.setFillColor(MUTED)
-            self.drawRightString(self._pagesize[0] - MARGIN, 8 * mm, f"Page {number} of {total}")
+            draw_string(self, self._pagesize[0] - MARGIN, 8 * mm, f"Page {number} of {total}", 8, anchor="end")
             super().showPage()
         super().save()
 
@@ -131,19 +138,21 @@ def build_pdf(path: str | Path, title: str, story: list, *, subtitle: str = "", 
     def decorate(canvas, doc) -> None:
         width, height = page_size
         canvas.saveState()
-        canvas.setFont("Helvetica-Bold", 9)
-        canvas.setFillColor(ACCENT)
-        canvas.drawString(MARGIN, height - 10 * mm, title)
-        canvas.setFont("Helvetica", 9)
-        canvas.setFillColor(MUTED)
+        # One line: the title keeps at least half of it, the partner's name gets the rest; both are shortened
+        # with an ellipsis rather than run into each other or off the page.
+        room = width - 2 * MARGIN
         shown = getattr(canvas, "running_subtitle", subtitle)  # set by a RunningSubtitle flowable
+        title_room = room if not shown else max(room / 2, room - HEADER_GAP - string_width(visual(shown), 9))
+        canvas.setFillColor(ACCENT)
+        used = draw_string(canvas, MARGIN, height - 10 * mm, title, 9, bold=True, max_width=title_room)
+        canvas.setFillColor(MUTED)
         if shown:
-            canvas.drawRightString(width - MARGIN, height - 10 * mm, shown)
+            draw_string(canvas, width - MARGIN, height - 10 * mm, shown, 9, anchor="end",
+                        max_width=room - used - HEADER_GAP)
         canvas.setStrokeColor(RULE)
         canvas.line(MARGIN, height - 12 * mm, width - MARGIN, height - 12 * mm)
         canvas.line(MARGIN, 12 * mm, width - MARGIN, 12 * mm)
-        canvas.setFont("Helvetica", 8)
-        canvas.drawString(MARGIN, 8 * mm, f"Tandem {__version__} · printed {printed}")
+        draw_string(canvas, MARGIN, 8 * mm, f"Tandem {__version__} · printed {printed}", 8)
         canvas.restoreState()
 
     doc = SimpleDocTemplate(str(path), pagesize=page_size, leftMargin=MARGIN, rightMargin=MARGIN,
@@ -153,6 +162,5 @@ def build_pdf(path: str | Path, title: str, story: list, *, subtitle: str = "", 
     return path
 
 
-__all__ = ["ACCENT", "INK", "MUTED", "PAGE_SIZES", "RULE", "RunningSubtitle", "STATUS_COLOURS", "STYLES", "Spacer",
-           "build_pdf",
-           "esc", "frame_width", "mm", "para", "table"]
+__all__ = ["ACCENT", "INK", "MUTED", "PAGE_SIZES", "Paragraph", "RULE", "RunningSubtitle", "STATUS_COLOURS", "STYLES",
+           "Spacer", "build_pdf", "esc", "frame_width", "mm", "para", "table"]

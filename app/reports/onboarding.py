@@ -1,20 +1,19 @@
 """Print a partner's onboarding checklist: items with status marks, owners, due dates and evidence.
 
-`write_onboarding_pdf(path, checklists)` is what the UI calls; `run(args)` is
-`python main.py report onboarding --db PATH --partner NAME --out FILE.pdf [--all]`.
+`write_onboarding_pdf(path, checklists)` is what the UI calls;
+the command line is app/cli/report/onboarding.py.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph
+from reportlab.platypus import KeepTogether, PageBreak
 
 from app.models.enums import ItemStatus, Side, label
-from app.reports.layout import MUTED, STYLES, Spacer, build_pdf, esc, mm, para, table
+from app.reports.layout import MUTED, STYLES, Paragraph, Spacer, build_pdf, esc, mm, para, table
 from app.reports.marks import OVERDUE_BG, RED, STATUS_COLOURS, status_mark
 from app.services.onboarding import ChecklistData, ItemData, status_label
 
@@ -94,26 +93,3 @@ def write_onboarding_pdf(path: str | Path, checklists: Sequence[ChecklistData], 
             story.append(PageBreak())
         story.extend(checklist_story(c))
     return build_pdf(path, TITLE, [KeepTogether(story[:3])] + story[3:], subtitle=partner, printed_on=printed_on)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--partner", required=True, metavar="NAME", help="the partner's name")
-    parser.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF file to write")
-    parser.add_argument("--all", action="store_true",
-                        help="every checklist of the partner (default: the current one)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from app.cli.common import CommandError, opened
-
-    with opened(args, lock=False) as services:
-        partner = services.partners.find(args.partner)
-        summaries = services.onboarding.checklists(partner.id)
-        if not summaries:
-            raise CommandError(f"{partner.name} has no onboarding checklist yet: start one in the partner's "
-                               "Onboarding tab.")
-        chosen = summaries if args.all else summaries[:1]
-        checklists = [services.onboarding.get(x.id) for x in chosen]
-    path = write_onboarding_pdf(args.out, checklists)
-    print(f"Wrote {path} ({len(checklists)} checklist{'s' if len(checklists) != 1 else ''} of {partner.name})")
-    return 0

@@ -1,20 +1,32 @@
 """Print a partner's 30-60-90 success plan: a timeline, then each phase with its goals and milestones.
 
-`write_plan_pdf(path, plan)` is what the UI calls; `run(args)` is
-`python main.py report plan --db PATH --partner NAME --out FILE.pdf`.
+`write_plan_pdf(path, plan)` is what the UI calls;
+the command line is app/cli/report/plan.py.
 """
 
 from __future__ import annotations
 
-import argparse
 from datetime import date
 from pathlib import Path
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.lib import colors
-from reportlab.platypus import KeepTogether, Paragraph
+from reportlab.platypus import KeepTogether
 
-from app.reports.layout import MUTED, RULE, STYLES, Spacer, build_pdf, esc, frame_width, mm, para, table
+from app.reports.fonts import BASE, BASE_BOLD
+from app.reports.layout import (
+    MUTED,
+    RULE,
+    STYLES,
+    Paragraph,
+    Spacer,
+    build_pdf,
+    esc,
+    frame_width,
+    mm,
+    para,
+    table,
+)
 from app.reports.marks import AMBER, AT_RISK_BG, GREY, OVERDUE_BG, RED, STATUS_COLOURS, status_mark
 from app.services.onboarding import status_label
 from app.services.plans import MilestoneData, PlanData
@@ -40,11 +52,11 @@ def timeline_drawing(plan: PlanData, width: float) -> Drawing:
         x1 = x_of(ph.end)
         d.add(Rect(x0, band_y, x1 - x0, band_h, fillColor=BANDS[ph.phase], strokeColor=colors.white,
                    strokeWidth=1))
-        d.add(String((x0 + x1) / 2, band_y + band_h - 3.2 * mm, f"Day {ph.phase}", fontName="Helvetica-Bold",
+        d.add(String((x0 + x1) / 2, band_y + band_h - 3.2 * mm, f"Day {ph.phase}", fontName=BASE_BOLD,
                      fontSize=7, fillColor=MUTED, textAnchor="middle"))
     d.add(Line(left, band_y, right, band_y, strokeColor=RULE, strokeWidth=0.6))
     for day, anchor in ((start, "start"), (end, "end")):
-        d.add(String(x_of(day), 2 * mm, day.isoformat(), fontName="Helvetica", fontSize=6.5, fillColor=MUTED,
+        d.add(String(x_of(day), 2 * mm, day.isoformat(), fontName=BASE, fontSize=6.5, fillColor=MUTED,
                      textAnchor=anchor))
     # Milestones of one day stack upwards so none hides another.
     stacked: dict[date, int] = {}
@@ -59,7 +71,7 @@ def timeline_drawing(plan: PlanData, width: float) -> Drawing:
     if start <= plan.today <= end:
         x = x_of(plan.today)
         d.add(Line(x, band_y - 1.5 * mm, x, band_y + band_h + 1.5 * mm, strokeColor=RED, strokeWidth=1))
-        d.add(String(x, band_y + band_h + 2.2 * mm, f"today {plan.today.isoformat()}", fontName="Helvetica",
+        d.add(String(x, band_y + band_h + 2.2 * mm, f"today {plan.today.isoformat()}", fontName=BASE,
                      fontSize=6.5, fillColor=RED, textAnchor="middle"))
     return d
 
@@ -129,22 +141,3 @@ def plan_story(plan: PlanData) -> list:
 def write_plan_pdf(path: str | Path, plan: PlanData, *, printed_on: date | None = None) -> Path:
     """Write ``plan`` to ``path``; returns the path."""
     return build_pdf(path, TITLE, plan_story(plan), subtitle=plan.partner_name, printed_on=printed_on)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--partner", required=True, metavar="NAME", help="the partner's name")
-    parser.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF file to write")
-
-
-def run(args: argparse.Namespace) -> int:
-    from app.cli.common import CommandError, opened
-
-    with opened(args, lock=False) as services:
-        partner = services.partners.find(args.partner)
-        plan = services.plans.current(partner.id)
-        if plan is None:
-            raise CommandError(f"{partner.name} has no success plan yet: make one in the partner's "
-                               "Success plan tab.")
-    path = write_plan_pdf(args.out, plan)
-    print(f"Wrote {path} (success plan of {partner.name})")
-    return 0

@@ -1,13 +1,12 @@
 """Print a partner's KPI scorecard: composite, alerts, the KPI table with statuses, and a trend chart per KPI.
 
-`write_scorecard_pdf(path, card, trends)` is what the UI calls; `run(args)` is
-`python main.py report scorecard --db PATH --partner NAME --out FILE.pdf`.
+`write_scorecard_pdf(path, card, trends)` is what the UI calls;
+the command line is app/cli/report/scorecard.py.
 Charts are reportlab vector drawings (LinePlot over coloured status bands), not screenshots.
 """
 
 from __future__ import annotations
 
-import argparse
 from datetime import date
 from pathlib import Path
 
@@ -15,10 +14,23 @@ from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
-from reportlab.platypus import KeepTogether, Paragraph, Table, TableStyle
+from reportlab.platypus import KeepTogether, Table, TableStyle
 
 from app.models.enums import Direction, PeriodKind, label
-from app.reports.layout import MUTED, PAGE_SIZES, STYLES, Spacer, build_pdf, esc, frame_width, mm, para, table
+from app.reports.fonts import BASE, graphic_strings
+from app.reports.layout import (
+    MUTED,
+    PAGE_SIZES,
+    STYLES,
+    Paragraph,
+    Spacer,
+    build_pdf,
+    esc,
+    frame_width,
+    mm,
+    para,
+    table,
+)
 from app.services.kpis import fmt
 from app.services.scorecards import PartnerScorecard, Status, TrendSeries
 
@@ -57,13 +69,15 @@ def _segments(t: TrendSeries) -> list[list[tuple[float, float]]]:
 def trend_drawing(t: TrendSeries, width: float, height: float = 48 * mm) -> Drawing:
     """One KPI's trend chart: red, amber and green bands, the target line, the values, the fitted trend."""
     d = Drawing(width, height)
-    d.add(String(0, height - 9, f"{t.name} ({t.code})" + ("  · partner override" if t.overridden else ""),
-                 fontName="Helvetica-Bold", fontSize=8, fillColor=colors.HexColor("#1f2933")))
+    for piece in graphic_strings(0, height - 9, f"{t.name} ({t.code})" + ("  · partner override" if t.overridden
+                                                                          else ""),
+                                 8, bold=True, max_width=width, fillColor=colors.HexColor("#1f2933")):
+        d.add(piece)
     plot_x, plot_y = 30, 16
     plot_w, plot_h = width - plot_x - 6, height - plot_y - 24
     if not t.values:
         d.add(Rect(plot_x, plot_y, plot_w, plot_h, fillColor=colors.HexColor("#f5f7fa"), strokeColor=None))
-        d.add(String(plot_x + plot_w / 2, plot_y + plot_h / 2, "No measurements yet", fontName="Helvetica",
+        d.add(String(plot_x + plot_w / 2, plot_y + plot_h / 2, "No measurements yet", fontName=BASE,
                      fontSize=8, fillColor=MUTED, textAnchor="middle"))
         return d
     ys = list(t.values) + [t.target, t.amber_threshold, t.red_threshold]
@@ -129,7 +143,7 @@ def trend_drawing(t: TrendSeries, width: float, height: float = 48 * mm) -> Draw
                                               ("trend over the last periods", TREND, [1.5, 1.5]))):
         x = plot_x + i * 50
         d.add(Line(x, height - 16, x + 12, height - 16, strokeColor=colour, strokeWidth=1, strokeDashArray=dash))
-        d.add(String(x + 15, height - 18, name, fontName="Helvetica", fontSize=6.5, fillColor=MUTED))
+        d.add(String(x + 15, height - 18, name, fontName=BASE, fontSize=6.5, fillColor=MUTED))
     return d
 
 
@@ -215,21 +229,3 @@ def write_scorecard_pdf(path: str | Path, card: PartnerScorecard, trends: list[T
             t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
             story.append(KeepTogether(t))
     return build_pdf(path, TITLE, story, subtitle=card.partner_name, page_size=size, printed_on=printed_on)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--partner", required=True, metavar="NAME", help="the partner's name")
-    parser.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF file to write")
-
-
-def run(args: argparse.Namespace) -> int:
-    from app.cli.common import opened
-
-    with opened(args, lock=False) as services:
-        partner = services.partners.find(args.partner)
-        card = services.scorecards.partner_scorecard(partner.id)
-        trends = [services.scorecards.trend(partner.id, r.kpi_id) for r in card.rows if r.latest_value is not None]
-        paper = services.settings.paper_size()
-    path = write_scorecard_pdf(args.out, card, trends, page_size=paper)
-    print(f"Wrote {path} (KPI scorecard of {partner.name}: {len(card.rows)} KPIs)")
-    return 0

@@ -10,27 +10,27 @@ Kinds of document:
 - *generic blank*: the same form with the partner left to write in;
 - *batch*: blank forms for every candidate of a segment, one after the other in one PDF.
 
-Command line: ``python main.py report selection --db PATH (--partner NAME [--blank] | --blank |
---segment SEG --blank) --out FILE.pdf [--paper a4|letter]``.
+`write_filled(path, assessment)` and `write_blank(path, forms)` take what `SelectionService.for_partner` and
+`SelectionService.blank_form` / `blank_forms` return; the command line is app/cli/report/selection.py.
 """
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from reportlab.lib import colors
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Table, TableStyle
 
 from app.models.enums import AlignmentGroup, label
+from app.reports.fonts import BASE
 from app.reports.layout import (
     INK,
     MUTED,
     PAGE_SIZES,
     RULE,
+    Paragraph,
     STATUS_COLOURS,
     RunningSubtitle,
     STYLES,
@@ -47,9 +47,8 @@ from app.services.selection import (
     SCORE_LABELS,
     SCORE_MAX,
     Assessment,
-    CriteriaSetData,
+    BlankForm,
     CriterionData,
-    checklist_template,
 )
 
 TITLE_FILLED = "Partner selection: scorecard and decision checklist"
@@ -98,7 +97,7 @@ class ScoreBoxes(Flowable):
         c = self.canv
         for i in range(self.count):
             x = i * (self.size + self.gap)
-            c.setFont("Helvetica", 7)
+            c.setFont(BASE, 7)
             c.setFillColor(MUTED)
             c.drawCentredString(x + self.size / 2, self.size + 2.5, str(i + 1))
             c.setStrokeColor(INK)
@@ -291,16 +290,6 @@ def _decision_paragraph(a: Assessment) -> Paragraph:
 # -- blank field form ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BlankForm:
-    """What a blank form needs: the criteria, the checklist titles and (optionally) the candidate."""
-
-    criteria_set: CriteriaSetData
-    checklist: tuple[str, ...]
-    partner_name: str = ""
-    details: tuple[tuple[str, str], ...] = ()  # (label, value) lines about the candidate
-
-
 def blank_story(form: BlankForm, page_size=PAGE_SIZES["a4"]) -> list:
     """A field form to fill in by hand, as reportlab flowables."""
     width = frame_width(page_size)
@@ -360,24 +349,6 @@ def blank_story(form: BlankForm, page_size=PAGE_SIZES["a4"]) -> list:
     return story
 
 
-def blank_form_for(services, partner_id: str | None = None) -> BlankForm:
-    """The blank form for a partner (their assessment's criteria if started, else the current published
-    set), or the generic form when ``partner_id`` is None."""
-    assessment = services.selection.for_partner(partner_id) if partner_id else None
-    if assessment is not None:
-        criteria_set, checklist = assessment.criteria_set, tuple(i.title for i in assessment.checklist)
-    else:
-        criteria_set, checklist = services.selection.latest_published(), tuple(i.title for i in checklist_template())
-    if partner_id is None:
-        return BlankForm(criteria_set, checklist)
-    p = services.partners.get(partner_id)
-    partner_contact = next((c for c in p.contacts if c.side == "partner" and c.is_primary), None)
-    details = (("Segment", p.segment), ("Kind", label(p.kind)), ("Country", p.country),
-               ("Contact", f"{partner_contact.name}, {partner_contact.role}".strip(", ") if partner_contact else ""),
-               ("Enablement lead", p.enablement_lead), ("Status", label(p.status)))
-    return BlankForm(criteria_set, checklist, p.name, details)
-
-
 # -- documents -------------------------------------------------------------------------------------------
 
 
@@ -402,75 +373,3 @@ def write_blank(path: str | Path, forms: Sequence[BlankForm], paper: str = "a4",
         story += blank_story(form, size)
     subtitle = forms[0].partner_name or subtitle
     return build_pdf(path, TITLE_BLANK, story, subtitle=subtitle, page_size=size, printed_on=printed_on)
-
-
-def write_partner(services, path: str | Path, partner_id: str, *, blank: bool = False,
-                  paper: str | None = None) -> Path:
-    """The filled form (or with ``blank`` the field form) of one partner. Raises ValueError when a filled
-    form is asked for a partner whose selection has not started."""
-    paper = paper or services.settings.paper_size()
-    if blank:
-        return write_blank(path, [blank_form_for(services, partner_id)], paper)
-    assessment = services.selection.for_partner(partner_id)
-    if assessment is None:
-        name = services.partners.get(partner_id).name
-        raise ValueError(f"{name} has no selection assessment yet: print a blank field form instead.")
-    return write_filled(path, assessment, paper)
-
-
-def write_generic_blank(services, path: str | Path, paper: str | None = None) -> Path:
-    """The generic blank field form (partner written in by hand)."""
-    return write_blank(path, [blank_form_for(services, None)], paper or services.settings.paper_size(),
-                       subtitle="Blank form")
-
-
-def write_segment_blanks(services, path: str | Path, segment: str, paper: str | None = None) -> Path:
-    """Blank field forms for every candidate of ``segment``, in one PDF. Raises ValueError if there is none."""
-    rows = services.selection.candidates(segment, with_assessed=False)
-    if not rows:
-        raise ValueError(f"No candidate partners in the segment '{segment}'.")
-    forms = [blank_form_for(services, r.partner_id) for r in rows]
-    return write_blank(path, forms, paper or services.settings.paper_size())
-
-
-# -- command line ----------------------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--partner", metavar="NAME", help="the candidate partner (name, or a unique part of it)")
-    parser.add_argument("--segment", metavar="SEG", help="with --blank: a form for every candidate of the segment")
-    parser.add_argument("--blank", action="store_true",
-                        help="a blank field form to fill in by hand (generic without --partner)")
-    parser.add_argument("--out", metavar="FILE.pdf", required=True, help="where to write the PDF")
-    parser.add_argument("--paper", choices=sorted(PAGE_SIZES), help="paper size (default: from settings)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from app.cli.common import CommandError, opened
-
-    if args.partner and args.segment:
-        raise CommandError("Give --partner or --segment, not both.")
-    if args.segment and not args.blank:
-        raise CommandError("--segment prints blank field forms: add --blank.")
-    if not (args.partner or args.blank):
-        raise CommandError("Say which partner (--partner NAME), or ask for a blank form (--blank).")
-    out = Path(args.out)
-    if out.parent and not out.parent.exists():
-        raise CommandError(f"The folder {out.parent} does not exist.")
-    with opened(args, lock=False) as services:
-        paper = args.paper or services.settings.paper_size()
-        try:
-            if args.segment:
-                segments = services.partners.segments()
-                if args.segment not in segments:
-                    raise CommandError(f"No segment called '{args.segment}'. Segments: {', '.join(segments)}.")
-                write_segment_blanks(services, out, args.segment, paper)
-            elif args.partner:
-                partner = services.partners.find(args.partner)
-                write_partner(services, out, partner.id, blank=args.blank, paper=paper)
-            else:
-                write_generic_blank(services, out, paper)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-    print(f"Wrote {out}")
-    return 0

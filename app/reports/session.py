@@ -1,19 +1,17 @@
 """Print the minutes of a coaching session: attendees, agenda, timestamped log, decisions, actions, experiments.
 
-`write_minutes_pdf(path, minutes)` is what the UI calls; `run(args)` is
-`python main.py report session --db PATH --partner NAME --out FILE.pdf [--session ID]`, which prints the
-partner's latest session unless ``--session`` names another. Times print in this computer's local time.
+`write_minutes_pdf(path, minutes)` is what the UI calls;
+the command line is app/cli/report/session.py. Times print in this computer's local time.
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from reportlab.platypus import KeepTogether, Paragraph
+from reportlab.platypus import KeepTogether
 
 from app.models.enums import EntryKind, label
-from app.reports.layout import ACCENT, MUTED, STYLES, Spacer, build_pdf, esc, mm, para, table
+from app.reports.layout import ACCENT, MUTED, STYLES, Paragraph, Spacer, build_pdf, esc, mm, para, table
 from app.services.coaching import Entry, SessionMinutes, local_time
 
 TITLE = "Session minutes"
@@ -130,37 +128,6 @@ def write_minutes_pdf(path: str | Path, minutes: SessionMinutes) -> Path:
     s = minutes.session
     return build_pdf(path, TITLE, story_of(minutes),
                      subtitle=f"{s.partner_name} · {_when(s.started_at or s.scheduled_at, '%Y-%m-%d')}")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--partner", required=True, metavar="NAME", help="the partner's name")
-    parser.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF file to write")
-    parser.add_argument("--session", metavar="ID", help="print this session instead of the partner's latest")
-
-
-def run(args: argparse.Namespace) -> int:
-    from app.cli.common import CommandError, opened
-    from app.services.errors import NotFound
-
-    with opened(args, lock=False) as services:
-        partner = services.partners.find(args.partner)
-        if args.session:
-            try:
-                session = services.coaching.get(args.session)
-            except NotFound:
-                raise CommandError(f"No coaching session with id {args.session}.") from None
-            if session.partner_id != partner.id:
-                raise CommandError(f"Session {args.session} is not a session of {partner.name}.")
-        else:
-            try:
-                session = services.coaching.latest(partner.id)
-            except NotFound:
-                raise CommandError(f"{partner.name} has no coaching session yet: plan one in the partner's "
-                                   "Sessions tab.") from None
-        minutes = services.coaching.minutes(session.id)
-    path = write_minutes_pdf(args.out, minutes)
-    print(f"Wrote {path} (minutes of {minutes.session.title}, {partner.name})")
-    return 0
 
 
 __all__ = ["story_of", "write_minutes_pdf"]

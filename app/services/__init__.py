@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.services.actions import ActionService
+from app.services.agenda import AgendaService
+from app.services.attachments import AttachmentService, BlobStore
 from app.services.coaching import CoachingService
 from app.services.database import Database
 from app.services.experiments import ExperimentService
 from app.services.identity import IdentityService
 from app.services.kpis import KpiService
+from app.services.learning import LearningService
 from app.services.measurements import MeasurementService
 from app.services.onboarding import OnboardingService
 from app.services.partners import PartnerService
@@ -40,12 +43,15 @@ class Services:
     measurements: MeasurementService
     scorecards: ScorecardService
     sync: SyncService
+    learning: LearningService
+    agenda: AgendaService
+    attachments: AttachmentService
 
 
 def build_services(db: Database) -> Services:
     from app.services.reference_data import seed_reference_data
 
-    seed_reference_data(db.sessions)
+    seed_reference_data(db)
     identity = IdentityService(db.sessions)
     return Services(db=db, identity=identity, partners=PartnerService(db.sessions),
                     playbooks=PlaybookService(db.sessions), onboarding=OnboardingService(db.sessions, identity),
@@ -54,4 +60,6 @@ def build_services(db: Database) -> Services:
                     actions=ActionService(db.sessions), experiments=ExperimentService(db.sessions),
                     coaching=CoachingService(db.sessions),
                     kpis=KpiService(db.sessions, identity), measurements=MeasurementService(db.sessions),
-                    scorecards=ScorecardService(db.sessions), sync=SyncService(db, identity))
+                    scorecards=ScorecardService(db.sessions), sync=SyncService(db, identity), learning=LearningService(db.sessions),
+                    agenda=AgendaService(db.sessions, identity),
+                    attachments=AttachmentService(db.sessions, BlobStore.beside(db.path), identity))

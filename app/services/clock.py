@@ -1,28 +1,41 @@
-"""Revision stamps: a hybrid logical clock, and the one place that stamps every write.
+"""Revision stamps: a hybrid logical clock, the local change sequence, and the one place that stamps writes.
 
-A rev looks like ``0001763900000123.00004.<device-id>``: milliseconds of the hybrid clock, a counter
-that breaks ties within one millisecond, and the device that made the edit. Compared as strings, revs
-order edits across laptops even when their wall clocks disagree: `HybridClock.observe` moves this
-laptop's clock past every rev it imports, so a later local edit always sorts after what it has seen.
+A rev looks like ``0001763900000123.00004.<device-id>``: milliseconds of the hybrid clock (16 digits), a
+counter that breaks ties within one millisecond (5 digits), and the device that made the edit. Both numbers
+are fixed-width, so comparing revs as strings compares them as numbers; the counter never overflows its
+width: at 99,999 the clock moves on to the next millisecond instead. Compared as strings, revs order edits
+across laptops even when their wall clocks disagree: `HybridClock.observe` moves this laptop's clock past
+every rev it imports, so a later local edit always sorts after what it has seen.
+
+Every syncable row also carries ``seq``, a local integer (it never travels) that each committing write
+transaction raises by one (`next_seq`): the database's *change sequence*. It grows in commit order because it
+is taken under SQLite's write lock, so "everything committed after the export whose snapshot saw sequence N"
+is exactly ``seq > N`` (see sync/exporter.py).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, inspect, update
+from sqlalchemy import Integer, String, event, func, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.base import Syncable
 from app.models.local import LocalSetting
 
 CLOCK_KEY = "hlc_last"
-#: The rev of records shipped with Tandem (the default libraries): the same on every laptop, older than any
-#: edit, so two laptops that each loaded the defaults hold identical records and merge them as unchanged.
-SHIPPED_REV = "0000000000000000.00000.shipped"
+SEQ_KEY = "change_seq"
+#: The device part of the revs of records shipped with Tandem (the default libraries).
+SHIPPED_DEVICE = "shipped"
+COUNTER_MAX = 99_999
+MILLIS_MAX = 10**16 - 1
+#: A rev exactly as this version writes them: 16 digits, 5 digits, a device id (32 hex digits, or the shipped
+#: libraries' name), and the "kept despite a concurrent delete" suffixes (sync/merge.py).
+REV_RE = re.compile(r"\d{16}\.\d{5}\.(?:[0-9a-f]{32}|shipped)r*")
 
 
 def utcnow() -> datetime:
@@ -31,12 +44,23 @@ def utcnow() -> datetime:
 
 
 def format_rev(millis: int, counter: int, device_id: str) -> str:
+    if not (0 <= millis <= MILLIS_MAX and 0 <= counter <= COUNTER_MAX):
+        raise ValueError(f"a rev's time {millis} or counter {counter} is out of range")
     return f"{millis:016d}.{counter:05d}.{device_id}"
 
 
 def parse_rev(rev: str) -> tuple[int, int, str]:
     millis, counter, device = rev.split(".", 2)
     return int(millis), int(counter), device
+
+
+def is_valid_rev(value: object) -> bool:
+    """True for a rev in exactly the format this version writes (anything else is refused on import)."""
+    return isinstance(value, str) and REV_RE.fullmatch(value) is not None
+
+
+def rev_millis(rev: str) -> int:
+    return int(rev[:16])
 
 
 class HybridClock:
@@ -54,8 +78,10 @@ class HybridClock:
             now = self._wall()
             if now > self._millis:
                 self._millis, self._counter = now, 0
-            else:
+            elif self._counter < COUNTER_MAX:
                 self._counter += 1
+            else:  # the counter's width is full: borrow the next millisecond rather than overflow
+                self._millis, self._counter = self._millis + 1, 0
             return format_rev(self._millis, self._counter, self.device_id)
 
     def observe(self, rev: str) -> None:
@@ -64,6 +90,10 @@ class HybridClock:
         with self._lock:
             if (millis, counter) > (self._millis, self._counter):
                 self._millis, self._counter = millis, counter
+
+    def wall_millis(self) -> int:
+        """This laptop's wall clock, in the revs' unit."""
+        return self._wall()
 
     @property
     def last(self) -> str:
@@ -98,6 +128,9 @@ def row_versions(rev: str, field_revs: dict[str, str] | None, seen_revs: dict[st
     return vv
 
 
+#: ``base_revs`` keys under which a delete stores the version vector its author had (``~knew:<device>``).
+KNEW_PREFIX = "~knew:"
+
 #: Appended to a delete's rev to make the rev of "kept despite a concurrent delete" (see sync/merge.py);
 #: device ids are hexadecimal, so no real device ends with it.
 RESTORE_SUFFIX = "r"
@@ -111,8 +144,10 @@ def compact_seen(versions: dict[str, str], rev: str, field_revs: dict[str, str])
     return {d: r for d, r in versions.items() if r > shown.get(d, "") and not d.endswith(RESTORE_SUFFIX)}
 
 
-def stamp_new(values: dict[str, Any], clock: HybridClock, now: datetime | None = None) -> dict[str, Any]:
-    """Stamp a plain row dict for a bulk insert (demo data, fixtures); returns it for chaining."""
+def stamp_new(values: dict[str, Any], clock: HybridClock, now: datetime | None = None,
+              seq: int = 0) -> dict[str, Any]:
+    """Stamp a plain row dict for a bulk insert (demo data, fixtures); returns it for chaining. ``seq`` is the
+    change sequence of the inserting transaction (`next_seq`)."""
     rev = clock.tick()
     values["rev"] = rev
     values["field_revs"] = {}
@@ -120,16 +155,43 @@ def stamp_new(values: dict[str, Any], clock: HybridClock, now: datetime | None =
     values["base_revs"] = {}
     values["updated_at"] = now or utcnow()
     values["updated_by"] = clock.device_id
+    values["seq"] = seq
     return values
 
 
+def next_seq(conn) -> int:
+    """Raise the change sequence and return it, in the caller's (write) transaction.
+
+    The statement takes SQLite's write lock, held until commit, so no other transaction can take a sequence
+    number until this one has committed: sequence numbers are handed out in commit order."""
+    raised = func.cast(func.cast(LocalSetting.value, Integer) + 1, String)
+    value = conn.execute(update(LocalSetting).where(LocalSetting.key == SEQ_KEY).values(value=raised)
+                         .returning(LocalSetting.value)).scalar_one()
+    return int(value)
+
+
+def current_seq(conn) -> int:
+    """The change sequence as this connection's snapshot sees it."""
+    value = conn.execute(select(LocalSetting.value).where(LocalSetting.key == SEQ_KEY)).scalar()
+    return int(value or 0)
+
+
+def _session_seq(session: Session) -> int:
+    """The change sequence of the session's current transaction, taken at its first syncable write."""
+    trans = session.get_transaction()
+    if session.info.get("seq_for") is not trans:
+        session.info["seq"] = next_seq(session.connection())
+        session.info["seq_for"] = trans
+    return session.info["seq"]
+
+
 def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
-    """Stamp rev, field_revs and updated_* on every syncable row a session of ``factory`` writes.
+    """Stamp rev, field_revs, seq and updated_* on every syncable row a session of ``factory`` writes.
 
     Syncable rows are never deleted: ``session.delete()`` on one raises; set ``deleted_at`` instead.
     A session whose ``info["stamping"]`` is False (the package import, which must keep incoming revs)
-    is left alone; one whose ``info["shipped"]`` is True (loading the shipped defaults) gives new rows
-    `SHIPPED_REV`.
+    is left alone. A local edit of a field closes the open conflicts of that field: it is made knowing both
+    values (sync/importer.py closes them likewise when such an edit arrives from another laptop).
     """
 
     factory.kw.setdefault("info", {})["clock"] = clock
@@ -143,18 +205,15 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
                 raise ValueError(f"{type(obj).__name__} rows are tombstoned (deleted_at), never deleted")
         now = utcnow()
         last = None
-        shipped = session.info.get("shipped") is True
+        edited: list[tuple[str, str, list[str]]] = []
         for obj in session.new:
             if isinstance(obj, Syncable):
-                if shipped:
-                    rev = SHIPPED_REV
-                else:
-                    last = rev = clock.tick()
-                obj.rev = rev
+                last = obj.rev = clock.tick()
                 obj.field_revs = {}
                 obj.seen_revs = {}
                 obj.base_revs = {}
                 obj.updated_at, obj.updated_by = now, clock.device_id
+                obj.seq = _session_seq(session)
         for obj in session.dirty:
             if not isinstance(obj, Syncable):
                 continue
@@ -171,9 +230,30 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
             # What each changed field held before (the edit was made on top of it).
             bases = {k: v for k, v in (obj.base_revs or {}).items() if k not in changed}
             bases.update({k: old_field_revs.get(k, old_rev) for k in changed})
+            if "deleted_at" in changed:
+                # A delete remembers what its author had seen: it is undone only by edits it did not know
+                # of (sync/merge.py).
+                bases = {k: v for k, v in bases.items() if not k.startswith(KNEW_PREFIX)}
+                if obj.deleted_at is not None:
+                    seen = row_versions(obj.rev, obj.field_revs, obj.seen_revs)
+                    bases.update({KNEW_PREFIX + d: r for d, r in seen.items()})
             obj.base_revs = bases
             obj.updated_at, obj.updated_by = now, clock.device_id
+            obj.seq = _session_seq(session)
+            edited.append((obj.__table__.name, obj.id, changed))
         if last is not None:
-            session.connection().execute(
-                update(LocalSetting).where(LocalSetting.key == CLOCK_KEY).values(value=last)
-            )
+            conn = session.connection()
+            conn.execute(update(LocalSetting).where(LocalSetting.key == CLOCK_KEY).values(value=last))
+            if edited:
+                _close_reedited_conflicts(conn, edited, now)
+
+
+def _close_reedited_conflicts(conn, edited: list[tuple[str, str, list[str]]], now: datetime) -> None:
+    from app.models.sync import SyncConflict
+
+    if conn.execute(select(SyncConflict.id).where(SyncConflict.status == "open").limit(1)).first() is None:
+        return
+    for table, row_id, fields in edited:
+        conn.execute(update(SyncConflict).where(
+            SyncConflict.status == "open", SyncConflict.table_name == table, SyncConflict.row_id == row_id,
+            SyncConflict.field.in_(fields)).values(status="resolved", resolution="superseded", resolved_at=now))

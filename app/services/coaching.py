@@ -8,10 +8,8 @@ guide). The live log is built so that nothing is lost:
   fraction of a second while typing), and cleared in the same transaction that commits the entry;
 - `interrupted` finds sessions still live (Tandem closed or crashed during a session) with their drafts.
 
-A *capture* prefix turns an entry into something more than a note (see `parse_capture`):
-``d:`` decision, ``r:`` risk, ``a:`` action item (``@owner``, ``due 2026-12-04`` / ``due +1w`` / ``due friday``),
-``e:`` an update of an experiment (``e: >check text`` moves it on, ``e: adopt text`` concludes it,
-``e: new Title`` starts one).
+A *capture* prefix turns an entry into something more than a note: ``d:`` decision, ``r:`` risk, ``a:`` action
+item with ``@owner`` and ``due …``, ``e:`` an experiment update. The parser lives in app/services/capture.py.
 
 Every public method opens its own transaction and returns frozen dataclasses; any thread may call it.
 Datetimes are naive UTC, like everything in the database; `local_time` converts one for display.
@@ -19,8 +17,7 @@ Datetimes are naive UTC, like everything in the database; `local_time` converts 
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
@@ -39,8 +36,6 @@ from app.models import (
 )
 from app.models.enums import (
     EntryKind,
-    ExperimentOutcome,
-    PdcaStage,
     SessionStatus,
     SessionType,
     Side,
@@ -53,6 +48,15 @@ from app.services.actions import (
     ActionService,
     ActionStatus,
     new_action,
+)
+from app.services.capture import (  # noqa: F401  (the capture parser lived here; callers import it from here too)
+    PREFIX_OF,
+    PREFIXES,
+    Capture,
+    parse_capture,
+    parse_due,
+    people_case,
+    strip_prefix,
 )
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
@@ -273,112 +277,6 @@ class SessionMinutes:
         return ", ".join([n(len(self.entries), "entry").replace("entrys", "entries"),
                           n(len(self.decisions), "decision"), n(len(self.risks), "risk"),
                           n(len(self.actions), "action item"), n(len(self.experiment_updates), "experiment update")])
-
-
-# -- capture prefixes --------------------------------------------------------------------------------------
-
-PREFIXES = {
-    "n": EntryKind.NOTE, "note": EntryKind.NOTE,
-    "d": EntryKind.DECISION, "decision": EntryKind.DECISION,
-    "r": EntryKind.RISK, "risk": EntryKind.RISK,
-    "a": EntryKind.ACTION, "action": EntryKind.ACTION, "todo": EntryKind.ACTION,
-    "e": EntryKind.EXPERIMENT, "exp": EntryKind.EXPERIMENT, "experiment": EntryKind.EXPERIMENT,
-}
-#: The prefix each kind's keyboard shortcut puts in front of the text.
-PREFIX_OF = {EntryKind.NOTE: "", EntryKind.DECISION: "d: ", EntryKind.RISK: "r: ", EntryKind.ACTION: "a: ",
-             EntryKind.EXPERIMENT: "e: "}
-_PREFIX_RE = re.compile(r"^\s*(" + "|".join(sorted(PREFIXES, key=len, reverse=True)) + r")\s*:\s*", re.I)
-_DUE_RE = re.compile(r"(?:^|\s)due\s+(\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.(?:\d{2,4})?|\+\d+\s*[dw]|today|tomorrow|"
-                     r"next\s+week|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|"
-                     r"sat(?:urday)?|sun(?:day)?)(?!\w)", re.I)
-_STAGE_RE = re.compile(r"^(?:>|->|→)\s*(plan|do|check|act)\b[:\s]*", re.I)
-_OUTCOME_RE = re.compile(r"^(adopt|adapt|abandon)\b[:\s]*", re.I)
-_NEW_RE = re.compile(r"^new\b[:\s]*", re.I)
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-@dataclass(frozen=True)
-class Capture:
-    """What a line typed in the capture box means."""
-
-    kind: EntryKind
-    text: str
-    owner: str = ""
-    due_date: date | None = None
-    stage: PdcaStage | None = None  # experiment: move to this stage
-    outcome: ExperimentOutcome | None = None  # experiment: conclude with this outcome
-    new_experiment: bool = False  # experiment: start a new one titled `text`
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def strip_prefix(line: str) -> str:
-    """``line`` without its capture prefix ('d: text' -> 'text')."""
-    return _PREFIX_RE.sub("", line, count=1)
-
-
-def parse_due(token: str, today: date) -> date | None:
-    t = token.strip().lower()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
-        return date.fromisoformat(t)
-    if m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{2,4})?\.?", t):
-        year = int(m.group(3)) if m.group(3) else today.year
-        year += 2000 if year < 100 else 0
-        d = date(year, int(m.group(2)), int(m.group(1)))
-        return d if m.group(3) or d >= today else date(year + 1, d.month, d.day)
-    if m := re.fullmatch(r"\+(\d+)\s*([dw])", t):
-        return today + timedelta(days=int(m.group(1)) * (7 if m.group(2) == "w" else 1))
-    if t == "today":
-        return today
-    if t == "tomorrow":
-        return today + timedelta(days=1)
-    if re.fullmatch(r"next\s+week", t):
-        return today + timedelta(days=7)
-    if t[:3] in WEEKDAYS:
-        ahead = (WEEKDAYS.index(t[:3]) - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
-    return None
-
-
-def parse_capture(line: str, people: tuple[str, ...] = (), today: date | None = None) -> Capture:
-    """Read a capture line: its prefix (kind), and for an action its ``@owner`` and ``due ...`` date; for an
-    experiment update a stage move (``>do``), an outcome (``adopt``) or ``new``. ``people`` are the names an
-    ``@`` may start (attendees and contacts); the longest match wins, else the word after ``@``.
-    """
-    today = today or date.today()
-    text = line.strip()
-    kind = EntryKind.NOTE
-    if m := _PREFIX_RE.match(text):
-        kind, text = PREFIXES[m.group(1).lower()], text[m.end():].strip()
-    if kind is EntryKind.ACTION:
-        owner, due, errors = "", None, {}
-        if m := _DUE_RE.search(text):
-            try:
-                due = parse_due(m.group(1), today)
-            except ValueError:
-                errors["due_date"] = f"'{m.group(1)}' is not a date; write it as 2026-12-04, +1w or friday."
-            text = (text[:m.start()] + " " + text[m.end():]).strip()
-        if (at := text.find("@")) >= 0:
-            rest = text[at + 1:]
-            match = max((p for p in people if rest.lower().startswith(p.lower())), key=len, default="")
-            if not match:
-                match = re.match(r"[\w.\-']+", rest).group(0) if re.match(r"[\w.\-']+", rest) else ""
-            owner = people_case(match, people)
-            text = (text[:at] + rest[len(match):]).strip()
-        text = re.sub(r"\s{2,}", " ", text).strip(" ,;-–")
-        return Capture(kind, text, owner=owner, due_date=due, errors=errors)
-    if kind is EntryKind.EXPERIMENT:
-        if m := _STAGE_RE.match(text):
-            return Capture(kind, text[m.end():].strip(), stage=PdcaStage(m.group(1).lower()))
-        if m := _OUTCOME_RE.match(text):
-            return Capture(kind, text[m.end():].strip(), outcome=ExperimentOutcome(m.group(1).lower()))
-        if m := _NEW_RE.match(text):
-            return Capture(kind, text[m.end():].strip(), new_experiment=True)
-    return Capture(kind, text)
-
-
-def people_case(name: str, people: tuple[str, ...]) -> str:
-    """``name`` as it is spelled in ``people`` when it is one of them."""
-    return next((p for p in people if p.lower() == name.lower()), name)
 
 
 # -- the service -------------------------------------------------------------------------------------------
@@ -715,14 +613,21 @@ class CoachingService:
 
     # ending
 
-    def end(self, session_id: str, summary: str = "") -> SessionMinutes:
-        """End the session (the clock stops); ``summary`` is the facilitator's closing note. Returns the minutes."""
+    def end(self, session_id: str, summary: str = "", *, at_last_entry: bool = False) -> SessionMinutes:
+        """End the session (the clock stops); ``summary`` is the facilitator's closing note. Returns the minutes.
+
+        ``at_last_entry``: the session ends when its last entry was logged (else when it started), not now:
+        for a session left running by a crash and ended later, when the meeting is long over."""
         with self._sessions.begin() as s:
             row = _live_session(s, session_id)
             now = utcnow()
             row.status = SessionStatus.ENDED
             row.started_at = row.started_at or now
             row.ended_at = now
+            if at_last_entry:
+                last = s.scalar(select(func.max(LogEntry.logged_at)).where(
+                    LogEntry.session_id == session_id, LogEntry.deleted_at.is_(None)))
+                row.ended_at = max(last, row.started_at) if last is not None else row.started_at
             if summary.strip() and summary.strip() != row.summary:
                 row.summary = summary.strip()
         return self.minutes(session_id)

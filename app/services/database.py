@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from app.models import LocalSetting
-from app.services.clock import CLOCK_KEY, HybridClock
+from app.services.clock import CLOCK_KEY, SEQ_KEY, HybridClock
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -188,6 +188,10 @@ def make_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
+        # The driver would begin a transaction only before the first write, so a service reading twice
+        # could see another connection's commit in between. Transactions are begun here instead (below),
+        # at the first statement, reads included: every transaction is one snapshot.
+        dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -195,6 +199,12 @@ def make_engine(path: Path) -> Engine:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA cache_size={CACHE_SIZE}")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        # ``sqlite_begin="IMMEDIATE"`` (an execution option) takes the write lock at once, for work that reads
+        # before it writes and must not lose the race to upgrade its snapshot to a write.
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
 
     return engine
 
@@ -252,6 +262,8 @@ def open_database(path: str | os.PathLike, *, lock: bool = True) -> Database:
             if state is None:
                 state = LocalSetting(key=CLOCK_KEY, value="")
                 s.add(state)
+            if s.get(LocalSetting, SEQ_KEY) is None:
+                s.add(LocalSetting(key=SEQ_KEY, value="0"))
             last = state.value
         clock = HybridClock(device_id, last)
         install_stamping(sessions, clock)

@@ -6,32 +6,54 @@
 - The grid: `grid()` gives a partner's KPIs (rows) by periods (columns); `save_cells()` stores a batch of
   edited or pasted cells in one transaction (an empty cell removes the value); `snapshot()` reads cells as
   edits that restore them (the grid's undo).
-- CSV: `read_csv` + `suggest_mapping` for the preview and column mapping, `check_import` to see which rows
-  would import and why the others are rejected, `import_csv` to apply it. A row either imports whole or is
-  rejected with its reason (unknown partner or KPI, bad number, bad date, duplicate period); all accepted
-  rows go in one transaction, so a failure imports nothing. `export_csv` writes the same format back.
+- Spreadsheets (CSV and .xlsx, read and written by app/services/spreadsheets): `read_file` (or `read_csv`
+  for text) + `suggest_mapping` for the preview and column mapping, `check_import` to see which rows would
+  import and why the others are rejected, `import_csv` to apply it. A row either imports whole or is
+  rejected with its reason (unknown partner or KPI, bad or ambiguous number, a value implausible for the
+  KPI's unit, bad date, duplicate period); all accepted rows go in one transaction, so a failure imports
+  nothing. `export_csv` / `export_file` write the same format back, skipping (with a warning naming table,
+  row and field) any stored value an older version or a hand edit left unreadable.
 
 Every public method opens its own transaction and returns frozen dataclasses; any thread may call it.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import logging
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.types import NullType
 
 from app.models import Kpi, Measurement, Partner
 from app.models.enums import PeriodKind
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.integrity import Problem, rules, show, value_problem
+from app.services.spreadsheets import (
+    COMMA,
+    DOT,
+    AmbiguousNumber,
+    CancelCheck,
+    Progress,
+    SheetTable,
+    number_text,
+    read_csv_text,
+    read_spreadsheet,
+    write_csv,
+    write_spreadsheet,
+)
+from app.services.spreadsheets import parse_number as parse_cell_number
+
+log = logging.getLogger(__name__)
+_RAW = NullType()
 
 # -- periods ---------------------------------------------------------------------------------------------------
 
@@ -213,13 +235,11 @@ _SYNONYMS = {
 MAX_REJECT_REASONS = 10_000
 
 
-@dataclass(frozen=True)
-class CsvTable:
-    """A CSV file as read: its header and its rows (line numbers count the header as line 1)."""
-
-    headers: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    delimiter: str = ","
+#: A spreadsheet as read (CSV or xlsx); see `SheetTable`.
+CsvTable = SheetTable
+EXPORT_HEADERS = ("partner", "kpi", "period_kind", "period", "value", "note")
+_NON_NEGATIVE_UNITS = {"count": 1e9, "days": 1e6, "hours": 1e7, "minutes": 1e9, "weeks": 1e5, "ppm": 1e6}
+_ANY_UNIT_LIMIT = 1e12
 
 
 @dataclass(frozen=True)
@@ -271,19 +291,44 @@ class ImportCheck:
         return "; ".join(parts) + "."
 
 
-def read_csv(text: str) -> CsvTable:
-    """Parse CSV text (comma, semicolon or tab separated; a BOM is ignored). Raises ValueError when empty."""
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise ValueError("The file is empty.")
-    sample = text[:8192]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    rows = [tuple(c.strip() for c in r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    # Blank rows stay (check_import skips them) so that line numbers in the report match the file.
-    return CsvTable(rows[0], tuple(rows[1:]), delimiter)
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: ``rows`` measurements, and the stored values it had to leave out."""
+
+    rows: int
+    skipped: tuple[Problem, ...] = ()
+
+
+def read_csv(text: str, *, delimiter: str | None = None, decimal: str | None = None) -> CsvTable:
+    """Parse CSV text (delimiter and decimal mark detected unless given; a BOM is ignored).
+    Raises ValueError (a `SpreadsheetError`) when it is not a table."""
+    return read_csv_text(text, delimiter=delimiter, decimal=decimal)
+
+
+def read_file(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
+              decimal: str | None = None, progress: Progress | None = None,
+              cancelled: CancelCheck | None = None) -> CsvTable:
+    """Read a CSV or .xlsx file for import, streaming (see app/services/spreadsheets). Raises
+    `SpreadsheetError` (a ValueError) with a message for the user, or `Cancelled`. Any thread may call it."""
+    return read_spreadsheet(path, encoding=encoding, delimiter=delimiter, decimal=decimal, progress=progress,
+                            cancelled=cancelled)
+
+
+def plausible_range(unit: str, *levels: float) -> tuple[float, float, str]:
+    """The values a KPI measured in ``unit`` can take: (low, high, what the unit is called).
+
+    A percentage is 0..100 unless the KPI's own target or thresholds (``levels``) lie outside, which widens
+    the range to include them; one whose scale reaches 0 (a change against a baseline, such as cost
+    reduction) may also fall to -100. Counts, durations and ppm are never negative; anything else is finite
+    and within ±10^12, so a typo like 1e308 cannot reach a report."""
+    u = unit.strip().lower()
+    finite = [x for x in levels if isinstance(x, (int, float)) and math.isfinite(x)]
+    if u in ("%", "percent", "pct"):
+        low = -100.0 if finite and min(finite) <= 0 else 0.0
+        return min([low] + finite), max([100.0] + finite), "a percentage"
+    if u in _NON_NEGATIVE_UNITS:
+        return 0.0, max([_NON_NEGATIVE_UNITS[u]] + finite), f"a value in {u}"
+    return -_ANY_UNIT_LIMIT, _ANY_UNIT_LIMIT, "a value"
 
 
 def suggest_mapping(headers: Iterable[str]) -> dict[str, str | None]:
@@ -462,9 +507,16 @@ class MeasurementService:
                     m.value = r.value
                     if r.note:
                         m.note = r.note
-            s.add_all(Measurement(partner_id=r.partner_id, kpi_id=r.kpi_id, period_kind=r.period_kind,
-                                  period_start=r.period_start, value=r.value, note=r.note)
-                      for r in check.accepted if r.replaces is None)
+            s.flush()
+            new = [r for r in check.accepted if r.replaces is None]
+            # Flushed in chunks and let go of, so a 100k-row file does not hold 100k ORM objects at once;
+            # it is still one transaction: a failure rolls every chunk back.
+            for i in range(0, len(new), 5000):
+                s.add_all(Measurement(partner_id=r.partner_id, kpi_id=r.kpi_id, period_kind=r.period_kind,
+                                      period_start=r.period_start, value=r.value, note=r.note)
+                          for r in new[i:i + 5000])
+                s.flush()
+                s.expunge_all()
         return ImportCheck(check.accepted, check.rejected, check.unchanged, applied=True)
 
     def _check(self, s, table: CsvTable, mapping: dict[str, str | None], default_kind: PeriodKind,
@@ -483,18 +535,23 @@ class MeasurementService:
             partners_by_name.setdefault(name.strip().lower(), []).append((pid, name))
             partners_by_id[pid] = name
         kpis: dict[str, tuple[str, str]] = {}
-        for kid, code, name in s.execute(select(Kpi.id, Kpi.code, Kpi.name).where(Kpi.deleted_at.is_(None))):
+        ranges: dict[str, tuple[float, float, str]] = {}
+        for kid, code, name, unit, target, amber, red in s.execute(
+                select(Kpi.id, Kpi.code, Kpi.name, Kpi.unit, Kpi.target, Kpi.amber_threshold, Kpi.red_threshold)
+                .where(Kpi.deleted_at.is_(None))):
             kpis[code.lower()] = (kid, code)
             kpis.setdefault(name.strip().lower(), (kid, code))
+            ranges[kid] = plausible_range(unit or "", target, amber, red)
+        decimal = table.decimal
 
-        def cell(row: tuple[str, ...], f: str) -> str:
+        def cell(row: tuple, f: str) -> str:
             i = col.get(f)
-            return row[i].strip() if i is not None and i < len(row) else ""
+            return _text(row[i]).strip() if i is not None and i < len(row) else ""
 
         parsed: list[ImportRow] = []
         rejected: list[RejectedRow] = []
         for n, row in enumerate(table.rows, start=2):
-            if not any(v.strip() for v in row):
+            if not any(_text(v).strip() for v in row):
                 continue  # a blank line is not data
             reasons = []
             p_text, k_text = cell(row, "partner"), cell(row, "kpi")
@@ -534,16 +591,28 @@ class MeasurementService:
             except ValueError as exc:
                 reasons.append(f"bad date: {exc}")
             value = None
-            v_text = cell(row, "value")
-            if not v_text:
+            i = col.get("value")
+            raw = row[i] if i is not None and i < len(row) else ""
+            if isinstance(raw, float):  # a number cell of a workbook: nothing to interpret
+                value = raw
+            elif not raw.strip():
                 reasons.append("no value")
             else:
                 try:
-                    value = parse_number(v_text)
+                    value = parse_cell_number(raw, decimal)
+                except AmbiguousNumber as exc:
+                    reasons.append(f"ambiguous number: {exc}")
                 except ValueError as exc:
                     reasons.append(f"bad number: {exc}")
+            if value is not None and kpi is not None:
+                low, high, what = ranges[kpi[0]]
+                if not (math.isfinite(value) and low <= value <= high):
+                    reasons.append(f"implausible value: {number_text(value) if math.isfinite(value) else value} "
+                                   f"is outside {number_text(low)}..{number_text(high)} for {what} "
+                                   f"(KPI {kpi[1]})")
+                    value = None
             if reasons:
-                rejected.append(RejectedRow(n, row, "; ".join(reasons)))
+                rejected.append(RejectedRow(n, _texts(row), "; ".join(reasons)))
                 continue
             parsed.append(ImportRow(n, partner[0], partner[1], kpi[0], kpi[1], period[0], period[1], value,
                                     cell(row, "note")))
@@ -557,7 +626,7 @@ class MeasurementService:
             lines = lines_of[(r.partner_id, r.kpi_id, r.period_kind, r.period_start)]
             if len(lines) > 1:
                 others = ", ".join(str(x) for x in lines if x != r.line)
-                rejected.append(RejectedRow(r.line, table.rows[r.line - 2],
+                rejected.append(RejectedRow(r.line, _texts(table.rows[r.line - 2]),
                                             f"duplicate period: {r.partner_name}, {r.kpi_code}, "
                                             f"{period_label(r.period_kind, r.period_start)} is also on line "
                                             f"{others}"))
@@ -576,7 +645,7 @@ class MeasurementService:
             elif replace_existing:
                 accepted.append(replace(r, replaces=old))
             else:
-                rejected.append(RejectedRow(r.line, table.rows[r.line - 2],
+                rejected.append(RejectedRow(r.line, _texts(table.rows[r.line - 2]),
                                             f"duplicate period: {r.partner_name}, {r.kpi_code}, "
                                             f"{period_label(r.period_kind, r.period_start)} already has the "
                                             f"value {number_text(old)} (tick 'Replace values already recorded' to overwrite)"))
@@ -600,33 +669,64 @@ class MeasurementService:
                 out[(pid, kid, kind, start)] = value
         return out
 
-    # -- CSV export ------------------------------------------------------------------------------------------
+    # -- export ----------------------------------------------------------------------------------------------
 
-    def export_csv(self, out: TextIO, partner_ids: Iterable[str] | None = None) -> int:
+    def export_csv(self, out: TextIO, partner_ids: Iterable[str] | None = None,
+                   skipped: list[Problem] | None = None) -> int:
         """Write live measurements (all, or of some partners) as CSV in the import format; returns rows written.
 
-        Streams, so exporting a million measurements keeps memory flat. Read-only transaction.
+        Text cells that start like a formula are neutralised (see app/services/spreadsheets/neutralise.py).
+        A stored value that cannot be read (a hand edit, an older version) is left empty and appended to
+        ``skipped`` (logged as a warning when no list is given). Streams, so a million measurements keep memory flat.
+        Read-only transaction.
         """
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["partner", "kpi", "period_kind", "period", "value", "note"])
-        stmt = (select(Partner.name, Kpi.code, Measurement.period_kind, Measurement.period_start, Measurement.value,
-                       Measurement.note)
+        return write_csv(out, EXPORT_HEADERS, self._export_rows(partner_ids, skipped))
+
+    def export_file(self, path: str | Path, partner_ids: Iterable[str] | None = None) -> ExportResult:
+        """Write measurements to ``path`` as .xlsx (by its suffix) or CSV; see `export_csv`."""
+        skipped: list[Problem] = []
+        n = write_spreadsheet(path, EXPORT_HEADERS, self._export_rows(partner_ids, skipped), title="Measurements")
+        return ExportResult(n, tuple(skipped))
+
+    def _export_rows(self, partner_ids: Iterable[str] | None, skipped: list[Problem] | None):
+        """Rows for export, stored values read raw and checked, so one bad row cannot stop the export."""
+        raw = lambda c: type_coerce(c, String)  # noqa: E731  (no result conversion that could raise)
+        stmt = (select(Measurement.id, raw(Partner.name), raw(Kpi.code), raw(Measurement.period_kind),
+                       raw(Measurement.period_start), type_coerce(Measurement.value, _RAW), raw(Measurement.note))
                 .join(Partner, Partner.id == Measurement.partner_id).join(Kpi, Kpi.id == Measurement.kpi_id)
                 .where(Measurement.deleted_at.is_(None), Partner.deleted_at.is_(None), Kpi.deleted_at.is_(None))
                 .order_by(Partner.name, Kpi.code, Measurement.period_start))
         if partner_ids is not None:
             stmt = stmt.where(Measurement.partner_id.in_(list(partner_ids)))
-        n = 0
+        checks = (("partners", "name"), ("kpis", "code"), ("measurements", "period_kind"),
+                  ("measurements", "period_start"), ("measurements", "value"), ("measurements", "note"))
+        table_rules = [rules(t)[f] for t, f in checks]
         with self._sessions() as s:
-            for name, code, kind, start, value, note in s.execute(stmt).yield_per(5000):
-                writer.writerow([name, code, kind.value, period_label(kind, start), number_text(value), note])
-                n += 1
-        return n
+            for mid, *values in s.execute(stmt).yield_per(5000):
+                for k, ((table, field), rule) in enumerate(zip(checks, table_rules)):
+                    reason = value_problem(rule, values[k])
+                    if reason:
+                        problem = Problem(table, mid if table == "measurements" else f"of measurement {mid}",
+                                          field, show(values[k]), reason)
+                        if skipped is not None:
+                            skipped.append(problem)  # the caller reports it
+                        else:
+                            log.warning("Export skipped a value: %s", problem)
+                        values[k] = None
+                name, code, kind, start, value, note = values
+                period = None
+                if kind is not None and start is not None:
+                    period = period_label(PeriodKind(kind), date.fromisoformat(start))
+                yield [name, code, kind, period, None if value is None else float(value), note]
 
 
-def number_text(value: float) -> str:
-    """A stored value written back without loss and without a needless '.0'."""
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+def _text(cell: str | float) -> str:
+    """A cell as text (a workbook's number cells are floats)."""
+    return cell if isinstance(cell, str) else number_text(cell)
+
+
+def _texts(row: tuple) -> tuple[str, ...]:
+    return tuple(_text(c) for c in row)
 
 
 def _explicit_kind(text: str) -> bool:
@@ -635,7 +735,8 @@ def _explicit_kind(text: str) -> bool:
     return bool(_WEEK.match(t) or _QUARTER.match(t) or _MONTH.match(t) or _MONTH_NAME.match(t))
 
 
-__all__ = ["CSV_FIELDS", "CellEdit", "CsvTable", "FIELD_TITLES", "ImportCheck", "ImportRow", "KpiRef",
-           "MeasurementGrid", "MeasurementRow", "MeasurementService", "REQUIRED_FIELDS", "RejectedRow",
-           "parse_kind", "parse_number", "parse_period", "period_label", "period_start", "period_title",
-           "read_csv", "shift_period", "suggest_mapping"]
+__all__ = ["CSV_FIELDS", "COMMA", "CellEdit", "CsvTable", "DOT", "EXPORT_HEADERS", "ExportResult", "FIELD_TITLES",
+           "ImportCheck", "ImportRow", "KpiRef", "MeasurementGrid", "MeasurementRow", "MeasurementService",
+           "REQUIRED_FIELDS", "RejectedRow", "number_text", "parse_kind", "parse_number", "parse_period",
+           "period_label", "period_start", "period_title", "plausible_range", "read_csv", "read_file",
+           "shift_period", "suggest_mapping"]

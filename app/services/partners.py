@@ -5,10 +5,12 @@ Every method opens its own transaction and returns frozen dataclasses; any threa
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select, type_coerce
+from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Contact, EscalationStep, Partner, new_id
@@ -21,6 +23,7 @@ from app.models.enums import (
 )
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.integrity import Problem, rules, show, value_problem
 from app.services.records import get_live, replace_children
 
 HIGH = 3  # a value or risk score of 3 or more counts as high in the value–risk matrix
@@ -117,6 +120,32 @@ class PartnerData:
 PARTNER_COLUMNS = tuple(
     f.name for f in fields(PartnerData) if f.name not in {"contacts", "escalation", "id", "updated_at", "updated_by"}
 )
+_DIRECTORY_FIELDS = ("id", "name", "kind", "segment", "tier", None, "status", "annual_spend", "currency",
+                     "enablement_lead", "updated_at")
+
+
+def _directory_columns() -> list:
+    """The directory's columns read as stored (no conversion that could raise on a hand-edited value)."""
+    return [QUADRANT_SQL if f is None else type_coerce(getattr(Partner, f), NullType()) for f in _DIRECTORY_FIELDS]
+
+
+def _directory_row(r) -> PartnerRow:
+    """A directory line; a stored value the model refuses (an older version, a hand edit) is shown empty and
+    logged with table, row and field, so one bad row never breaks the list."""
+    table_rules = rules("partners")
+    values = []
+    for f, raw in zip(_DIRECTORY_FIELDS, r):
+        if f is not None and (reason := value_problem(table_rules[f], raw)):
+            logging.getLogger(__name__).warning("Skipped a value: %s", Problem("partners", str(r[0]), f, show(raw),
+                                                                               reason))
+            raw = None
+        values.append(raw)
+    pid, name, kind, segment, tier, quadrant, status, spend, currency, lead, updated = values
+    return PartnerRow(pid, name or "", PartnerKind(kind) if kind else None, segment or "", tier, Quadrant(quadrant),
+                      PartnerStatus(status) if status else None, spend, currency or "", lead or "",
+                      datetime.fromisoformat(updated) if updated else None)
+
+
 SORT_KEYS = {
     "name": func.lower(Partner.name),
     "kind": Partner.kind,
@@ -215,15 +244,13 @@ class PartnerService:
             raise ValueError(f"Cannot sort partners by {query.sort!r}")
         order = key.desc() if query.descending else key.asc()
         stmt = self._filtered(
-            select(Partner.id, Partner.name, Partner.kind, Partner.segment, Partner.tier, QUADRANT_SQL,
-                   Partner.status, Partner.annual_spend, Partner.currency, Partner.enablement_lead,
-                   Partner.updated_at),
+            select(*_directory_columns()),
             query,
         ).order_by(order, func.lower(Partner.name), Partner.id).offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
         with self._sessions() as s:
-            return [PartnerRow(r[0], r[1], r[2], r[3], r[4], Quadrant(r[5]), *r[6:]) for r in s.execute(stmt)]
+            return [_directory_row(r) for r in s.execute(stmt)]
 
     def list(self, query: PartnerQuery = PartnerQuery()) -> list[PartnerRow]:
         return self.page(query)
@@ -261,11 +288,9 @@ class PartnerService:
     def _row(self, partner_id: str) -> PartnerRow:
         with self._sessions() as s:
             stmt = self._filtered(
-                select(Partner.id, Partner.name, Partner.kind, Partner.segment, Partner.tier, QUADRANT_SQL,
-                       Partner.status, Partner.annual_spend, Partner.currency, Partner.enablement_lead,
-                       Partner.updated_at), PartnerQuery()).where(Partner.id == partner_id)
+                select(*_directory_columns()), PartnerQuery()).where(Partner.id == partner_id)
             r = s.execute(stmt).one()
-            return PartnerRow(r[0], r[1], r[2], r[3], r[4], Quadrant(r[5]), *r[6:])
+            return _directory_row(r)
 
     @staticmethod
     def _to_data(s: Session, p: Partner) -> PartnerData:

@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import (
+    Contact,
     CriteriaSet,
     Criterion,
     DecisionItem,
@@ -45,7 +46,7 @@ from app.models import (
     SelectionAssessment,
     SelectionScore,
 )
-from app.models.enums import AlignmentGroup, PartnerStatus, TemplateStatus
+from app.models.enums import AlignmentGroup, PartnerStatus, Side, TemplateStatus, label
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.records import get_live, replace_children
@@ -278,6 +279,16 @@ class CandidateRow:
     segment: str
     status: PartnerStatus
     assessment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BlankForm:
+    """What a blank field form prints: the criteria, the checklist titles and (optionally) the candidate."""
+
+    criteria_set: CriteriaSetData
+    checklist: tuple[str, ...]
+    partner_name: str = ""
+    details: tuple[tuple[str, str], ...] = ()  # (label, value) lines about the candidate
 
 
 class SigningBlocked(ValidationError):
@@ -604,6 +615,36 @@ class SelectionService:
                 criteria.setdefault(line.criterion.code, line.criterion)
         ordered = sorted(criteria.values(), key=lambda c: GROUP_ORDER.index(AlignmentGroup(c.group)))
         return Comparison(tuple(assessments), tuple(ordered))
+
+    # -- printing ------------------------------------------------------------------------------------------
+
+    def blank_form(self, partner_id: str | None = None) -> BlankForm:
+        """The blank field form of a partner (their assessment's criteria and checklist if selection has
+        started, else the newest published set), or the generic form when ``partner_id`` is None.
+        Raises NotFound (no such partner, or no published criteria set)."""
+        assessment = self.for_partner(partner_id) if partner_id else None
+        if assessment is not None:
+            criteria_set, checklist = assessment.criteria_set, tuple(i.title for i in assessment.checklist)
+        else:
+            criteria_set, checklist = self.latest_published(), tuple(i.title for i in checklist_template())
+        if partner_id is None:
+            return BlankForm(criteria_set, checklist)
+        with self._sessions() as s:
+            p = get_live(s, Partner, partner_id, "partner")
+            contact = s.scalars(select(Contact).where(Contact.partner_id == p.id, Contact.deleted_at.is_(None),
+                                                      Contact.side == Side.PARTNER, Contact.is_primary)
+                                .order_by(Contact.name).limit(1)).first()
+            details = (("Segment", p.segment), ("Kind", label(p.kind)), ("Country", p.country),
+                       ("Contact", f"{contact.name}, {contact.role}".strip(", ") if contact else ""),
+                       ("Enablement lead", p.enablement_lead), ("Status", label(p.status)))
+            return BlankForm(criteria_set, checklist, p.name, details)
+
+    def blank_forms(self, segment: str) -> list[BlankForm]:
+        """Blank field forms for every candidate of ``segment``, by name. Raises NotFound if there is none."""
+        rows = self.candidates(segment, with_assessed=False)
+        if not rows:
+            raise NotFound(f"No candidate partners in the segment '{segment}'.")
+        return [self.blank_form(r.partner_id) for r in rows]
 
     # -- helpers -------------------------------------------------------------------------------------------
 

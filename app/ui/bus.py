@@ -41,3 +41,5 @@ class ChangeBus(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
+        #: the partner whose page is showing (None: none); dialogs such as Export preselect it
+        self.viewed_partner_id: str | None = None

@@ -1,12 +1,14 @@
 """The main window: a sidebar of sections, the menus, the status bar.
 
 Built once in app/ui/application.py with the `Services`; sections are created when first shown, so start-up
-costs only the first section.
+costs only the first section. The window remembers its geometry and its splitters (app/ui/settings_store.py)
+and opens maximised on a screen smaller than `ROOMY`; every section sits in a scroll area, and no splitter
+pane collapses to nothing.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,17 +24,32 @@ from app import APP_NAME, __version__
 from app.services import Services
 from app.ui.bus import ChangeBus
 from app.ui.first_run import IdentityDialog
-from app.ui.scrolling import scrollable
+from app.ui.help import install_help_menu
+from app.ui import settings_store
+from app.ui.scrolling import no_collapsing_splitters, scrollable
 from app.ui.sections import MENU_INSTALLERS, SECTIONS
+from app.ui.wheel import install_wheel_guard
+
+#: Below this screen size the main window opens maximised (a 1366×768 field laptop has no room to spare).
+ROOMY = QSize(1440, 900)
+SETTINGS_KEY = "MainWindow"
+
+
+def available_screen() -> QRect:
+    """The primary screen's available geometry (without task bars), or a field laptop's if there is none."""
+    screen = QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen else QRect(0, 0, 1366, 768)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, bus: ChangeBus | None = None) -> None:
+    def __init__(self, services: Services, bus: ChangeBus | None = None, *, screen: QRect | None = None) -> None:
+        """``screen``: the available screen geometry to fit (default: the primary screen's)."""
         super().__init__()
+        install_wheel_guard()
         self.services = services
         self.bus = bus or ChangeBus(self)
         self.setWindowTitle(f"{APP_NAME} — {services.db.path.name}")
-        self._fit_to_screen()
+        self._fit_to_screen(screen or available_screen())
 
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("sidebar")
@@ -78,6 +95,8 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
             self._sections[title] = widget
+            no_collapsing_splitters(widget)
+            settings_store.restore_splitters(widget, f"{SETTINGS_KEY}/{title}")
         return self._sections[title]
 
     def show_section(self, title: str) -> QWidget:
@@ -120,6 +139,7 @@ class MainWindow(QMainWindow):
         self.tools_menu.addAction(identity)
 
         help_menu = bar.addMenu("&Help")
+        install_help_menu(self, help_menu)
         about = QAction(f"About {APP_NAME}", self)
         about.triggered.connect(lambda: QMessageBox.about(
             self, f"About {APP_NAME}",
@@ -139,14 +159,22 @@ class MainWindow(QMainWindow):
         who = self.services.identity.get()
         self.user_label.setText(f"{who.display_name} · {who.device_name}")
 
-    def _fit_to_screen(self) -> None:
-        """Open at a comfortable size that fits the screen (field laptops often have 1366×768)."""
-        screen = QGuiApplication.primaryScreen()
-        available = screen.availableGeometry() if screen else None
-        width, height = 1400, 860
-        if available is not None:
-            width, height = min(width, available.width() - 40), min(height, available.height() - 40)
+    def _fit_to_screen(self, available: QRect) -> None:
+        """Where the user left it, if that fits this screen; else maximised on a small screen (field laptops
+        often have 1366×768) and a comfortable size centred on a big one."""
+        if settings_store.restore_geometry(self, SETTINGS_KEY, available):
+            return
+        width, height = min(1400, available.width() - 40), min(860, available.height() - 40)
         self.resize(width, height)
+        self.move(available.center() - self.rect().center())
+        if available.width() < ROOMY.width() or available.height() < ROOMY.height():
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def remember_layout(self) -> None:
+        """Save the window's geometry and the splitters of every section shown so far."""
+        settings_store.save_geometry(self, SETTINGS_KEY)
+        for title, widget in self._sections.items():
+            settings_store.save_splitters(widget, f"{SETTINGS_KEY}/{title}")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Every section that holds unsaved edits (it has ``confirm_leave()``) gets to save them or stop the close."""
@@ -156,4 +184,5 @@ class MainWindow(QMainWindow):
                 self.show_section(title)
                 event.ignore()
                 return
+        self.remember_layout()
         event.accept()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.services import Services
-from app.ui import coaching
+from app.ui import agenda, coaching
 from app.ui.bus import ChangeBus
 
 SectionFactory = Callable[[Services, ChangeBus], QWidget]
@@ -59,6 +59,12 @@ def _onboarding(services: Services, bus: ChangeBus) -> QWidget:
     return OnboardingPortfolioSection(services, bus)
 
 
+def _learning(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.learning.section import LearningSection
+
+    return LearningSection(services, bus)
+
+
 def _sync(services: Services, bus: ChangeBus) -> QWidget:
     from app.ui.sync import sync_section
 
@@ -78,6 +84,7 @@ def _print_settings(window: QMainWindow, services: Services, bus: ChangeBus) -> 
 
 
 SECTIONS: list[tuple[str, SectionFactory]] = [
+    ("This week", agenda.agenda_section),
     ("Dashboard", _dashboard),
     ("Partners", _partners),
     ("Selection", _selection),
@@ -86,10 +93,11 @@ SECTIONS: list[tuple[str, SectionFactory]] = [
     ("KPI library", _kpi_library),
     ("Sessions", coaching.sessions_section),
     ("Experiments", coaching.experiments_section),
+    ("Learning", _learning),
     ("Sync", _sync),
 ]
 
 
 WindowHook = Callable[[QMainWindow, Services, ChangeBus], None]
-MENU_INSTALLERS: list[WindowHook] = [_print_settings, _sync_menu]
+MENU_INSTALLERS: list[WindowHook] = [_print_settings, _sync_menu, agenda.install_menu]
 STARTUP_CHECKS: list[WindowHook] = [coaching.resume_interrupted]

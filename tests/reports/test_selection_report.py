@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from app.cli import main as cli_main
 from app.models.enums import PartnerStatus
-from app.reports.selection import write_generic_blank, write_partner, write_segment_blanks
+from app.reports.selection import write_blank, write_filled
+from app.services.errors import NotFound
 from app.services.partners import PartnerData
 from app.services.selection import ReferenceCallData, checklist_template
 
@@ -26,6 +27,21 @@ def _text(path) -> str:
 
 def _sizes(path) -> set[tuple[int, int]]:
     return {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in PdfReader(str(path)).pages}
+
+
+def write_partner(services, path, partner_id, *, blank=False, paper="a4"):
+    """What the selection tab's print does: the partner's filled form, or their blank field form."""
+    if blank:
+        return write_blank(path, [services.selection.blank_form(partner_id)], paper)
+    return write_filled(path, services.selection.for_partner(partner_id), paper)
+
+
+def write_generic_blank(services, path, paper="a4"):
+    return write_blank(path, [services.selection.blank_form(None)], paper, subtitle="Blank form")
+
+
+def write_segment_blanks(services, path, segment, paper="a4"):
+    return write_blank(path, services.selection.blank_forms(segment), paper)
 
 
 def _criteria_names(services) -> list[str]:
@@ -131,10 +147,19 @@ def test_long_text_wraps_inside_the_page(services, tmp_path):
         assert all(0 <= x <= float(page.mediabox.width) for x in xs)
 
 
-def test_filled_form_for_a_partner_without_assessment_says_what_to_do(services, tmp_path):
-    p = services.partners.create(PartnerData(name="Not Started Ltd", status=PartnerStatus.CANDIDATE))
-    with pytest.raises(ValueError, match="no selection assessment yet"):
-        write_partner(services, tmp_path / "x.pdf", p.id)
+def test_filled_form_for_a_partner_without_assessment_says_what_to_do(services, db_path, tmp_path, capsys):
+    services.partners.create(PartnerData(name="Not Started Ltd", status=PartnerStatus.CANDIDATE))
+    services.db.close()
+    assert cli_main(["report", "selection", "--db", str(db_path), "--partner", "Not Started", "--out",
+                     str(tmp_path / "x.pdf")]) == 1
+    assert "Not Started Ltd has no selection assessment yet: print a blank field form" in capsys.readouterr().err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_segment_without_candidates_is_refused_by_name(services):
+    services.partners.create(PartnerData(name="Delta Active Ltd", segment="Plastics", status=PartnerStatus.ACTIVE))
+    with pytest.raises(NotFound, match="No candidate partners in the segment 'Plastics'"):
+        services.selection.blank_forms("Plastics")
 
 
 def test_cli_writes_each_kind_and_explains_bad_input(services, db_path, scored, tmp_path, capsys):

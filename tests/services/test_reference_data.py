@@ -24,7 +24,7 @@ def test_defaults_are_loaded_from_resources(services):
 
 
 def test_defaults_load_once(services):
-    assert seed_reference_data(services.db.sessions) is False
+    assert seed_reference_data(services.db) is False
     with services.db.sessions() as s:
         assert s.scalar(select(func.count(Kpi.id))) == len(load_json("kpi_library.json")["kpis"])
 
@@ -38,3 +38,13 @@ def test_two_laptops_hold_the_same_default_ids(tmp_path):
             ids.append(set(s.scalars(select(Kpi.id))))
         db.close()
     assert ids[0] == ids[1] and ids[0]
+
+
+def test_shipped_editions_file_matches_the_shipped_content():
+    """A changed default needs a new edition, or older laptops would never take the change."""
+    from tools.shipped_editions import updated_editions
+
+    from app.services.reference_data import shipped_editions
+
+    assert {k: tuple(v) for k, v in updated_editions().items()} == shipped_editions(), \
+        "resources changed: run python tools/shipped_editions.py"

@@ -267,14 +267,15 @@ def test_clock_skew_does_not_lose_a_later_edit(laptops):
 def test_clock_state_persists_after_import(laptops, tmp_path):
     alice, bob = laptops.new("alice"), laptops.new("bob")
     add_partner(alice, "Acme")
-    alice.db.clock._wall = lambda: 4_000_000_000_000  # noqa: SLF001 (a clock far ahead)
+    ahead = bob.db.clock.wall_millis() + 3_600_000  # Alice's clock runs an hour fast: within the bound
+    alice.db.clock._wall = lambda: ahead  # noqa: SLF001
     add_partner(alice, "Beta")
     laptops.send(alice, bob)
     conn = sqlite3.connect(bob.db.path)
     (saved,) = conn.execute("SELECT value FROM local_settings WHERE key='hlc_last'").fetchone()
     conn.close()
-    assert saved.startswith("0004000000000000.")
-    assert bob.db.clock.tick() > "0004000000000000"
+    assert saved.startswith(f"{ahead:016d}.")
+    assert bob.db.clock.tick() > f"{ahead:016d}"
 
 
 def test_incremental_export_since_last_carries_changes_including_imported_ones(laptops):

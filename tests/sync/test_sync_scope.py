@@ -76,6 +76,7 @@ def test_the_library_graph_comes_from_the_foreign_keys():
     graph = library_graph()
     assert graph.parts == {"criteria_sets": (("criteria", "criteria_set_id"),),
                            "kpis": (("kpi_versions", "kpi_id"),),
+                           "learning_track_versions": (("learning_track_items", "version_id"),),
                            "playbook_versions": (("playbook_steps", "version_id"),)}
     assert ("kpi_id", "kpis") in graph.uses["measurements"]
     assert ("playbook_id", "playbooks") in graph.uses["playbook_versions"]

@@ -77,15 +77,15 @@ def test_conflicts_section_keep_mine_keep_theirs_and_edit(laptops, qtbot, monkey
     section.resize(1100, 600)
     assert section.tabs.tabText(0) == "Conflicts (3)"
     rows = {section.conflicts.table.item(r, 1).text(): r for r in range(section.conflicts.table.rowCount())}
-    assert set(rows) == {"notes", "segment", "country"}
+    assert set(rows) == {"Notes", "Segment", "Country"}
 
-    section.conflicts.table.selectRow(rows["notes"])
+    section.conflicts.table.selectRow(rows["Notes"])
     qtbot.mouseClick(section.conflicts.keep_mine, Qt.MouseButton.LeftButton)
     assert get(alice, Partner, pid).notes == "Alice's notes"
     assert section.tabs.tabText(0) == "Conflicts (2)"
 
     rows = {section.conflicts.table.item(r, 1).text(): r for r in range(section.conflicts.table.rowCount())}
-    section.conflicts.table.selectRow(rows["segment"])
+    section.conflicts.table.selectRow(rows["Segment"])
     qtbot.mouseClick(section.conflicts.keep_theirs, Qt.MouseButton.LeftButton)
     assert get(alice, Partner, pid).segment == "B-seg"
 

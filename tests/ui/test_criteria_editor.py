@@ -221,3 +221,17 @@ def test_the_selection_section_has_a_criteria_sets_tab(qtbot, services, bus):
     assert section.tabs.tabText(1) == "Criteria sets (unsaved)"
     section.criteria_editor.revert()
     assert section.tabs.tabText(1) == "Criteria sets"
+
+
+def test_rows_stay_one_line_tall_on_a_laptop(qtbot, services, bus):
+    """Rows grew with their wrapped description to ~200 px at 1366×768, showing three criteria at a time."""
+    editor = CriteriaEditorWidget(services, bus)
+    qtbot.addWidget(editor)
+    editor.resize(1100, 560)  # the editor's share of a 1366×768 window
+    editor.show()
+    qtbot.waitExposed(editor)
+    line = editor.table.cellWidget(0, GROUP).sizeHint().height()
+    heights = {editor.table.rowHeight(r) for r in range(editor.table.rowCount())}
+    assert max(heights) <= line + 8, heights
+    description = editor.table.item(0, 4)
+    assert description.toolTip() == description.text() and description.text()  # the full text is one hover away

@@ -180,3 +180,119 @@ def test_experiment_log_puts_stagnating_experiments_first_and_filters(qtbot, dem
     section.tabs.setCurrentIndex(1)
     section.actions.status_combo.setCurrentIndex(1)  # overdue
     assert all(a.overdue for a in section.actions.model.rows())
+
+
+# -- the window on a field laptop ---------------------------------------------------------------------------
+
+def _outside_scroll_areas(widget) -> bool:
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    w = widget.parentWidget()
+    while w is not None:
+        if isinstance(w, QAbstractScrollArea):
+            return False
+        w = w.parentWidget()
+    return True
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_the_live_window_fits_the_screen_with_the_capture_box_on_it(qtbot, services, session, size):
+    from PySide6.QtCore import QPoint, QRect
+
+    from app.ui.coaching.live import LiveSessionWindow
+
+    screen = QRect(0, 0, *size)
+    window = LiveSessionWindow(services, ChangeBus(), session.id, screen=screen)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.width() <= size[0] and window.height() <= size[1]
+    capture = window.widget.capture
+    top_left = capture.mapTo(window, QPoint(0, 0))
+    assert top_left.y() + capture.height() <= window.height()  # not off the bottom edge
+    assert capture.visibleRegion().boundingRect().size() == capture.size()
+    assert _outside_scroll_areas(capture)  # nothing scrolls it away
+    assert QApplication.focusWidget() in (capture, None) or capture.hasFocus()
+
+
+def test_the_live_window_remembers_its_size_and_position(qtbot, services, session):
+    from PySide6.QtCore import QRect
+
+    from app.ui.coaching.live import LiveSessionWindow
+
+    screen = QRect(0, 0, 1920, 1080)
+    first = LiveSessionWindow(services, ChangeBus(), session.id, screen=screen)
+    first.show()
+    first.setGeometry(100, 80, 1100, 700)
+    geometry = first.geometry()
+    first.close()
+    again = LiveSessionWindow(services, ChangeBus(), session.id, screen=screen)
+    qtbot.addWidget(again)
+    assert again.geometry() == geometry
+    # on a smaller screen the remembered size no longer fits: the window fits the screen instead
+    small = LiveSessionWindow(services, ChangeBus(), session.id, screen=QRect(0, 0, 1024, 600))
+    qtbot.addWidget(small)
+    assert small.width() <= 1024 and small.height() <= 600
+
+
+def _answer_boxes(*buttons: str) -> list[str]:
+    """Click the button called ``buttons[i]`` in the i-th message box shown; returns the boxes' texts."""
+    texts: list[str] = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.text() in texts:
+            QTimer.singleShot(10, answer)
+            return
+        texts.append(box.text())
+        next(b for b in box.buttons() if b.text() == buttons[len(texts) - 1]).click()
+        if len(texts) < len(buttons):
+            QTimer.singleShot(10, answer)
+
+    QTimer.singleShot(0, answer)
+    return texts
+
+
+def _crashed_session(services, session, monkeypatch):
+    """A session run from 10:00 to 10:42 whose laptop crashed; Tandem restarts at 14:00."""
+    import app.services.coaching as coaching_service
+
+    clock = {"now": datetime(2026, 11, 24, 10, 0)}
+    monkeypatch.setattr(coaching_service, "utcnow", lambda: clock["now"])
+    services.coaching.start(session.id)
+    services.coaching.log(session.id, "Anna shows the scrap Pareto")
+    clock["now"] = datetime(2026, 11, 24, 10, 42)
+    services.coaching.log(session.id, "d: Keep the second inspection")
+    services.coaching.save_draft(session.id, "a: send the plan @Anna")
+    clock["now"] = datetime(2026, 11, 24, 14, 0)
+
+
+def test_ending_an_interrupted_session_asks_and_ends_at_its_last_entry(qtbot, services, session, monkeypatch):
+    from app.ui.coaching.recovery import offer_to_resume
+
+    _crashed_session(services, session, monkeypatch)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    texts = _answer_boxes("End it", "End session")
+    offer_to_resume(window, services, ChangeBus())
+    assert len(texts) == 2
+    assert "last entry" in texts[1] and "a: send the plan @Anna" in texts[1] and "not logged" in texts[1]
+    data = services.coaching.get(session.id)
+    assert data.status is SessionStatus.ENDED
+    assert data.ended_at == datetime(2026, 11, 24, 10, 42)  # not 14:00, when Tandem was restarted
+
+
+def test_ending_an_interrupted_session_can_still_turn_into_resuming(qtbot, services, session, monkeypatch):
+    from app.ui.coaching.recovery import offer_to_resume
+
+    _crashed_session(services, session, monkeypatch)
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    texts = _answer_boxes("End it", "Resume instead")
+    offer_to_resume(window, services, ChangeBus())
+    assert len(texts) == 2
+    assert services.coaching.get(session.id).status is SessionStatus.LIVE
+    live_window = _open_windows[session.id]
+    qtbot.addWidget(live_window)
+    assert live_window.widget.capture.text() == "a: send the plan @Anna"  # nothing lost
+    live_window.close()

@@ -231,3 +231,73 @@ def test_kpi_library_edit_makes_a_version_and_an_override(qtbot, services):
     assert section.add_override()
     assert section.overrides.rowCount() == 1 and section.overrides.item(0, 2).text() == "92"
     assert section.overrides.item(0, 1).text() == "(98)"  # the library's target still applies
+
+
+# -- like a spreadsheet: every key goes where the keyboard focus is, as it does for a user -----------------
+
+def _press(qtbot, *keys) -> None:
+    """Type into whatever has the focus: text is typed key by key, a Qt.Key is pressed; between keys the
+    event loop runs, as it does between a user's keystrokes."""
+    for key in keys:
+        for k in (key if isinstance(key, str) else [key]):
+            qtbot.keyClick(QApplication.focusWidget(), k)
+            QApplication.processEvents()
+
+
+def _column_values(services, p, code_rows, period) -> list:
+    return [_stored(services, p, code).get(period) for code in code_rows]
+
+
+def test_the_grid_opens_at_the_current_period_with_readable_headers(qtbot, grid):
+    w, *_ = grid
+    w.resize(1200, 500)
+    last = w.model.columnCount() - 1
+    assert w.table.currentIndex().column() == last
+    this_month = period_start(PeriodKind.MONTH, date.today())
+    title = w.model.headerData(last, Qt.Orientation.Horizontal)
+    assert title == f"{this_month:%b %Y}"  # "Dec 2026", not "2026-12"
+    header = w.table.horizontalHeader()
+    for c in range(w.model.columnCount()):
+        text = w.model.headerData(c, Qt.Orientation.Horizontal)
+        assert header.sectionSize(c) >= header.fontMetrics().horizontalAdvance(text)
+
+
+def test_type_enter_type_enter_fills_a_column(qtbot, grid):
+    w, services, p, bus = grid
+    last = w.model.columnCount() - 1
+    codes = [k.code for k in w.model.grid.kpis]
+    w.table.setCurrentIndex(w.model.index(0, last))
+    w.table.setFocus()
+    _press(qtbot, "96", Qt.Key.Key_Return, "97,5", Qt.Key.Key_Return, "98", Qt.Key.Key_Return)
+    period = w.model.grid.periods[last]
+    assert _column_values(services, p, codes[:3], period) == [96.0, 97.5, 98.0]
+    assert w.table.currentIndex().row() == 3 and w.table.currentIndex().column() == last
+    assert QApplication.focusWidget() is w.table  # ready for the next value, no click needed
+    assert bus.undo_stack.count() == 3
+
+
+def test_tab_stores_and_moves_across(qtbot, grid):
+    w, services, p, _ = grid
+    last = w.model.columnCount() - 1
+    w.table.setCurrentIndex(_cell(w, "OTD", last - 2))
+    w.table.setFocus()
+    _press(qtbot, "91", Qt.Key.Key_Tab, "92", Qt.Key.Key_Tab, "93", Qt.Key.Key_Return)
+    periods = w.model.grid.periods
+    assert _stored(services, p, "OTD") == {periods[last - 2]: 91.0, periods[last - 1]: 92.0, periods[last]: 93.0}
+
+
+def test_arrow_keys_move_after_enter_and_out_of_a_cell_being_typed(qtbot, grid):
+    w, services, p, _ = grid
+    last = w.model.columnCount() - 1
+    w.table.setCurrentIndex(w.model.index(2, last))
+    w.table.setFocus()
+    _press(qtbot, "50", Qt.Key.Key_Return)  # stored, down to row 3
+    _press(qtbot, Qt.Key.Key_Up, Qt.Key.Key_Up, Qt.Key.Key_Left)
+    assert (w.table.currentIndex().row(), w.table.currentIndex().column()) == (1, last - 1)
+    _press(qtbot, "7", Qt.Key.Key_Down)  # typing, then an arrow: stored, and the cursor moves on
+    assert (w.table.currentIndex().row(), w.table.currentIndex().column()) == (2, last - 1)
+    _press(qtbot, "8", Qt.Key.Key_Right)
+    assert (w.table.currentIndex().row(), w.table.currentIndex().column()) == (2, last)
+    periods, codes = w.model.grid.periods, [k.code for k in w.model.grid.kpis]
+    assert _stored(services, p, codes[1]) == {periods[last - 1]: 7.0}
+    assert _stored(services, p, codes[2]) == {periods[last - 1]: 8.0, periods[last]: 50.0}

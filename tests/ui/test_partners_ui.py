@@ -150,3 +150,15 @@ def test_closing_the_window_with_unsaved_edits_asks_and_cancel_keeps_it_open(qtb
     assert not window.close()  # the guard answers Cancel
     assert window.isVisible() and section.page.profile.is_dirty()
     assert any("Unsaved changes" in text for _kind, text in message_boxes)
+
+
+def test_new_partner_opens_at_the_top_with_name_focused(qtbot, window, demo_services):
+    """The form kept the scroll position of the partner shown before, so Name was out of view."""
+    window.resize(1366, 768)
+    section = window.section("Partners")
+    section.open_partner(demo_services.partners.list()[0].id)
+    bar = section.page.profile.scroll.verticalScrollBar()
+    assert bar.maximum() > 0  # the profile is taller than a laptop screen
+    bar.setValue(bar.maximum())
+    section.new_partner()
+    assert bar.value() == 0

@@ -77,3 +77,53 @@ def test_a_new_playbook_starts_as_a_draft(qtbot, section):
     qtbot.mouseClick(section.new_button, Qt.MouseButton.LeftButton)
     assert section.list.count() == 2
     assert section.version.status is TemplateStatus.DRAFT and section.save_button.text() == "Save draft"
+
+
+def _answer(monkeypatch, button):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+
+    def question(_parent, title, text, *args, **kwargs):
+        asked.append(text)
+        return button
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return asked
+
+
+def _two_playbooks(qtbot, section):
+    qtbot.mouseClick(section.new_button, Qt.MouseButton.LeftButton)  # a second playbook, now shown
+    shipped = next(section.list.item(i) for i in range(section.list.count())
+                   if section.list.item(i).data(Qt.ItemDataRole.UserRole) != section.version.playbook_id)
+    return shipped
+
+
+def test_switching_playbooks_asks_before_dropping_edits(qtbot, section, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shipped = _two_playbooks(qtbot, section)
+    new_id = section.version.playbook_id
+    section.name.setText("Supplier quality onboarding")
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    section.list.setCurrentItem(shipped)
+    assert asked and "Supplier quality onboarding" in asked[0]
+    assert section.version.playbook_id == new_id  # Cancel: still on the edited playbook
+    assert section.name.text() == "Supplier quality onboarding"  # the edit is still there
+    assert section.list.currentItem().data(Qt.ItemDataRole.UserRole) == new_id
+
+    shipped_id = shipped.data(Qt.ItemDataRole.UserRole)
+    _answer(monkeypatch, QMessageBox.StandardButton.Save)
+    section.list.setCurrentItem(shipped)
+    assert section.version.playbook_id == shipped_id  # the playbook the user picked is shown
+    names = [section.list.item(i).text().splitlines()[0] for i in range(section.list.count())]
+    assert "Supplier quality onboarding" in names  # saved
+
+
+def test_no_question_without_edits(qtbot, section, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shipped = _two_playbooks(qtbot, section)
+    asked = _answer(monkeypatch, QMessageBox.StandardButton.Cancel)
+    section.list.setCurrentItem(shipped)
+    assert not asked and section.version.playbook_id == shipped.data(Qt.ItemDataRole.UserRole)

@@ -31,11 +31,11 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_criteria_sets'))
     )
     with op.batch_alter_table('criteria_sets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_criteria_sets_lineage'), ['lineage'], unique=False)
-        batch_op.create_index(batch_op.f('ix_criteria_sets_rev'), ['rev'], unique=False)
 
     op.create_table('devices',
     sa.Column('display_name', sa.String(length=120), nullable=False),
@@ -48,11 +48,9 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_devices'))
     )
-    with op.batch_alter_table('devices', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_devices_rev'), ['rev'], unique=False)
-
     op.create_table('kpis',
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=160), nullable=False),
@@ -74,17 +72,21 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kpis'))
     )
     with op.batch_alter_table('kpis', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kpis_code'), ['code'], unique=False)
-        batch_op.create_index(batch_op.f('ix_kpis_rev'), ['rev'], unique=False)
 
     op.create_table('learning_modules',
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('objective', sa.Text(), nullable=False),
+    sa.Column('format', sa.String(length=40), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('assessment', sa.String(length=200), nullable=False),
     sa.Column('validity_months', sa.Integer(), nullable=True),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
@@ -94,11 +96,23 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_modules'))
     )
-    with op.batch_alter_table('learning_modules', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_learning_modules_rev'), ['rev'], unique=False)
-
+    op.create_table('learning_tracks',
+    sa.Column('name', sa.String(length=160), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_tracks'))
+    )
     op.create_table('local_settings',
     sa.Column('key', sa.String(length=80), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
@@ -131,12 +145,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partners'))
     )
     with op.batch_alter_table('partners', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_partners_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_partners_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_partners_rev'), ['rev'], unique=False)
 
     op.create_table('plan_templates',
     sa.Column('name', sa.String(length=160), nullable=False),
@@ -150,11 +164,9 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_templates'))
     )
-    with op.batch_alter_table('plan_templates', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_plan_templates_rev'), ['rev'], unique=False)
-
     op.create_table('playbooks',
     sa.Column('name', sa.String(length=160), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -166,11 +178,9 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_playbooks'))
     )
-    with op.batch_alter_table('playbooks', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_playbooks_rev'), ['rev'], unique=False)
-
     op.create_table('session_drafts',
     sa.Column('session_id', sa.String(length=36), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
@@ -210,7 +220,6 @@ def upgrade() -> None:
     sa.Column('scope', sa.Text(), nullable=False),
     sa.Column('counts', sa.JSON(), nullable=False),
     sa.Column('result', sa.String(length=200), nullable=False),
-    sa.Column('mark_rev', sa.String(length=80), nullable=False),
     sa.Column('file_name', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_history'))
     )
@@ -221,7 +230,7 @@ def upgrade() -> None:
     sa.Column('recipient', sa.String(length=200), nullable=False),
     sa.Column('scope_key', sa.String(length=64), nullable=False),
     sa.Column('exported_at', sa.DateTime(), nullable=False),
-    sa.Column('clock_rev', sa.String(length=80), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.Column('package_id', sa.String(length=36), nullable=False),
     sa.PrimaryKeyConstraint('recipient', 'scope_key', name=op.f('pk_sync_marks'))
     )
@@ -236,6 +245,33 @@ def upgrade() -> None:
     sa.Column('last_seen_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('device_id', name=op.f('pk_sync_signers'))
     )
+    op.create_table('attachments',
+    sa.Column('partner_id', sa.String(length=36), nullable=False),
+    sa.Column('target_kind', sa.String(length=40), nullable=False),
+    sa.Column('target_id', sa.String(length=36), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('mime', sa.String(length=120), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('added_by', sa.String(length=120), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_attachments_partner_id_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_target_id'), ['target_id'], unique=False)
+
     op.create_table('coaching_sessions',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
     sa.Column('session_type', sa.Enum('coaching_burst', 'weekly_ops', 'monthly_review', 'quarterly_review', 'retrospective', name='sessiontype', native_enum=False, length=32), nullable=False),
@@ -259,12 +295,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_coaching_sessions_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coaching_sessions'))
     )
     with op.batch_alter_table('coaching_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_coaching_sessions_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_coaching_sessions_rev'), ['rev'], unique=False)
 
     op.create_table('contacts',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -282,12 +318,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_contacts_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contacts'))
     )
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contacts_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_contacts_rev'), ['rev'], unique=False)
 
     op.create_table('criteria',
     sa.Column('criteria_set_id', sa.String(length=36), nullable=False),
@@ -305,12 +341,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['criteria_set_id'], ['criteria_sets.id'], name=op.f('fk_criteria_criteria_set_id_criteria_sets')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_criteria'))
     )
     with op.batch_alter_table('criteria', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_criteria_criteria_set_id'), ['criteria_set_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_criteria_rev'), ['rev'], unique=False)
 
     op.create_table('escalation_steps',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -327,12 +363,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_escalation_steps_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation_steps'))
     )
     with op.batch_alter_table('escalation_steps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_escalation_steps_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_escalation_steps_rev'), ['rev'], unique=False)
 
     op.create_table('kpi_overrides',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -349,6 +385,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_kpi_overrides_kpi_id_kpis')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_kpi_overrides_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kpi_overrides'))
@@ -356,7 +393,6 @@ def upgrade() -> None:
     with op.batch_alter_table('kpi_overrides', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kpi_overrides_kpi_id'), ['kpi_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_kpi_overrides_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_kpi_overrides_rev'), ['rev'], unique=False)
 
     op.create_table('kpi_versions',
     sa.Column('kpi_id', sa.String(length=36), nullable=False),
@@ -373,19 +409,24 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_kpi_versions_kpi_id_kpis')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_kpi_versions'))
     )
     with op.batch_alter_table('kpi_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_kpi_versions_kpi_id'), ['kpi_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_kpi_versions_rev'), ['rev'], unique=False)
 
-    op.create_table('learning_completions',
-    sa.Column('partner_id', sa.String(length=36), nullable=False),
-    sa.Column('module_id', sa.String(length=36), nullable=False),
-    sa.Column('person', sa.String(length=120), nullable=False),
-    sa.Column('completed_on', sa.Date(), nullable=False),
-    sa.Column('score', sa.Float(), nullable=True),
+    op.create_table('learning_track_versions',
+    sa.Column('track_id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=160), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('partner_kind', sa.Enum('supplier', 'customer', 'distributor', name='partnerkind', native_enum=False, length=32), nullable=True),
+    sa.Column('segment', sa.String(length=120), nullable=False),
+    sa.Column('validity_months', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('draft', 'published', name='templatestatus', native_enum=False, length=32), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('change_note', sa.Text(), nullable=False),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
@@ -394,14 +435,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['module_id'], ['learning_modules.id'], name=op.f('fk_learning_completions_module_id_learning_modules')),
-    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_learning_completions_partner_id_partners')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_completions'))
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['track_id'], ['learning_tracks.id'], name=op.f('fk_learning_track_versions_track_id_learning_tracks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_track_versions'))
     )
-    with op.batch_alter_table('learning_completions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_learning_completions_module_id'), ['module_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_learning_completions_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_learning_completions_rev'), ['rev'], unique=False)
+    with op.batch_alter_table('learning_track_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_track_versions_track_id'), ['track_id'], unique=False)
 
     op.create_table('measurements',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -418,6 +457,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_measurements_kpi_id_kpis')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_measurements_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_measurements'))
@@ -426,7 +466,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_measurements_kpi_id'), ['kpi_id'], unique=False)
         batch_op.create_index('ix_measurements_live_series', ['partner_id', 'kpi_id', 'period_start', 'value', 'period_kind'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.create_index('ix_measurements_partner_id', ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_measurements_rev'), ['rev'], unique=False)
 
     op.create_table('playbook_versions',
     sa.Column('playbook_id', sa.String(length=36), nullable=False),
@@ -444,12 +483,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['playbook_id'], ['playbooks.id'], name=op.f('fk_playbook_versions_playbook_id_playbooks')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_playbook_versions'))
     )
     with op.batch_alter_table('playbook_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_playbook_versions_playbook_id'), ['playbook_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_playbook_versions_rev'), ['rev'], unique=False)
 
     op.create_table('selection_assessments',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -466,13 +505,13 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['criteria_set_id'], ['criteria_sets.id'], name=op.f('fk_selection_assessments_criteria_set_id_criteria_sets')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_selection_assessments_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_selection_assessments'))
     )
     with op.batch_alter_table('selection_assessments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_assessments_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_selection_assessments_rev'), ['rev'], unique=False)
 
     op.create_table('success_plans',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -487,12 +526,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_success_plans_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_success_plans'))
     )
     with op.batch_alter_table('success_plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_success_plans_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_success_plans_rev'), ['rev'], unique=False)
 
     op.create_table('action_items',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -510,13 +549,13 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_action_items_partner_id_partners')),
     sa.ForeignKeyConstraint(['session_id'], ['coaching_sessions.id'], name=op.f('fk_action_items_session_id_coaching_sessions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_action_items'))
     )
     with op.batch_alter_table('action_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_action_items_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_action_items_rev'), ['rev'], unique=False)
         batch_op.create_index(batch_op.f('ix_action_items_session_id'), ['session_id'], unique=False)
 
     op.create_table('decision_items',
@@ -538,6 +577,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['selection_assessments.id'], name=op.f('fk_decision_items_assessment_id_selection_assessments')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_decision_items_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_decision_items'))
@@ -545,7 +585,6 @@ def upgrade() -> None:
     with op.batch_alter_table('decision_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decision_items_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_decision_items_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_decision_items_rev'), ['rev'], unique=False)
 
     op.create_table('experiments',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -571,6 +610,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_experiments_kpi_id_kpis')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_experiments_partner_id_partners')),
     sa.ForeignKeyConstraint(['started_in_session_id'], ['coaching_sessions.id'], name=op.f('fk_experiments_started_in_session_id_coaching_sessions')),
@@ -578,7 +618,111 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('experiments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_experiments_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_experiments_rev'), ['rev'], unique=False)
+
+    op.create_table('learning_assignments',
+    sa.Column('partner_id', sa.String(length=36), nullable=False),
+    sa.Column('track_version_id', sa.String(length=36), nullable=False),
+    sa.Column('contact_id', sa.String(length=36), nullable=True),
+    sa.Column('person', sa.String(length=120), nullable=False),
+    sa.Column('side', sa.Enum('ours', 'partner', 'joint', name='side', native_enum=False, length=32), nullable=False),
+    sa.Column('assigned_on', sa.Date(), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_learning_assignments_contact_id_contacts')),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_learning_assignments_partner_id_partners')),
+    sa.ForeignKeyConstraint(['track_version_id'], ['learning_track_versions.id'], name=op.f('fk_learning_assignments_track_version_id_learning_track_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_assignments'))
+    )
+    with op.batch_alter_table('learning_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_assignments_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_assignments_track_version_id'), ['track_version_id'], unique=False)
+
+    op.create_table('learning_certifications',
+    sa.Column('partner_id', sa.String(length=36), nullable=False),
+    sa.Column('track_version_id', sa.String(length=36), nullable=False),
+    sa.Column('contact_id', sa.String(length=36), nullable=True),
+    sa.Column('person', sa.String(length=120), nullable=False),
+    sa.Column('side', sa.Enum('ours', 'partner', 'joint', name='side', native_enum=False, length=32), nullable=False),
+    sa.Column('granted_on', sa.Date(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('renewed_from', sa.String(length=36), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_learning_certifications_contact_id_contacts')),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_learning_certifications_partner_id_partners')),
+    sa.ForeignKeyConstraint(['track_version_id'], ['learning_track_versions.id'], name=op.f('fk_learning_certifications_track_version_id_learning_track_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_certifications'))
+    )
+    with op.batch_alter_table('learning_certifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_certifications_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_certifications_track_version_id'), ['track_version_id'], unique=False)
+
+    op.create_table('learning_completions',
+    sa.Column('partner_id', sa.String(length=36), nullable=False),
+    sa.Column('module_id', sa.String(length=36), nullable=False),
+    sa.Column('contact_id', sa.String(length=36), nullable=True),
+    sa.Column('person', sa.String(length=120), nullable=False),
+    sa.Column('side', sa.Enum('ours', 'partner', 'joint', name='side', native_enum=False, length=32), nullable=False),
+    sa.Column('completed_on', sa.Date(), nullable=False),
+    sa.Column('result', sa.String(length=20), nullable=False),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('evidence_note', sa.Text(), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_learning_completions_contact_id_contacts')),
+    sa.ForeignKeyConstraint(['module_id'], ['learning_modules.id'], name=op.f('fk_learning_completions_module_id_learning_modules')),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_learning_completions_partner_id_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_completions'))
+    )
+    with op.batch_alter_table('learning_completions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_completions_module_id'), ['module_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_completions_partner_id'), ['partner_id'], unique=False)
+
+    op.create_table('learning_track_items',
+    sa.Column('version_id', sa.String(length=36), nullable=False),
+    sa.Column('key', sa.String(length=36), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('module_id', sa.String(length=36), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['module_id'], ['learning_modules.id'], name=op.f('fk_learning_track_items_module_id_learning_modules')),
+    sa.ForeignKeyConstraint(['version_id'], ['learning_track_versions.id'], name=op.f('fk_learning_track_items_version_id_learning_track_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_track_items'))
+    )
+    with op.batch_alter_table('learning_track_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_track_items_module_id'), ['module_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_track_items_version_id'), ['version_id'], unique=False)
 
     op.create_table('onboarding_checklists',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -594,13 +738,13 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_onboarding_checklists_partner_id_partners')),
     sa.ForeignKeyConstraint(['playbook_version_id'], ['playbook_versions.id'], name=op.f('fk_onboarding_checklists_playbook_version_id_playbook_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_onboarding_checklists'))
     )
     with op.batch_alter_table('onboarding_checklists', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_onboarding_checklists_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_onboarding_checklists_rev'), ['rev'], unique=False)
 
     op.create_table('plan_goals',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -617,6 +761,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_plan_goals_partner_id_partners')),
     sa.ForeignKeyConstraint(['plan_id'], ['success_plans.id'], name=op.f('fk_plan_goals_plan_id_success_plans')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_goals'))
@@ -624,7 +769,6 @@ def upgrade() -> None:
     with op.batch_alter_table('plan_goals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_goals_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_plan_goals_plan_id'), ['plan_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_plan_goals_rev'), ['rev'], unique=False)
 
     op.create_table('plan_milestones',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -644,6 +788,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_plan_milestones_partner_id_partners')),
     sa.ForeignKeyConstraint(['plan_id'], ['success_plans.id'], name=op.f('fk_plan_milestones_plan_id_success_plans')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_milestones'))
@@ -651,7 +796,6 @@ def upgrade() -> None:
     with op.batch_alter_table('plan_milestones', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_milestones_partner_id'), ['partner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_plan_milestones_plan_id'), ['plan_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_plan_milestones_rev'), ['rev'], unique=False)
 
     op.create_table('playbook_steps',
     sa.Column('version_id', sa.String(length=36), nullable=False),
@@ -671,12 +815,12 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_playbook_steps_kpi_id_kpis')),
     sa.ForeignKeyConstraint(['version_id'], ['playbook_versions.id'], name=op.f('fk_playbook_steps_version_id_playbook_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_playbook_steps'))
     )
     with op.batch_alter_table('playbook_steps', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_playbook_steps_rev'), ['rev'], unique=False)
         batch_op.create_index(batch_op.f('ix_playbook_steps_version_id'), ['version_id'], unique=False)
 
     op.create_table('reference_calls',
@@ -695,6 +839,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['selection_assessments.id'], name=op.f('fk_reference_calls_assessment_id_selection_assessments')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_reference_calls_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reference_calls'))
@@ -702,7 +847,6 @@ def upgrade() -> None:
     with op.batch_alter_table('reference_calls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reference_calls_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reference_calls_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_reference_calls_rev'), ['rev'], unique=False)
 
     op.create_table('selection_scores',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -718,6 +862,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['selection_assessments.id'], name=op.f('fk_selection_scores_assessment_id_selection_assessments')),
     sa.ForeignKeyConstraint(['criterion_id'], ['criteria.id'], name=op.f('fk_selection_scores_criterion_id_criteria')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_selection_scores_partner_id_partners')),
@@ -726,7 +871,6 @@ def upgrade() -> None:
     with op.batch_alter_table('selection_scores', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_selection_scores_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_selection_scores_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_selection_scores_rev'), ['rev'], unique=False)
 
     op.create_table('session_attendees',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -742,6 +886,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_session_attendees_contact_id_contacts')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_session_attendees_partner_id_partners')),
     sa.ForeignKeyConstraint(['session_id'], ['coaching_sessions.id'], name=op.f('fk_session_attendees_session_id_coaching_sessions')),
@@ -749,7 +894,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('session_attendees', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_session_attendees_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_session_attendees_rev'), ['rev'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_attendees_session_id'), ['session_id'], unique=False)
 
     op.create_table('checklist_items',
@@ -775,6 +919,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['checklist_id'], ['onboarding_checklists.id'], name=op.f('fk_checklist_items_checklist_id_onboarding_checklists')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_checklist_items_partner_id_partners')),
     sa.ForeignKeyConstraint(['step_id'], ['playbook_steps.id'], name=op.f('fk_checklist_items_step_id_playbook_steps')),
@@ -783,7 +928,6 @@ def upgrade() -> None:
     with op.batch_alter_table('checklist_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checklist_items_checklist_id'), ['checklist_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_checklist_items_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_checklist_items_rev'), ['rev'], unique=False)
 
     op.create_table('experiment_events',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -802,6 +946,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['experiment_id'], ['experiments.id'], name=op.f('fk_experiment_events_experiment_id_experiments')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_experiment_events_partner_id_partners')),
     sa.ForeignKeyConstraint(['session_id'], ['coaching_sessions.id'], name=op.f('fk_experiment_events_session_id_coaching_sessions')),
@@ -810,7 +955,6 @@ def upgrade() -> None:
     with op.batch_alter_table('experiment_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_experiment_events_experiment_id'), ['experiment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_experiment_events_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_experiment_events_rev'), ['rev'], unique=False)
 
     op.create_table('log_entries',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
@@ -830,6 +974,7 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.Column('updated_by', sa.String(length=36), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['action_item_id'], ['action_items.id'], name=op.f('fk_log_entries_action_item_id_action_items')),
     sa.ForeignKeyConstraint(['experiment_id'], ['experiments.id'], name=op.f('fk_log_entries_experiment_id_experiments')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_log_entries_partner_id_partners')),
@@ -838,7 +983,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('log_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_log_entries_partner_id'), ['partner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_log_entries_rev'), ['rev'], unique=False)
         batch_op.create_index(batch_op.f('ix_log_entries_session_id'), ['session_id'], unique=False)
 
     # ### end Alembic commands ###
@@ -848,138 +992,139 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('log_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_log_entries_session_id'))
-        batch_op.drop_index(batch_op.f('ix_log_entries_rev'))
         batch_op.drop_index(batch_op.f('ix_log_entries_partner_id'))
 
     op.drop_table('log_entries')
     with op.batch_alter_table('experiment_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_experiment_events_rev'))
         batch_op.drop_index(batch_op.f('ix_experiment_events_partner_id'))
         batch_op.drop_index(batch_op.f('ix_experiment_events_experiment_id'))
 
     op.drop_table('experiment_events')
     with op.batch_alter_table('checklist_items', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_checklist_items_rev'))
         batch_op.drop_index(batch_op.f('ix_checklist_items_partner_id'))
         batch_op.drop_index(batch_op.f('ix_checklist_items_checklist_id'))
 
     op.drop_table('checklist_items')
     with op.batch_alter_table('session_attendees', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_attendees_session_id'))
-        batch_op.drop_index(batch_op.f('ix_session_attendees_rev'))
         batch_op.drop_index(batch_op.f('ix_session_attendees_partner_id'))
 
     op.drop_table('session_attendees')
     with op.batch_alter_table('selection_scores', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_selection_scores_rev'))
         batch_op.drop_index(batch_op.f('ix_selection_scores_partner_id'))
         batch_op.drop_index(batch_op.f('ix_selection_scores_assessment_id'))
 
     op.drop_table('selection_scores')
     with op.batch_alter_table('reference_calls', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_reference_calls_rev'))
         batch_op.drop_index(batch_op.f('ix_reference_calls_partner_id'))
         batch_op.drop_index(batch_op.f('ix_reference_calls_assessment_id'))
 
     op.drop_table('reference_calls')
     with op.batch_alter_table('playbook_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_playbook_steps_version_id'))
-        batch_op.drop_index(batch_op.f('ix_playbook_steps_rev'))
 
     op.drop_table('playbook_steps')
     with op.batch_alter_table('plan_milestones', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_plan_milestones_rev'))
         batch_op.drop_index(batch_op.f('ix_plan_milestones_plan_id'))
         batch_op.drop_index(batch_op.f('ix_plan_milestones_partner_id'))
 
     op.drop_table('plan_milestones')
     with op.batch_alter_table('plan_goals', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_plan_goals_rev'))
         batch_op.drop_index(batch_op.f('ix_plan_goals_plan_id'))
         batch_op.drop_index(batch_op.f('ix_plan_goals_partner_id'))
 
     op.drop_table('plan_goals')
     with op.batch_alter_table('onboarding_checklists', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_onboarding_checklists_rev'))
         batch_op.drop_index(batch_op.f('ix_onboarding_checklists_partner_id'))
 
     op.drop_table('onboarding_checklists')
+    with op.batch_alter_table('learning_track_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_track_items_version_id'))
+        batch_op.drop_index(batch_op.f('ix_learning_track_items_module_id'))
+
+    op.drop_table('learning_track_items')
+    with op.batch_alter_table('learning_completions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_completions_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_learning_completions_module_id'))
+
+    op.drop_table('learning_completions')
+    with op.batch_alter_table('learning_certifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_certifications_track_version_id'))
+        batch_op.drop_index(batch_op.f('ix_learning_certifications_partner_id'))
+
+    op.drop_table('learning_certifications')
+    with op.batch_alter_table('learning_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_assignments_track_version_id'))
+        batch_op.drop_index(batch_op.f('ix_learning_assignments_partner_id'))
+
+    op.drop_table('learning_assignments')
     with op.batch_alter_table('experiments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_experiments_rev'))
         batch_op.drop_index(batch_op.f('ix_experiments_partner_id'))
 
     op.drop_table('experiments')
     with op.batch_alter_table('decision_items', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_decision_items_rev'))
         batch_op.drop_index(batch_op.f('ix_decision_items_partner_id'))
         batch_op.drop_index(batch_op.f('ix_decision_items_assessment_id'))
 
     op.drop_table('decision_items')
     with op.batch_alter_table('action_items', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_action_items_session_id'))
-        batch_op.drop_index(batch_op.f('ix_action_items_rev'))
         batch_op.drop_index(batch_op.f('ix_action_items_partner_id'))
 
     op.drop_table('action_items')
     with op.batch_alter_table('success_plans', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_success_plans_rev'))
         batch_op.drop_index(batch_op.f('ix_success_plans_partner_id'))
 
     op.drop_table('success_plans')
     with op.batch_alter_table('selection_assessments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_selection_assessments_rev'))
         batch_op.drop_index(batch_op.f('ix_selection_assessments_partner_id'))
 
     op.drop_table('selection_assessments')
     with op.batch_alter_table('playbook_versions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_playbook_versions_rev'))
         batch_op.drop_index(batch_op.f('ix_playbook_versions_playbook_id'))
 
     op.drop_table('playbook_versions')
     with op.batch_alter_table('measurements', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_measurements_rev'))
         batch_op.drop_index('ix_measurements_partner_id')
         batch_op.drop_index('ix_measurements_live_series', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_measurements_kpi_id'))
 
     op.drop_table('measurements')
-    with op.batch_alter_table('learning_completions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_learning_completions_rev'))
-        batch_op.drop_index(batch_op.f('ix_learning_completions_partner_id'))
-        batch_op.drop_index(batch_op.f('ix_learning_completions_module_id'))
+    with op.batch_alter_table('learning_track_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_track_versions_track_id'))
 
-    op.drop_table('learning_completions')
+    op.drop_table('learning_track_versions')
     with op.batch_alter_table('kpi_versions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kpi_versions_rev'))
         batch_op.drop_index(batch_op.f('ix_kpi_versions_kpi_id'))
 
     op.drop_table('kpi_versions')
     with op.batch_alter_table('kpi_overrides', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kpi_overrides_rev'))
         batch_op.drop_index(batch_op.f('ix_kpi_overrides_partner_id'))
         batch_op.drop_index(batch_op.f('ix_kpi_overrides_kpi_id'))
 
     op.drop_table('kpi_overrides')
     with op.batch_alter_table('escalation_steps', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_escalation_steps_rev'))
         batch_op.drop_index(batch_op.f('ix_escalation_steps_partner_id'))
 
     op.drop_table('escalation_steps')
     with op.batch_alter_table('criteria', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_criteria_rev'))
         batch_op.drop_index(batch_op.f('ix_criteria_criteria_set_id'))
 
     op.drop_table('criteria')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_contacts_rev'))
         batch_op.drop_index(batch_op.f('ix_contacts_partner_id'))
 
     op.drop_table('contacts')
     with op.batch_alter_table('coaching_sessions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_coaching_sessions_rev'))
         batch_op.drop_index(batch_op.f('ix_coaching_sessions_partner_id'))
 
     op.drop_table('coaching_sessions')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_target_id'))
+        batch_op.drop_index(batch_op.f('ix_attachments_sha256'))
+        batch_op.drop_index(batch_op.f('ix_attachments_partner_id'))
+
+    op.drop_table('attachments')
     op.drop_table('sync_signers')
     op.drop_table('sync_marks')
     with op.batch_alter_table('sync_history', schema=None) as batch_op:
@@ -992,36 +1137,22 @@ def downgrade() -> None:
 
     op.drop_table('sync_conflicts')
     op.drop_table('session_drafts')
-    with op.batch_alter_table('playbooks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_playbooks_rev'))
-
     op.drop_table('playbooks')
-    with op.batch_alter_table('plan_templates', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_plan_templates_rev'))
-
     op.drop_table('plan_templates')
     with op.batch_alter_table('partners', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_partners_rev'))
         batch_op.drop_index(batch_op.f('ix_partners_partner_id'))
         batch_op.drop_index(batch_op.f('ix_partners_name'))
 
     op.drop_table('partners')
     op.drop_table('local_settings')
-    with op.batch_alter_table('learning_modules', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_learning_modules_rev'))
-
+    op.drop_table('learning_tracks')
     op.drop_table('learning_modules')
     with op.batch_alter_table('kpis', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_kpis_rev'))
         batch_op.drop_index(batch_op.f('ix_kpis_code'))
 
     op.drop_table('kpis')
-    with op.batch_alter_table('devices', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_devices_rev'))
-
     op.drop_table('devices')
     with op.batch_alter_table('criteria_sets', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_criteria_sets_rev'))
         batch_op.drop_index(batch_op.f('ix_criteria_sets_lineage'))
 
     op.drop_table('criteria_sets')

@@ -14,6 +14,7 @@ from datetime import date
 from app.services.database import Database
 from app.services.demo import coaching as coaching_demo
 from app.services.demo import kpis as kpi_demo
+from app.services.demo import learning as learning_demo
 from app.services.demo import measurements, onboarding, partners
 from app.services.demo import selection as selection_demo
 from app.services.demo.context import DemoContext, DemoOptions, DemoPartner
@@ -25,6 +26,7 @@ PARTS = [
     ("onboarding checklists and success plans", onboarding.generate),
     ("selection assessments", selection_demo.generate),
     ("coaching sessions and experiments", coaching_demo.generate),
+    ("learning tracks and certifications", learning_demo.generate),
 ]
 
 __all__ = ["DemoContext", "DemoOptions", "DemoPartner", "generate_demo", "PARTS"]

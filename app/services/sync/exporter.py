@@ -16,14 +16,14 @@ from typing import Any
 
 from app import __version__
 from app.models.base import new_id
-from app.services.clock import utcnow
+from app.services.clock import current_seq, utcnow
 from app.services.database import known_revisions
 from app.services.sync import crypto
 from app.services.sync.errors import SyncError
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
 from app.services.sync.package import FORMAT, FORMAT_VERSION, PackageWriter
 from app.services.sync.scope import IN_IDS, ids_param, scoped_library
-from app.services.sync.tables import PARTNER_COLUMN, TableSpec, canonical_json, table_specs
+from app.services.sync.tables import PARTNER_COLUMN, Since, TableSpec, canonical_json, table_specs
 
 FETCH = 2000
 
@@ -31,7 +31,7 @@ FETCH = 2000
 Library = dict[str, set[str]] | None  # for a scoped package: the library records it carries (see scope.py)
 
 
-def _where(spec: TableSpec, partner_ids: list[str] | None, since_rev: str | None,
+def _where(spec: TableSpec, partner_ids: list[str] | None, since: Since | None,
            library: Library) -> tuple[str, list[Any]]:
     clauses, params = [], []
     if partner_ids is not None and not spec.partner_owned:
@@ -40,9 +40,9 @@ def _where(spec: TableSpec, partner_ids: list[str] | None, since_rev: str | None
     if partner_ids is not None and spec.partner_owned:
         clauses.append(f"{PARTNER_COLUMN} IN ({', '.join('?' * len(partner_ids))})")
         params += partner_ids
-    if since_rev:
-        clauses.append("rev >= ?")
-        params.append(since_rev)
+    if since:
+        clauses.append(since.clause)
+        params.append(since.param)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -66,18 +66,18 @@ def check_scope(conn, partner_ids: list[str]) -> None:
                 )
 
 
-def count_rows(conn, partner_ids: list[str] | None, since_rev: str | None, library: Library) -> dict[str, int]:
+def count_rows(conn, partner_ids: list[str] | None, since: Since | None, library: Library) -> dict[str, int]:
     counts = {}
     for spec in table_specs().values():
-        where, params = _where(spec, partner_ids, since_rev, library)
+        where, params = _where(spec, partner_ids, since, library)
         counts[spec.name] = conn.exec_driver_sql(f'SELECT count(*) FROM "{spec.name}"{where}',
                                                  tuple(params)).scalar()
     return counts
 
 
-def _lines(conn, spec: TableSpec, partner_ids, since_rev, library: Library,
+def _lines(conn, spec: TableSpec, partner_ids, since, library: Library,
            tick: Callable[[int], None]) -> Iterator[bytes]:
-    where, params = _where(spec, partner_ids, since_rev, library)
+    where, params = _where(spec, partner_ids, since, library)
     result = conn.exec_driver_sql(spec.select_sql + where + " ORDER BY id", tuple(params))
     n = 0
     while rows := result.fetchmany(FETCH):
@@ -88,10 +88,12 @@ def _lines(conn, spec: TableSpec, partner_ids, since_rev, library: Library,
 
 
 def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names: list[str],
-                  since_rev: str | None, author: str, device_name: str, passphrase: str | None,
-                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """Write the package to ``out``; returns the manifest. Reads in one read transaction (a consistent
-    snapshot), so edits made meanwhile go into the next package."""
+                  since: Since | None, author: str, device_name: str, passphrase: str | None,
+                  progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], int]:
+    """Write the package to ``out``; returns the manifest and the change sequence its snapshot saw.
+
+    Reads in one read transaction (a consistent snapshot). The mark is read inside that snapshot, so every
+    edit the package does not hold was committed with a higher sequence number and goes into the next one."""
     out = Path(out)
     if not out.parent.is_dir():
         raise SyncError(f"The folder {out.parent} does not exist.")
@@ -102,13 +104,13 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("BEGIN")  # one snapshot for every table
+        with db.engine.connect() as conn, conn.begin():  # one snapshot for every table
+            mark = current_seq(conn)
             library = None
             if partner_ids is not None:
                 check_scope(conn, partner_ids)
-                library = scoped_library(conn, partner_ids, since_rev)
-            counts = count_rows(conn, partner_ids, since_rev, library)
+                library = scoped_library(conn, partner_ids, since)
+            counts = count_rows(conn, partner_ids, since, library)
             total, done = sum(counts.values()), 0
 
             def tick(n: int) -> None:
@@ -122,9 +124,8 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                 tables = {}
                 for spec in specs.values():
                     n = writer.write_lines(f"records/{spec.name}.jsonl",
-                                           _lines(conn, spec, partner_ids, since_rev, library, tick))
+                                           _lines(conn, spec, partner_ids, since, library, tick))
                     tables[spec.name] = {"count": n, "columns": list(spec.columns)}
-                conn.exec_driver_sql("COMMIT")
                 manifest = {
                     "format": FORMAT, "format_version": FORMAT_VERSION,
                     "schema_revision": known_revisions()[1], "app_version": __version__,
@@ -134,7 +135,7 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                     "scope": ({"kind": "partners", "partner_ids": sorted(partner_ids),
                                "partner_names": partner_names} if partner_ids is not None
                               else {"kind": "everything"}),
-                    "since_rev": since_rev or "",
+                    "since": "" if since is None else str(since.param),
                     "tables": tables,
                     "blobs": [],
                 }
@@ -152,7 +153,7 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                 Path(enc_name).unlink(missing_ok=True)
                 raise
         os.replace(tmp, out)
-        return manifest
+        return manifest, mark
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

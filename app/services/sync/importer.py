@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -20,7 +20,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from app.models.local import LocalSetting
 from app.models.sync import SyncConflict, SyncHistory, SyncSigner
-from app.services.clock import CLOCK_KEY, format_rev, parse_rev, row_versions, utcnow
+from app.services.clock import CLOCK_KEY, COUNTER_MAX, format_rev, is_valid_rev, next_seq, parse_rev, rev_millis, row_versions, \
+    utcnow
 from app.services.sync.keys import key_path, public_key_b64, device_key
 from app.services.sync.merge import FieldConflict, knows, merge
 from app.services.sync.package import PackageReader
@@ -118,14 +119,9 @@ def _chunks(seq: list, n: int = IN_CHUNK) -> Iterator[list]:
         yield seq[i:i + n]
 
 
-def _valid_rev(value: Any) -> bool:
-    if not isinstance(value, str) or not value:
-        return False
-    try:
-        parse_rev(value)
-        return True
-    except ValueError:
-        return False
+#: How far ahead of this laptop's wall clock an incoming rev may lie. A laptop whose clock runs fast would
+#: otherwise pin every clock it syncs with into the future.
+MAX_AHEAD_MS = 24 * 3600 * 1000
 
 
 @dataclass
@@ -142,8 +138,17 @@ class _Run:
     resolved_ids: list[int] = field(default_factory=list)
     reported: set[tuple] = field(default_factory=set)
     max_rev: str = ""
-    min_changed_rev: str = ""
     quiet_updates: int = 0  # rows whose sync metadata (not user data) changed: written, counted unchanged
+    latest_allowed: str = ""  # the highest rev a record may carry (MAX_AHEAD_MS past the wall clock)
+    signer_label: str = ""
+    _seq: int | None = None
+
+    @property
+    def seq(self) -> int:
+        """The change sequence of this import's transaction (taken at its first write)."""
+        if self._seq is None:
+            self._seq = next_seq(self.conn)
+        return self._seq
 
     def count(self, table: str, key: str, n: int = 1) -> None:
         self.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))[key] += n
@@ -163,8 +168,8 @@ def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -
     if not isinstance(rec["id"], str) or not rec["id"]:
         return "no id"
     maps = (rec["field_revs"], rec["seen_revs"], rec["base_revs"])
-    if not _valid_rev(rec["rev"]) or not all(isinstance(m, dict) for m in maps) \
-            or not all(_valid_rev(r) for m in maps for r in m.values()):
+    if not is_valid_rev(rec["rev"]) or not all(isinstance(m, dict) for m in maps) \
+            or not all(is_valid_rev(r) for m in maps for r in m.values()):
         return "its revision stamps are not valid"
     if spec.partner_owned:
         pid = rec[PARTNER_COLUMN]
@@ -235,17 +240,20 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
     inserts, updates = [], []
     now = utcnow()
     for rec in valid:
-        if rec["rev"] > run.max_rev:
-            run.max_rev = rec["rev"]
+        newest = max((rec["rev"], *rec["field_revs"].values(), *rec["seen_revs"].values(),
+                      *rec["base_revs"].values()))
+        if newest > run.latest_allowed:
+            _refuse_future(run, newest)
+        if newest > run.max_rev:
+            run.max_rev = newest
         local = locals_.get(rec["id"])
         if local is None:
-            inserts.append(spec.to_db(rec))
+            inserts.append(spec.insert_params(rec, run.seq))
             run.count(table, "new")
-            _changed(run, rec["rev"])
             continue
         m = merge(spec.user_fields, local, rec)
         if m.row is not None:
-            updates.append(spec.update_params(m.row))
+            updates.append(spec.update_params(m.row, run.seq))
             if not m.changed:
                 run.quiet_updates += 1
         fresh = [c for c in m.conflicts if not _known_conflict(run, table, rec["id"], c)]
@@ -258,7 +266,6 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         else:
             run.count(table, "unchanged")
         if m.row is not None and m.changed:
-            _changed(run, m.row["rev"])
             _supersede(run, table, m.row)
     if inserts:
         conn.exec_driver_sql(spec.insert_sql, inserts)
@@ -266,9 +273,16 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         conn.exec_driver_sql(spec.update_sql, updates)
 
 
-def _changed(run: _Run, rev: str) -> None:
-    if not run.min_changed_rev or rev < run.min_changed_rev:
-        run.min_changed_rev = rev
+def _refuse_future(run: _Run, rev: str) -> None:
+    from app.services.sync.errors import PackageRefused
+
+    ahead_ms = rev_millis(rev) - (rev_millis(run.latest_allowed) - MAX_AHEAD_MS)
+    hours = ahead_ms / 3_600_000
+    ahead = f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
+    raise PackageRefused(
+        f"The package is refused: it was made on {run.signer_label}, whose clock ran {ahead} ahead of this "
+        "laptop's. Importing it would date every later edit on this laptop in the future. Check the date and "
+        "time on both laptops. Nothing has been changed.", None)
 
 
 def _known_conflict(run: _Run, table: str, row_id: str, c: FieldConflict) -> bool:
@@ -313,36 +327,64 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     """Merge the verified package into ``db`` in one transaction (rolled back when ``dry_run``).
 
     The signer must be this device, a trusted one, or new with ``trust_new_signer`` (a dry run only
-    previews). A known device with another key is always refused. ``backup`` is called, only when the import
-    changes something, before the commit (it copies the database as it was). Raises `PackageRefused` before
-    writing anything; any other error rolls everything back.
+    previews). A known device with another key is always refused. ``backup`` (not for a dry run) is called
+    before the write transaction begins, so copying never holds the write lock; when the import then changes
+    nothing, the copy is removed again. Raises `PackageRefused` before writing anything; any other error
+    rolls everything back.
     """
+    with db.engine.connect() as conn:
+        signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run)
+    backup_path = backup() if backup and not dry_run else None
+    try:
+        result = _apply(db, reader, signer, dry_run, progress)
+    except BaseException:
+        if backup_path:
+            backup_path.unlink(missing_ok=True)
+        raise
+    if backup_path and not result.applied:
+        backup_path.unlink(missing_ok=True)
+        backup_path = None
+    return replace(result, backup_path=backup_path)
+
+
+def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, may_trust: bool) -> SignerInfo:
     from app.services.sync.errors import PackageRefused
 
+    status = signer_status(conn, signer_d, own_device)
+    signer = SignerInfo(signer_d["device_id"], signer_d["name"], signer_d["device_name"],
+                        signer_d["fingerprint"], signer_d["public_key"], status)
+    if status == "mismatch":
+        raise PackageRefused(
+            f"The package is refused: it claims to come from {signer.name or 'a known device'} "
+            f"(device {signer.device_id[:8]}…) but is signed with a different key ({signer.fingerprint}). "
+            "It may be forged.", signer)
+    if status == "new" and not may_trust:
+        raise PackageRefused(
+            f"The package is signed by a signer you have not trusted yet: {signer.label}. Check the "
+            "fingerprint with its author, then import again trusting it (--trust-new-signer).", signer)
+    return signer
+
+
+def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
+           progress: Callable[[int, int], None] | None) -> ImportResult:
     manifest = reader.manifest
     scope, scope_text = scope_of(manifest)
-    signer_d = reader.signer
     specs = table_specs()
-    with db.engine.connect() as conn:
+    # BEGIN IMMEDIATE: the import reads before it writes, and must not find at its first write that another
+    # writer has committed since its snapshot began (SQLite would refuse the upgrade at once).
+    with db.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
         trans = conn.begin()  # one transaction from the first read to the commit
-        status = signer_status(conn, signer_d, db.device_id)
-        signer = SignerInfo(signer_d["device_id"], signer_d["name"], signer_d["device_name"],
-                            signer_d["fingerprint"], signer_d["public_key"], status)
-        if status == "mismatch":
-            raise PackageRefused(
-                f"The package is refused: it claims to come from {signer.name or 'a known device'} "
-                f"(device {signer.device_id[:8]}…) but is signed with a different key ({signer.fingerprint}). "
-                "It may be forged.", signer)
-        if status == "new" and not trust_new_signer and not dry_run:
-            raise PackageRefused(
-                f"The package is signed by a signer you have not trusted yet: {signer.label}. Check the "
-                "fingerprint with its author, then import again trusting it (--trust-new-signer).", signer)
+        # The signer may have been trusted or forgotten since the check above.
+        status = signer_status(conn, reader.signer, db.device_id)
+        if status != signer.status:
+            signer = _check_signer(conn, reader.signer, db.device_id, dry_run or signer.status == "new")
         earlier = conn.execute(select(SyncHistory.at).where(SyncHistory.package_id == reader.package_id,
                                                             SyncHistory.direction == "import")
                                .order_by(SyncHistory.at)).scalar()
         declared = reader.tables()
         total_records = sum(int(t.get("count", 0)) for t in declared.values() if isinstance(t, dict))
-        run = _Run(conn, scope, reader.package_id, signer.name)
+        run = _Run(conn, scope, reader.package_id, signer.name, signer_label=signer.label,
+                   latest_allowed=format_rev(db.clock.wall_millis() + MAX_AHEAD_MS, COUNTER_MAX, "~"))
         for cid, table, row_id, fname, lrev, irev in conn.execute(
                 select(SyncConflict.id, SyncConflict.table_name, SyncConflict.row_id, SyncConflict.field,
                        SyncConflict.local_rev, SyncConflict.incoming_rev).where(SyncConflict.status == "open")):
@@ -369,8 +411,7 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
             result_counts = {t: c for t, c in run.counts.items()}
             total = {k: sum(c[k] for c in result_counts.values()) for k in COUNT_KEYS}
             changes = total["new"] + total["updated"] + total["conflicts"]
-            backup_path = None
-            if not dry_run and (changes or run.quiet_updates or status == "new"):
+            if not dry_run and (changes or run.quiet_updates or signer.status == "new"):
                 now = utcnow()
                 if run.conflict_rows:
                     conn.execute(insert(SyncConflict), run.conflict_rows)
@@ -382,11 +423,9 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
                     package_id=reader.package_id, direction="import", peer=signer.name,
                     peer_device=signer.device_id, at=now, scope=scope_text,
                     counts={"tables": result_counts, "total": total},
-                    result="imported" if changes else "no changes", mark_rev=run.min_changed_rev,
-                    file_name=reader.path.name))
+                    result="imported" if changes else "no changes", file_name=reader.path.name))
                 if run.max_rev:
                     _persist_clock(conn, db, run.max_rev)
-                backup_path = backup() if backup else None
                 trans.commit()
                 if run.max_rev:
                     db.clock.observe(run.max_rev)
@@ -401,8 +440,23 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     return ImportResult(
         package_id=reader.package_id, tables=result_counts, total=total, signer=signer, scope=scope_text,
         created_at=str(manifest.get("created_at", "")), dry_run=dry_run, applied=applied,
-        already_imported_at=earlier, backup_path=backup_path, rejections=tuple(run.rejections),
-        conflicts=tuple(run.previews))
+        already_imported_at=earlier, rejections=tuple(run.rejections), conflicts=tuple(run.previews))
+
+
+def merge_records(db, records: dict[str, list[dict[str, Any]]], *, peer: str, package_id: str) -> dict[str, int]:
+    """Merge records in storage form (table -> records, parents first) into ``db`` exactly as an import would,
+    in one transaction: the shipped defaults of a newer release arrive this way (reference_data.py).
+    Returns the totals (new, updated, unchanged, conflicts, rejected)."""
+    specs = table_specs()
+    with db.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn, conn.begin():
+        run = _Run(conn, None, package_id, peer, signer_label=peer,
+                   latest_allowed=format_rev(db.clock.wall_millis() + MAX_AHEAD_MS, COUNTER_MAX, "~"))
+        for table in (t for t in specs if t in records):
+            for batch in _batched(iter(records[table]), BATCH):
+                _process_batch(run, specs[table], batch)
+        if run.conflict_rows:
+            conn.execute(insert(SyncConflict), run.conflict_rows)
+    return {k: sum(c[k] for c in run.counts.values()) for k in COUNT_KEYS}
 
 
 def _remember_signer(conn: Connection, signer: SignerInfo, now: datetime) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.services.clock import RESTORE_SUFFIX, compact_seen, rev_device, row_versions
+from app.services.clock import KNEW_PREFIX, RESTORE_SUFFIX, compact_seen, rev_device, row_versions
 
 DELETED = "deleted_at"
 
@@ -44,6 +44,17 @@ class Merged:
 def knows(versions: dict[str, str], rev: str) -> bool:
     """True when a row with these versions has taken in the edit ``rev`` (or a later one of its device)."""
     return versions.get(rev_device(rev), "") >= rev
+
+
+def delete_knowledge(base_revs: dict[str, str], delete_rev: str) -> dict[str, str]:
+    """What the author of a delete had seen, per device (the delete itself included).
+
+    A delete written before deletes carried this (or by a bulk path) knows only its own device's edits up to
+    itself and the edits older than itself."""
+    knew = {k[len(KNEW_PREFIX):]: v for k, v in base_revs.items() if k.startswith(KNEW_PREFIX)}
+    if not knew:
+        return {rev_device(delete_rev): delete_rev, "*": delete_rev}
+    return knew
 
 
 def restore_rev(delete_rev: str) -> str:
@@ -86,20 +97,28 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
         if base:
             bases[f] = base
 
-    if DELETED in revs and (local[DELETED] is None) != (incoming[DELETED] is None):
-        deleting_is_local = local[DELETED] is not None
-        vv_x, vv_y = (vv_l, vv_i) if deleting_is_local else (vv_i, vv_l)
-        del_rev = l_fr.get(DELETED, l_rev) if deleting_is_local else i_fr.get(DELETED, i_rev)
-        # Only real edits count (a kept-despite-delete rev is derived, not an edit anyone made).
-        other_has_unseen = any(not knows(vv_x, r) for d, r in vv_y.items() if not d.endswith(RESTORE_SUFFIX))
-        if not knows(vv_y, del_rev) and other_has_unseen:
-            kept = max(revs[DELETED], restore_rev(del_rev))
-            if kept != revs[DELETED]:  # else a later restore already stands, with its own base
-                bases[DELETED] = del_rev
+    if DELETED in revs and values[DELETED] is not None:
+        # The delete wins by its rev; it is undone (on every laptop alike) when any edit exists that its
+        # author had not seen. Both the versions joined so far and what the delete knew (stored with it)
+        # travel with the record, so the answer does not depend on the order packages arrive in.
+        del_rev = revs[DELETED]
+        deleting = incoming if i_fr.get(DELETED, i_rev) == del_rev else local
+        knew = delete_knowledge(deleting["base_revs"] or {}, del_rev)
+        joined = dict(vv_l)
+        for d, r in vv_i.items():
+            if r > joined.get(d, ""):
+                joined[d] = r
+        unseen = any(r > knew.get(d, knew.get("*", "")) for d, r in joined.items()
+                     if not d.endswith(RESTORE_SUFFIX))
+        if unseen:
+            kept = restore_rev(del_rev)
+            bases[DELETED] = del_rev
             values[DELETED], revs[DELETED] = None, kept
             conflicts.append(FieldConflict(
                 DELETED, local[DELETED], incoming[DELETED], l_fr.get(DELETED, l_rev), i_fr.get(DELETED, i_rev),
-                "incoming" if deleting_is_local else "local", kept))
+                "incoming" if local[DELETED] is not None else "local", kept))
+        else:
+            bases.update({k: v for k, v in (deleting["base_revs"] or {}).items() if k.startswith(KNEW_PREFIX)})
 
     rev = max(revs.values())
     field_revs = {f: r for f, r in revs.items() if r != rev}

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from app.models import Base, Device
-from app.services.sync.tables import PARTNER_COLUMN, table_specs
+from app.services.sync.tables import PARTNER_COLUMN, Since, table_specs
 
 DEVICES = Device.__tablename__
 IN_IDS = "IN (SELECT value FROM json_each(?))"
@@ -66,18 +66,18 @@ def ids_param(ids: Iterable[str]) -> str:
     return json.dumps(sorted(ids))
 
 
-def _scope_clause(partner_ids: list[str], since_rev: str | None) -> tuple[str, tuple]:
+def _scope_clause(partner_ids: list[str], since: Since | None) -> tuple[str, tuple]:
     sql = f"{PARTNER_COLUMN} IN ({', '.join('?' * len(partner_ids))})"
     params: tuple = tuple(partner_ids)
-    if since_rev:
-        sql += " AND rev >= ?"
-        params += (since_rev,)
+    if since:
+        sql += f" AND {since.clause}"
+        params += (since.param,)
     return sql, params
 
 
-def used_library(conn, partner_ids: list[str], since_rev: str | None = None) -> dict[str, set[str]]:
+def used_library(conn, partner_ids: list[str], since: Since | None = None) -> dict[str, set[str]]:
     """Library table -> ids of its records used by the partners' records (only those changed since
-    ``since_rev`` when given), followed transitively through uses and parts."""
+    ``since`` when given), followed transitively through uses and parts."""
     graph, specs = library_graph(), table_specs()
     found: dict[str, set[str]] = {t: set() for t in graph.library}
     todo: dict[str, set[str]] = {t: set() for t in graph.library}
@@ -88,7 +88,7 @@ def used_library(conn, partner_ids: list[str], since_rev: str | None = None) -> 
                 found[table].add(v)
                 todo[table].add(v)
 
-    where, params = _scope_clause(partner_ids, since_rev)
+    where, params = _scope_clause(partner_ids, since)
     for name, spec in specs.items():
         if spec.partner_owned:
             for col, target in graph.uses[name]:
@@ -103,16 +103,16 @@ def used_library(conn, partner_ids: list[str], since_rev: str | None = None) -> 
     return found
 
 
-def _changed(conn, table: str, ids: set[str], since_rev: str) -> set[str]:
+def _changed(conn, table: str, ids: set[str], since: Since) -> set[str]:
     if not ids:
         return set()
-    sql = f'SELECT id FROM "{table}" WHERE id {IN_IDS} AND rev >= ?'
-    return {v for (v,) in conn.exec_driver_sql(sql, (ids_param(ids), since_rev))}
+    sql = f'SELECT id FROM "{table}" WHERE id {IN_IDS} AND {since.clause}'
+    return {v for (v,) in conn.exec_driver_sql(sql, (ids_param(ids), since.param))}
 
 
-def _authors(conn, partner_ids: list[str], library: dict[str, set[str]], since_rev: str | None) -> set[str]:
-    """Device ids in ``updated_by`` of the in-scope records (changed since ``since_rev``) and of ``library``."""
-    where, params = _scope_clause(partner_ids, since_rev)
+def _authors(conn, partner_ids: list[str], library: dict[str, set[str]], since: Since | None) -> set[str]:
+    """Device ids in ``updated_by`` of the in-scope records (changed since ``since``) and of ``library``."""
+    where, params = _scope_clause(partner_ids, since)
     out: set[str] = set()
     for name, spec in table_specs().items():
         if spec.partner_owned:
@@ -126,22 +126,22 @@ def _authors(conn, partner_ids: list[str], library: dict[str, set[str]], since_r
     return out
 
 
-def scoped_library(conn, partner_ids: list[str], since_rev: str | None) -> dict[str, set[str]]:
+def scoped_library(conn, partner_ids: list[str], since: Since | None) -> dict[str, set[str]]:
     """Library table (devices included) -> ids of the records a package scoped to ``partner_ids`` carries.
 
-    A full package carries every library record the partners use. An incremental one (``since_rev``) carries
+    A full package carries every library record the partners use. An incremental one (``since``) carries
     those used by records changed since, whatever their own rev (the recipient may never have needed them
     before), and those used by any in-scope record that changed since themselves (a KPI edited in the library).
     Run it in the export's read transaction so it sees the same snapshot as the records.
     """
     used = used_library(conn, partner_ids)
     authors = _authors(conn, partner_ids, used, None)
-    if not since_rev:
+    if not since:
         carried = used
         carried[DEVICES] = authors
     else:
-        fresh = used_library(conn, partner_ids, since_rev)
-        carried = {t: fresh[t] | _changed(conn, t, ids, since_rev) for t, ids in used.items()}
-        carried[DEVICES] = (_authors(conn, partner_ids, carried, since_rev)
-                            | _changed(conn, DEVICES, authors, since_rev))
+        fresh = used_library(conn, partner_ids, since)
+        carried = {t: fresh[t] | _changed(conn, t, ids, since) for t, ids in used.items()}
+        carried[DEVICES] = (_authors(conn, partner_ids, carried, since)
+                            | _changed(conn, DEVICES, authors, since))
     return carried

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app.models import Base, Partner
 from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncSigner
-from app.services.clock import format_rev, utcnow
+from app.services.clock import utcnow
 from app.services.database import backup_database
 from app.services.errors import NotFound, ValidationError
 from app.services.identity import IdentityService
@@ -27,7 +27,7 @@ from app.services.sync.exporter import write_package
 from app.services.sync.importer import ImportResult, apply_package, decode
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
 from app.services.sync.package import PackageReader
-from app.services.sync.tables import table_specs
+from app.services.sync.tables import Since, table_specs
 
 LAST = "LAST"
 
@@ -152,11 +152,12 @@ class SyncService:
 
     # -- export ------------------------------------------------------------------------------------------------
 
-    def since_rev(self, since: str | date | None, recipient: str, partner_ids: list[str] | None) -> tuple[str, str]:
-        """(rev to start from, note for the user) for ``--since``: LAST (the last export to ``recipient`` for
-        the same scope, reaching back far enough for everything imported since), a date, or None (all)."""
+    def since_mark(self, since: str | date | None, recipient: str,
+                   partner_ids: list[str] | None) -> tuple[Since | None, str]:
+        """(which records to carry, note for the user) for ``--since``: LAST (everything written here since the
+        last export to ``recipient`` for the same scope, imports included), a date, or None (all)."""
         if since is None or since == "":
-            return "", ""
+            return None, ""
         if isinstance(since, str) and since.upper() != LAST:
             try:
                 since = date.fromisoformat(since)
@@ -164,17 +165,13 @@ class SyncService:
                 raise ValidationError({"since": "Give LAST or a date as YYYY-MM-DD."}) from exc
         if isinstance(since, date):
             millis = int((datetime.combine(since, time()) - datetime(1970, 1, 1)).total_seconds() * 1000)
-            return format_rev(millis, 0, ""), f"changes since {since.isoformat()}"
+            return Since(rev=f"{millis:016d}"), f"changes since {since.isoformat()}"
         with self._sessions() as s:
             mark = s.get(SyncMark, (recipient, _scope_key(partner_ids)))
-            if mark is None:
-                who = recipient or "this recipient"
-                return "", f"no earlier export to {who} for this scope: the package holds everything"
-            imported = s.scalars(select(SyncHistory.mark_rev).where(
-                SyncHistory.direction == "import", SyncHistory.at >= mark.exported_at,
-                SyncHistory.mark_rev != "")).all()
-        start = min([mark.clock_rev, *imported])
-        return start, f"changes since the export of {mark.exported_at:%Y-%m-%d %H:%M} UTC"
+        if mark is None:
+            who = recipient or "this recipient"
+            return None, f"no earlier export to {who} for this scope: the package holds everything"
+        return Since(seq=mark.seq), f"changes since the export of {mark.exported_at:%Y-%m-%d %H:%M} UTC"
 
     def export(self, out: str | os.PathLike, *, partner_ids: list[str] | None = None, since: str | date | None = None,
                recipient: str = "", passphrase: str | None = None, progress=None) -> ExportResult:
@@ -191,12 +188,11 @@ class SyncService:
             if missing:
                 raise NotFound(f"No partner with id {missing[0]}")
             names = [found[p] for p in partner_ids]
-        since_rev, note = self.since_rev(since, recipient, partner_ids)
-        clock_rev = self._db.clock.tick()  # everything edited after this goes into the next package
+        since_mark, note = self.since_mark(since, recipient, partner_ids)
         who = self._identity.get()
-        manifest = write_package(self._db, Path(out), partner_ids=partner_ids, partner_names=names,
-                                 since_rev=since_rev or None, author=who.display_name,
-                                 device_name=who.device_name, passphrase=passphrase or None, progress=progress)
+        manifest, seq = write_package(self._db, Path(out), partner_ids=partner_ids, partner_names=names,
+                                      since=since_mark, author=who.display_name, device_name=who.device_name,
+                                      passphrase=passphrase or None, progress=progress)
         counts = {t: v["count"] for t, v in manifest["tables"].items()}
         scope = "everything" if partner_ids is None else "partners: " + ", ".join(names)
         now = utcnow()
@@ -204,17 +200,17 @@ class SyncService:
             s.add(SyncHistory(package_id=manifest["package_id"], direction="export", peer=recipient,
                               peer_device="", at=now, scope=scope,
                               counts={"tables": counts, "total": sum(counts.values())},
-                              result="exported" + (" (encrypted)" if passphrase else ""), mark_rev=clock_rev,
+                              result="exported" + (" (encrypted)" if passphrase else ""),
                               file_name=Path(out).name))
             key = (recipient, _scope_key(partner_ids))
             mark = s.get(SyncMark, key)
             if mark is None:
-                s.add(SyncMark(recipient=key[0], scope_key=key[1], exported_at=now, clock_rev=clock_rev,
+                s.add(SyncMark(recipient=key[0], scope_key=key[1], exported_at=now, seq=seq,
                                package_id=manifest["package_id"]))
             else:
-                mark.exported_at, mark.clock_rev, mark.package_id = now, clock_rev, manifest["package_id"]
+                mark.exported_at, mark.seq, mark.package_id = now, seq, manifest["package_id"]
         return ExportResult(Path(out), manifest["package_id"], counts, sum(counts.values()), scope,
-                            since_rev, bool(passphrase), note)
+                            manifest["since"], bool(passphrase), note)
 
     # -- import ------------------------------------------------------------------------------------------------
 
@@ -312,6 +308,40 @@ class SyncService:
         with self._sessions() as s:
             return [SignerRow(r.device_id, r.name, r.device_name, r.fingerprint, r.trusted, r.first_seen_at)
                     for r in s.scalars(select(SyncSigner).order_by(SyncSigner.name))]
+
+    def known_recipients(self) -> list[str]:
+        """Names to offer as an export's recipient: recipients of earlier exports (most recent first), then
+        signers of imported packages as "name (device)". Read-only; any thread."""
+        with self._sessions() as s:
+            past = s.execute(select(SyncHistory.peer, func.max(SyncHistory.at))
+                             .where(SyncHistory.direction == "export", SyncHistory.peer != "")
+                             .group_by(SyncHistory.peer).order_by(func.max(SyncHistory.at).desc())).all()
+            signers = s.execute(select(SyncSigner.name, SyncSigner.device_name).order_by(SyncSigner.name)).all()
+        names = [peer for peer, _ in past]
+        for name, device in signers:
+            label = f"{name} ({device})" if name and device else (name or device)
+            if label and label not in names:
+                names.append(label)
+        return names
+
+    def record_labels(self, records: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """A readable name for each (table, row id): its name or title, followed by its partner's name in
+        brackets when it belongs to a partner ("Jane Doe (Acme)"). Records not found get their short id.
+        Read-only; any thread."""
+        out = {}
+        with self._sessions() as s:
+            for table, row_id in records:
+                label = _record_label(s, table, row_id)
+                if table != "partners":
+                    try:
+                        obj = s.get(_model_for(table), row_id)
+                    except NotFound:
+                        obj = None
+                    partner = s.get(Partner, getattr(obj, "partner_id", None) or "") if obj is not None else None
+                    if partner is not None:
+                        label = f"{label} ({partner.name})"
+                out[(table, row_id)] = label
+        return out
 
     def forget_signer(self, device_id: str) -> None:
         """Stop trusting a signer: its next package asks again."""

@@ -48,17 +48,40 @@ class TableSpec:
 
     @property
     def insert_sql(self) -> str:
-        return (f"INSERT INTO {_q(self.name)} ({', '.join(_q(c) for c in self.columns)}) "
-                f"VALUES ({', '.join('?' * len(self.columns))})")
+        """Insert one record; parameters: `insert_params`."""
+        return (f"INSERT INTO {_q(self.name)} ({', '.join(_q(c) for c in self.columns)}, seq) "
+                f"VALUES ({', '.join('?' * (len(self.columns) + 1))})")
+
+    def insert_params(self, row: dict[str, Any], seq: int) -> tuple:
+        return self.to_db(row) + (seq,)
 
     @property
     def update_sql(self) -> str:
+        """Replace one record's values; parameters: `update_params`."""
         sets = ", ".join(f"{_q(c)} = ?" for c in self.columns if c != "id")
-        return f"UPDATE {_q(self.name)} SET {sets} WHERE id = ?"
+        return f"UPDATE {_q(self.name)} SET {sets}, seq = ? WHERE id = ?"
 
-    def update_params(self, row: dict[str, Any]) -> tuple:
+    def update_params(self, row: dict[str, Any], seq: int) -> tuple:
         values = self.to_db(row)
-        return tuple(v for c, v in zip(self.columns, values) if c != "id") + (row["id"],)
+        return tuple(v for c, v in zip(self.columns, values) if c != "id") + (seq, row["id"])
+
+
+@dataclass(frozen=True)
+class Since:
+    """Which records an incremental package carries: those written here (edited, or changed by an import) after
+    change sequence ``seq`` (see app/services/clock.py), or, for "since a date", those whose rev is at or after
+    ``rev``."""
+
+    seq: int | None = None
+    rev: str | None = None
+
+    @property
+    def clause(self) -> str:
+        return "seq > ?" if self.seq is not None else "rev >= ?"
+
+    @property
+    def param(self) -> int | str:
+        return self.seq if self.seq is not None else self.rev
 
 
 def _q(name: str) -> str:
@@ -71,7 +94,7 @@ def table_specs() -> dict[str, TableSpec]:
     specs = {}
     for name in syncable_tables():
         table = Base.metadata.tables[name]
-        cols = tuple(c.name for c in table.columns)
+        cols = tuple(c.name for c in table.columns if c.name not in Syncable.LOCAL_FIELDS)
         fks = tuple((c.name, next(iter(c.foreign_keys)).column.table.name)
                     for c in table.columns if c.foreign_keys and c.name != PARTNER_COLUMN)
         specs[name] = TableSpec(

@@ -12,8 +12,8 @@ entries.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QItemSelectionModel, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,13 +34,15 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import EntryKind, SessionStatus, label
 from app.services import Services
-from app.services.coaching import SessionData, local_time
+from app.services.coaching import SessionData, local_time, parse_capture
 from app.services.errors import NotFound, ValidationError
 from app.services.experiments import ExperimentQuery
 from app.services.partners import quadrant_of
+from app.ui import settings_store
 from app.ui.bus import Change, ChangeBus
 from app.ui.coaching.capture import SHORTCUTS, CaptureBox
 from app.ui.coaching.log_model import AUTHOR, DETAIL, KIND, TEXT, TIME, LogTableModel
+from app.ui.scrolling import scrollable
 
 STATUS_COLOURS = {"green": "#2e7d32", "amber": "#ef6c00", "red": "#c62828"}
 CLOCK_STYLE = "font-size: 20pt; font-weight: 600; font-family: monospace; padding: 0 10px; color: {colour};"
@@ -87,7 +89,7 @@ class LiveSessionWidget(QWidget):
         # -- left: agenda, key facts, scorecard
         self.agenda_list = QListWidget()
         self.agenda_list.setWordWrap(True)
-        self.agenda_list.setMinimumHeight(150)
+        self.agenda_list.setMinimumHeight(110)
         self.agenda_list.itemClicked.connect(lambda item: self.set_current_item(self.agenda_list.row(item)))
         self.prev_button = QPushButton("◀ Previous")
         self.next_button = QPushButton("Next item ▶")
@@ -116,8 +118,10 @@ class LiveSessionWidget(QWidget):
         left_layout.addWidget(_heading("Scorecard"))
         left_layout.addWidget(self.scorecard_label)
         left_layout.addStretch(1)
-        left.setMinimumWidth(300)
-        left.setMaximumWidth(420)
+        left_area = scrollable(left)  # on a short screen the side panel scrolls; the capture box never moves
+        left_area.setMinimumWidth(280)
+        left_area.setMaximumWidth(420)
+        left_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         # -- centre: log, capture box
         self.model = LogTableModel(self)
@@ -159,11 +163,14 @@ class LiveSessionWidget(QWidget):
         log_tools.addWidget(self.count_label)
 
         self.experiment_combo = QComboBox()
-        self.experiment_combo.setMinimumWidth(260)
+        self.experiment_combo.setMinimumWidth(220)
+        self.experiment_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.experiment_combo.setMinimumContentsLength(24)
         self.experiment_combo.setToolTip("The experiment an 'e:' line updates")
         hint = "   ".join(f"{keys} {label(kind).lower()}" for kind, keys in SHORTCUTS.items())
         hint_label = QLabel(f"Shortcuts: {hint}")
         hint_label.setObjectName("muted")
+        hint_label.setWordWrap(True)  # never what makes the window wider than a laptop screen
         exp_row = QHBoxLayout()
         exp_row.addWidget(hint_label, 1)
         exp_row.addWidget(QLabel("e: updates"))
@@ -179,6 +186,7 @@ class LiveSessionWidget(QWidget):
         self.error_label.hide()
         self.saved_label = QLabel()
         self.saved_label.setObjectName("muted")
+        self.saved_label.setWordWrap(True)  # it also says what a capture line did not understand
 
         centre = QWidget()
         centre_layout = QVBoxLayout(centre)
@@ -186,16 +194,25 @@ class LiveSessionWidget(QWidget):
         centre_layout.addWidget(_heading("Log"))
         centre_layout.addWidget(self.log_view, 1)
         centre_layout.addLayout(log_tools)
-        centre_layout.addLayout(exp_row)
-        centre_layout.addWidget(self.capture)
-        centre_layout.addWidget(self.error_label)
-        centre_layout.addWidget(self.saved_label)
+        self.log_view.setMinimumHeight(120)
 
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(centre)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(left_area)
+        self.splitter.addWidget(centre)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+
+        # The capture box is the one widget typed into during a session: it sits at the bottom, outside the
+        # splitter and every scroll area, so whatever the screen, it is on it.
+        capture_block = QWidget()
+        capture_block.setObjectName("captureBlock")
+        capture_layout = QVBoxLayout(capture_block)
+        capture_layout.setContentsMargins(0, 4, 0, 0)
+        capture_layout.addLayout(exp_row)
+        capture_layout.addWidget(self.capture)
+        capture_layout.addWidget(self.error_label)
+        capture_layout.addWidget(self.saved_label)
+        self.capture_block = capture_block
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -203,7 +220,8 @@ class LiveSessionWidget(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setStyleSheet("color: #d9e2ec;")
         layout.addWidget(line)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(capture_block)
 
         for keys, slot in (("Alt+Up", lambda: self.move_selected(-1)), ("Alt+Down", lambda: self.move_selected(+1)),
                            ("Ctrl+PgDown", lambda: self.set_current_item(self.session.current_agenda_index + 1)),
@@ -384,7 +402,9 @@ class LiveSessionWidget(QWidget):
         row = self.model.append(entry)
         self.log_view.scrollTo(self.model.index(row, 0))
         self.count_label.setText(f"{self.model.rowCount()} entries")
-        self.saved_label.setText(f"Saved {label(entry.kind).lower()} at {local_time(entry.logged_at):%H:%M:%S}.")
+        people = self.services.coaching.people(self.session.partner_id, self.session_id)  # say what was not understood
+        saved = f"Saved {label(entry.kind).lower()} at {local_time(entry.logged_at):%H:%M:%S}."
+        self.saved_label.setText(" ".join([saved, *parse_capture(line, people).notices]))
         if was_planned:
             self.session = self.services.coaching.get(self.session_id)
             self._show_session()
@@ -508,20 +528,46 @@ def _heading(text: str) -> QLabel:
 
 
 class LiveSessionWindow(QMainWindow):
-    """A window holding one live session (so the main window stays free for looking things up)."""
+    """A window holding one live session (so the main window stays free for looking things up).
 
-    def __init__(self, services: Services, bus: ChangeBus, session_id: str, parent=None) -> None:
+    It opens where the user last left a live window if that still fits the screen, else at `DEFAULT_SIZE`
+    shrunk to the screen's available area (from 1280×720 up everything fits; the capture box is always on
+    screen), and remembers its size and position when closed."""
+
+    DEFAULT_SIZE = QSize(1280, 800)
+    SETTINGS_KEY = "LiveSessionWindow"
+
+    def __init__(self, services: Services, bus: ChangeBus, session_id: str, parent=None, *,
+                 screen: QRect | None = None) -> None:
+        """``screen``: the available screen geometry to fit (default: the screen of ``parent``, else the
+        primary screen)."""
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.widget = LiveSessionWidget(services, bus, session_id, self)
         self.setCentralWidget(self.widget)
         self.setWindowTitle(f"Live session — {self.widget.session.partner_name}")
-        self.resize(1280, 800)
+        self.fit_to(screen or _available_geometry(parent))
+
+    def fit_to(self, available: QRect) -> None:
+        """Size and place the window for a screen whose available area is ``available``."""
+        if settings_store.restore_geometry(self, self.SETTINGS_KEY, available):
+            return
+        margin = 24 if available.height() > 760 else 0  # small screens: every pixel goes to the session
+        width = min(self.DEFAULT_SIZE.width(), available.width() - margin)
+        height = min(self.DEFAULT_SIZE.height(), available.height() - margin)
+        self.resize(width, height)
+        self.move(available.x() + (available.width() - width) // 2, available.y() + (available.height() - height) // 2)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        settings_store.save_geometry(self, self.SETTINGS_KEY)
         self.widget.shutdown()
         _open_windows.pop(self.widget.session_id, None)
         super().closeEvent(event)
+
+
+def _available_geometry(parent: QWidget | None) -> QRect:
+    screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen else QRect(0, 0, 1280, 720)
 
 
 _open_windows: dict[str, LiveSessionWindow] = {}

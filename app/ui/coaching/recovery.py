@@ -1,8 +1,10 @@
 """At start-up: offer to resume a coaching session that was still live when Tandem closed or crashed.
 
 The session's entries are all saved (each was committed as it was typed); the draft holds what was being
-typed. Resuming opens the live screen with the draft back in the capture box; "End it" ends the session as
-it stands; "Later" leaves it live (it stays in the Sessions list, marked live).
+typed. Resuming opens the live screen with the draft back in the capture box; "Later" leaves it live (it
+stays in the Sessions list, marked live). "End it" asks first, saying when the session will end (at its last
+entry, not now: the meeting is long over) and that the text being typed will not be logged; the user can
+still resume instead to log it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from app.services import Services
-from app.services.coaching import local_time, type_name
+from app.services.coaching import InterruptedSession, local_time, type_name
 from app.ui.bus import Change, ChangeBus
+
+#: What `confirm_end` answers.
+END, RESUME, CANCEL = "end", "resume", "cancel"
 
 
 def offer_to_resume(window: QMainWindow, services: Services, bus: ChangeBus) -> None:
@@ -31,8 +36,36 @@ def offer_to_resume(window: QMainWindow, services: Services, bus: ChangeBus) -> 
         box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(resume)
         box.exec()
-        if box.clickedButton() is resume:
+        choice = box.clickedButton()
+        if choice is end:
+            answer = confirm_end(window, services, found)
+            if answer == END:
+                services.coaching.end(s.id, at_last_entry=True)
+                services.coaching.save_draft(s.id, "")  # the user was told it is not logged
+                bus.changed.emit(Change.of("coaching_sessions", partner_id=s.partner_id))
+                continue
+            if answer == RESUME:
+                choice = resume
+        if choice is resume:
             open_live_session(window, services, bus, s.id)
-        elif box.clickedButton() is end:
-            services.coaching.end(s.id)
-            bus.changed.emit(Change.of("coaching_sessions", partner_id=s.partner_id))
+
+
+def confirm_end(window: QMainWindow, services: Services, found: InterruptedSession) -> str:
+    """Ask before ending an interrupted session: END, RESUME (to log the draft first) or CANCEL."""
+    s = found.session
+    entries = services.coaching.entries(s.id)
+    if entries:
+        when = f"at {local_time(entries[-1].logged_at):%H:%M}, when its last entry was logged"
+    else:
+        when = f"at {local_time(s.started_at or s.scheduled_at):%H:%M}, when it started (nothing was logged)"
+    text = f"End the session with {s.partner_name} {when}?"
+    if found.draft:
+        text += f"\n\nWhat you were typing is not logged:\n“{found.draft}”\n\nResume the session to log it."
+    box = QMessageBox(QMessageBox.Icon.Question, "End the session?", text, parent=window)
+    end = box.addButton("End session", QMessageBox.ButtonRole.DestructiveRole)
+    resume = box.addButton("Resume instead", QMessageBox.ButtonRole.AcceptRole) if found.draft else None
+    cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(resume or cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return END if clicked is end else RESUME if resume is not None and clicked is resume else CANCEL

@@ -119,6 +119,9 @@ class ScorecardTab(QWidget):
             comp = "–" if card.composite is None else f"{card.composite:.0f} / 100"
             self.summary.setText(f"<b>Composite score {comp}</b> &nbsp; {counts['green']} green, "
                                  f"{counts['amber']} amber, {counts['red']} red")
+        if card is not None and self.partner_id:  # the partner's certification status (LearningService.summary)
+            self.summary.setText(f"{self.summary.text()} &nbsp;·&nbsp; Learning: "
+                                 f"{self.services.learning.summary(self.partner_id).text}")
         self.alerts.setText("<br>".join(f"⚠ {a.reason}" for a in card.alerts) if card else "")
         self.alerts.setVisible(bool(card and card.alerts))
         self.table.setRowCount(len(rows))

@@ -1,10 +1,19 @@
-"""Import measurements from a CSV file: preview, column mapping, a check with the rejected rows and why,
-then the import (accepted rows only, in one transaction)."""
+"""Import measurements from a CSV or Excel (.xlsx) file: what was detected (encoding, delimiter, decimal mark,
+all changeable), a preview, the column mapping, a check with the rejected rows and why, then the import
+(accepted rows only, in one transaction).
+
+Reading a large file and checking it run off the UI thread with a progress bar and a Stop button; a small
+file is read at once. Numbers that read two ways ('1,500') are rejected until the user picks the decimal mark.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
+from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -17,6 +26,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -28,37 +38,100 @@ from app.models.enums import PeriodKind, label
 from app.services import Services
 from app.services.errors import ValidationError
 from app.services.measurements import (
+    COMMA,
     CSV_FIELDS,
+    DOT,
     FIELD_TITLES,
     REQUIRED_FIELDS,
     CsvTable,
     ImportCheck,
+    number_text,
     read_csv,
+    read_file,
     suggest_mapping,
 )
+from app.services.spreadsheets import DELIMITERS, ENCODINGS, Cancelled, SpreadsheetError, write_spreadsheet
 from app.ui.bus import Change, ChangeBus
 from app.ui.workers import run_in_background
 
 PREVIEW_ROWS = 12
+#: The rejected-rows table shows this many; the saved report has them all.
+SHOWN_REJECTS = 2000
+#: Smaller files are read on the spot; larger ones in the background with progress.
+BACKGROUND_BYTES = 2 * 1024 * 1024
 NONE = "(not in the file)"
+WARNING_STYLE = "color: #9a5b00;"
+DETECTED = None  # combo data: use what was detected
+DECIMAL_CHOICES = [("Ask about numbers like 1,500", None), ("Point: 1,234.5", DOT), ("Comma: 1.234,5", COMMA)]
+
+
+class _Progress(QObject):
+    """Carries progress from the reading thread to the UI thread (a queued signal)."""
+
+    moved = Signal(int, int)
 
 
 class CsvImportDialog(QDialog):
     def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Import measurements from CSV")
-        self.resize(900, 640)
+        self.setWindowTitle("Import measurements from CSV or Excel")
+        self.resize(1000, 680)
         self.services, self.bus = services, bus
         self.table: CsvTable | None = None
         self.check: ImportCheck | None = None
+        self.file: Path | None = None
+        self.reading = False
+        self._decimal_chosen_by_user = False  # the decimal combo overrides detection once the user touches it
+        self._keep_mapping = False  # a re-read with another encoding or delimiter keeps the chosen columns
+        self._stop = threading.Event()
+        self._progress = _Progress(self)
+        self._progress.moved.connect(self._moved)
+
         self.path = QLineEdit()
         self.path.setReadOnly(True)
-        self.path.setPlaceholderText("Choose a CSV file: partner, KPI, period, value (period kind and note optional)")
+        self.path.setPlaceholderText("Choose a CSV or Excel file: partner, KPI, period, value "
+                                     "(period kind and note optional)")
         browse = QPushButton("Choose file…")
         browse.clicked.connect(self._browse)
         top = QHBoxLayout()
         top.addWidget(self.path, 1)
         top.addWidget(browse)
+
+        # What was detected, and the user's say over it
+        self.encoding = QComboBox()
+        self.encoding.addItem("Detect", DETECTED)
+        for code, name in ENCODINGS.items():
+            self.encoding.addItem(name, code)
+        self.delimiter = QComboBox()
+        self.delimiter.addItem("Detect", DETECTED)
+        for d, name in DELIMITERS.items():
+            self.delimiter.addItem(name, d)
+        self.decimal = QComboBox()
+        for text, mark in DECIMAL_CHOICES:
+            self.decimal.addItem(text, mark)
+        for combo in (self.encoding, self.delimiter):
+            combo.currentIndexChanged.connect(self._reread)
+        self.decimal.currentIndexChanged.connect(self._decimal_chosen)
+        self.detected = QLabel("")
+        self.detected.setWordWrap(True)
+        self.ambiguous = QLabel("")
+        self.ambiguous.setWordWrap(True)
+        fmt = QHBoxLayout()
+        for text, combo in (("Encoding", self.encoding), ("Delimiter", self.delimiter),
+                            ("Decimal mark", self.decimal)):
+            fmt.addWidget(QLabel(text))
+            fmt.addWidget(combo)
+        fmt.addStretch(1)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(self.stop_reading)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.stop_button)
+        self.progress.hide()
+        self.stop_button.hide()
 
         self.preview = QTableWidget()
         self.preview.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -91,6 +164,10 @@ class CsvImportDialog(QDialog):
         self.rejected.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.rejected.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.rejected.verticalHeader().hide()
+        self.rejected.setWordWrap(False)
+        self.save_rejects = QPushButton("Save rejected rows…")
+        self.save_rejects.setEnabled(False)
+        self.save_rejects.clicked.connect(self._save_rejects)
 
         self.check_button = QPushButton("Check")
         self.check_button.clicked.connect(self.run_check)
@@ -108,58 +185,180 @@ class CsvImportDialog(QDialog):
         middle.addWidget(mapping_box, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(fmt)
+        layout.addWidget(self.detected)
+        layout.addWidget(self.ambiguous)
+        layout.addLayout(progress_row)
         layout.addLayout(middle, 2)
         row = QHBoxLayout()
         row.addWidget(self.check_button)
         row.addWidget(self.summary, 1)
         layout.addLayout(row)
-        layout.addWidget(QLabel("Rejected rows (they are not imported; fix them in the file and import again)"))
+        rejects_head = QHBoxLayout()
+        rejects_head.addWidget(QLabel("Rejected rows (they are not imported; fix them in the file and import "
+                                      "again)"), 1)
+        rejects_head.addWidget(self.save_rejects)
+        layout.addLayout(rejects_head)
         layout.addWidget(self.rejected, 2)
         layout.addWidget(self.buttons)
 
+    # -- reading ---------------------------------------------------------------------------------------------
+
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import measurements", "", "CSV files (*.csv *.txt);;All (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import measurements", "",
+            "Spreadsheets (*.csv *.txt *.tsv *.xlsx);;CSV and text (*.csv *.txt *.tsv);;Excel (*.xlsx);;All (*)")
         if path:
             self.load_file(path)
 
     def load_file(self, path: str | Path) -> None:
-        try:
-            text = Path(path).read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            text = Path(path).read_text(encoding="cp1252")
-        except OSError as exc:
-            self.summary.setText(f"Cannot read {path}: {exc.strerror}.")
-            return
+        """Read ``path`` with what is detected (the format choices go back to Detect)."""
+        for combo in (self.encoding, self.delimiter):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.file = Path(path)
+        self._decimal_chosen_by_user = False
         self.path.setText(str(path))
-        self.load_text(text)
+        self._read()
+
+    def _read(self) -> None:
+        if self.file is None or self.reading:
+            return
+        path, options = self.file, dict(encoding=self.encoding.currentData(), delimiter=self.delimiter.currentData(),
+                                        decimal=self.decimal.currentData() if self._decimal_chosen_by_user else None)
+        try:
+            big = os.path.getsize(path) > BACKGROUND_BYTES
+        except OSError:
+            big = False
+        if not big:
+            try:
+                table = read_file(path, **options)
+            except SpreadsheetError as exc:
+                self._load_failed(exc)
+            else:
+                self._loaded(table)
+            return
+        self.reading = True
+        self._stop.clear()
+        self.progress.setValue(0)
+        self.progress.show()
+        self.stop_button.show()
+        self.check_button.setEnabled(False)
+        self.summary.setText(f"Reading {path.name}…")
+        moved, stop = self._progress.moved, self._stop
+        run_in_background(lambda: read_file(path, progress=moved.emit, cancelled=stop.is_set, **options),
+                          self._loaded, self._load_failed)
+
+    def stop_reading(self) -> None:
+        self._stop.set()
+
+    def _moved(self, done: int, total: int) -> None:
+        self.progress.setValue(int(1000 * done / total) if total else 0)
+
+    def _end_reading(self) -> None:
+        self.reading = False
+        self.progress.hide()
+        self.stop_button.hide()
+        self.check_button.setEnabled(True)
+
+    def _load_failed(self, exc: Exception) -> None:
+        self._end_reading()
+        self.table = None
+        self._fill_preview((), ())
+        self.detected.setText("")
+        self.ambiguous.setText("")
+        if isinstance(exc, Cancelled):
+            self.summary.setText("Reading stopped; nothing was imported.")
+        elif isinstance(exc, (SpreadsheetError, OSError)):
+            self.summary.setText(f"Cannot import this file: {exc}")
+        else:
+            raise exc
+        self._invalidate()
 
     def load_text(self, text: str) -> None:
+        """Use pasted CSV text instead of a file."""
+        self.file = None
         try:
-            self.table = read_csv(text)
+            table = read_csv(text)
         except ValueError as exc:
-            self.table = None
-            self.summary.setText(str(exc))
+            self._load_failed(SpreadsheetError(str(exc)))
             return
-        headers = self.table.headers
-        self.preview.setColumnCount(len(headers))
-        self.preview.setHorizontalHeaderLabels(list(headers))
-        rows = self.table.rows[:PREVIEW_ROWS]
-        self.preview.setRowCount(len(rows))
-        self.preview.setVerticalHeaderLabels([str(i + 2) for i in range(len(rows))])  # file line numbers
-        for i, r in enumerate(rows):
-            for j, v in enumerate(r[:len(headers)]):
-                self.preview.setItem(i, j, QTableWidgetItem(v))
-        guess = suggest_mapping(headers)
+        self._loaded(table)
+
+    def _loaded(self, table: CsvTable) -> None:
+        self._end_reading()
+        self.table = table
+        self.decimal.blockSignals(True)
+        self.decimal.setCurrentIndex(max(0, self.decimal.findData(table.decimal)))
+        self.decimal.blockSignals(False)
+        self._show_detection()
+        self._fill_preview(table.headers, table.rows[:PREVIEW_ROWS])
+        guess = suggest_mapping(table.headers)
+        current = self.current_mapping() if self._keep_mapping else {}
         for f, combo in self.mapping.items():
             combo.blockSignals(True)
             combo.clear()
             combo.addItem(NONE, None)
-            for h in headers:
+            for h in table.headers:
                 combo.addItem(h, h)
-            combo.setCurrentIndex(max(0, combo.findData(guess.get(f))) if guess.get(f) else 0)
+            want = current.get(f) if current.get(f) in table.headers else guess.get(f)
+            combo.setCurrentIndex(max(0, combo.findData(want)) if want else 0)
             combo.blockSignals(False)
-        self.summary.setText(f"{len(self.table.rows)} rows. Check the columns, then press Check.")
+        self._keep_mapping = False
+        self.summary.setText(f"{len(table.rows):,} rows. Check the columns, then press Check.")
         self._invalidate()
+
+    def _show_detection(self) -> None:
+        t = self.table
+        if t is None:
+            return
+        xlsx = t.file_kind == "xlsx"
+        for combo in (self.encoding, self.delimiter):
+            combo.setEnabled(not xlsx and self.file is not None)
+        mark = {DOT: "decimal point", COMMA: "decimal comma", None: "decimal mark not known"}[t.decimal]
+        if xlsx:
+            self.detected.setText(f"Excel workbook, first sheet: {len(t.rows):,} rows; numbers typed as text "
+                                  f"use a {mark}.")
+        else:
+            self.detected.setText(f"Detected: {ENCODINGS.get(t.encoding, t.encoding)}, "
+                                  f"{DELIMITERS.get(t.delimiter, t.delimiter).lower()}-separated, {mark}.")
+        guess = t.decimal_guess
+        if guess and guess.ambiguous and t.decimal is None:
+            examples = ", ".join(f"'{e}'" for e in guess.examples)
+            self.ambiguous.setStyleSheet(WARNING_STYLE)
+            self.ambiguous.setText(f"{guess.ambiguous:,} values ({examples}) read two ways, as thousands or as "
+                                   f"decimals. Choose the decimal mark above; until then those rows are rejected.")
+        elif guess and guess.ambiguous:
+            why = "chosen" if self._decimal_chosen_by_user else "as the file's other numbers show"
+            self.ambiguous.setStyleSheet("")
+            self.ambiguous.setText(f"{guess.ambiguous:,} values like {guess.examples[0]!r} are read with the "
+                                   f"{mark} ({why}).")
+        else:
+            self.ambiguous.setText("")
+
+    def _fill_preview(self, headers, rows) -> None:
+        self.preview.clear()
+        self.preview.setColumnCount(len(headers))
+        self.preview.setHorizontalHeaderLabels(list(headers))
+        self.preview.setRowCount(len(rows))
+        self.preview.setVerticalHeaderLabels([str(i + 2) for i in range(len(rows))])  # file line numbers
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r[:len(headers)]):
+                self.preview.setItem(i, j, QTableWidgetItem(_cell_text(v)))
+
+    def _reread(self, *_args) -> None:
+        self._keep_mapping = True
+        self._read()
+
+    def _decimal_chosen(self, *_args) -> None:
+        self._decimal_chosen_by_user = True
+        if self.table is not None:
+            self.table = replace(self.table, decimal=self.decimal.currentData())
+            self._show_detection()
+        self._invalidate()
+
+    # -- check and import --------------------------------------------------------------------------------------
 
     def current_mapping(self) -> dict[str, str | None]:
         return {f: combo.currentData() for f, combo in self.mapping.items()}
@@ -189,10 +388,33 @@ class CsvImportDialog(QDialog):
         self.import_button.setEnabled(bool(check.accepted))
 
     def _show_rejected(self, check: ImportCheck) -> None:
-        self.rejected.setRowCount(len(check.rejected))
-        for i, r in enumerate(check.rejected):
+        shown = check.rejected[:SHOWN_REJECTS]
+        self.rejected.setRowCount(len(shown))
+        for i, r in enumerate(shown):
             for j, text in enumerate((str(r.line), r.reason, ", ".join(r.values))):
-                self.rejected.setItem(i, j, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.rejected.setItem(i, j, item)
+        self.save_rejects.setEnabled(bool(check.rejected))
+        if len(check.rejected) > len(shown):
+            self.summary.setText(self.summary.text() + f" The first {len(shown):,} rejected rows are shown; "
+                                                       f"save them to see all.")
+
+    def _save_rejects(self) -> None:
+        if self.check is None or not self.check.rejected:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save rejected rows", "rejected-rows.csv",
+                                              "CSV files (*.csv);;Excel (*.xlsx)")
+        if path:
+            self.save_rejected_rows(path)
+
+    def save_rejected_rows(self, path: str | Path) -> int:
+        """Write the rejected rows with their line and reason (CSV or .xlsx by suffix)."""
+        headers = ["line", "reason", *(self.table.headers if self.table else ())]
+        n = write_spreadsheet(path, headers, ([r.line, r.reason, *r.values] for r in self.check.rejected),
+                              title="Rejected rows")
+        self.bus.status_message.emit(f"Saved {n} rejected rows to {path}.")
+        return n
 
     def _failed(self, exc: Exception) -> None:
         self.check_button.setEnabled(True)
@@ -219,3 +441,11 @@ class CsvImportDialog(QDialog):
         self.buttons.clear()
         close = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         close.clicked.connect(self.accept)
+
+    def reject(self) -> None:
+        self._stop.set()  # a read still running stops at its next check
+        super().reject()
+
+
+def _cell_text(value) -> str:
+    return value if isinstance(value, str) else number_text(value)

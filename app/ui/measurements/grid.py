@@ -1,8 +1,14 @@
 """The fast measurement grid of one partner: KPIs down, periods across, typed or pasted like a spreadsheet.
 
-Type a number in a cell and press Enter (the cursor moves down), Delete clears the selected cells, Ctrl+C
+It opens at the current period (the right-hand column). Type a number in a cell and press Enter: the value
+is stored and the cursor moves down, ready for the next value (type, Enter, type, Enter down a column); Tab
+stores and moves right, Shift+Tab left; the arrow keys move from any cell, and also out of a cell being typed
+into (Up/Down always, Left/Right at the start/end of the text). Delete clears the selected cells, Ctrl+C
 copies them and Ctrl+V pastes a block copied from a spreadsheet (tab or semicolon separated) starting at the
-current cell. Every edit, paste or delete is one service call (one transaction) and one command on the
+current cell.
+
+A write refreshes the grid in place (same KPIs, same periods: the values change, the cursor and the view stay),
+so the keyboard never loses its place; only another period kind or window rebuilds it. Every edit, paste or delete is one service call (one transaction) and one command on the
 app-wide undo stack (Edit → Undo puts back exactly what was there, empty cells included); a value that is
 not a number is refused with a message and nothing is stored.
 """
@@ -11,16 +17,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
+from PySide6.QtCore import QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -33,7 +42,7 @@ from app.services.measurements import (
     CellEdit,
     MeasurementGrid,
     parse_number,
-    period_label,
+    period_title,
     shift_period,
 )
 from app.ui.bus import Change, ChangeBus
@@ -53,9 +62,22 @@ class MeasurementGridModel(QAbstractTableModel):
         self._save = save
 
     def set_grid(self, grid: MeasurementGrid | None) -> None:
+        """Show ``grid``. The same KPIs and periods with other values refresh in place (no reset: an open
+        editor, the current cell and the selection stay); anything else rebuilds the table."""
+        old = self.grid
+        if old is not None and grid is not None and (old.partner_id, old.period_kind, old.kpis, old.periods) \
+                == (grid.partner_id, grid.period_kind, grid.kpis, grid.periods):
+            self.grid = grid
+            if grid.kpis and grid.periods:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(grid.kpis) - 1, len(grid.periods) - 1))
+            return
         self.beginResetModel()
         self.grid = grid
         self.endResetModel()
+
+    def current_column(self) -> int:
+        """The column of the current period (the right-hand one), -1 with no grid."""
+        return self.columnCount() - 1
 
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() or self.grid is None else len(self.grid.kpis)
@@ -76,10 +98,17 @@ class MeasurementGridModel(QAbstractTableModel):
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if self.grid is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if self.grid is None:
+            return None
+        if role == Qt.ItemDataRole.FontRole and orientation == Qt.Orientation.Horizontal \
+                and section == len(self.grid.periods) - 1:
+            font = QFont()
+            font.setBold(True)  # the current period
+            return font
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return period_label(self.grid.period_kind, self.grid.periods[section])
+            return period_title(self.grid.period_kind, self.grid.periods[section])
         k = self.grid.kpis[section]
         unit = f" ({k.unit})" if k.unit else ""
         return f"{k.code}  {k.name}{unit}" if role == Qt.ItemDataRole.DisplayRole else k.name
@@ -91,6 +120,64 @@ class MeasurementGridModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or self.grid is None:
             return False
         return self._save({(index.row(), index.column()): str(value)}, typed=True)
+
+
+class CellDelegate(QStyledItemDelegate):
+    """The cell editor moves like a spreadsheet's: the arrow keys store the value and move on (Up/Down always,
+    Left/Right once the text cursor is at that end of the text); Enter and Tab are handled by the view."""
+
+    def eventFilter(self, editor, event) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(editor, QLineEdit) \
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            key = event.key()
+            at_start = editor.cursorPosition() == 0 and not editor.hasSelectedText()
+            at_end = editor.cursorPosition() == len(editor.text()) and not editor.hasSelectedText()
+            step = {Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0),
+                    Qt.Key.Key_Left: (0, -1) if at_start else None,
+                    Qt.Key.Key_Right: (0, 1) if at_end else None}.get(key)
+            if step is not None:
+                view = self.parent()
+                self.commitData.emit(editor)
+                self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+                view.move_cursor(*step)
+                return True
+        return super().eventFilter(editor, event)
+
+
+class SpreadsheetView(QTableView):
+    """A table that moves on after a value is stored: Enter down, Tab right, Shift+Tab left (with or without
+    an open editor), and never opens the next cell's editor by itself (typing does)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setItemDelegate(CellDelegate(self))
+        self.setTabKeyNavigation(True)
+        # by pixel: scrolled to the current period, the last column sits at the right edge, not alone on the left
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+
+    def move_cursor(self, rows: int, columns: int) -> None:
+        """Move the current cell by ``rows`` and ``columns``, stopping at the edges."""
+        model, cur = self.model(), self.currentIndex()
+        if model is None or not cur.isValid():
+            return
+        row = min(max(cur.row() + rows, 0), model.rowCount() - 1)
+        column = min(max(cur.column() + columns, 0), model.columnCount() - 1)
+        self.setCurrentIndex(model.index(row, column))
+        self.scrollTo(self.currentIndex())
+
+    def closeEditor(self, editor, hint) -> None:
+        move = {QAbstractItemDelegate.EndEditHint.SubmitModelCache: (1, 0),  # Enter
+                QAbstractItemDelegate.EndEditHint.EditNextItem: (0, 1),  # Tab
+                QAbstractItemDelegate.EndEditHint.EditPreviousItem: (0, -1)}.get(hint)  # Shift+Tab
+        super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+        if move is not None:
+            self.move_cursor(*move)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != self.State.EditingState:
+            self.move_cursor(-1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1, 0)
+            return
+        super().keyPressEvent(event)
 
 
 def parse_cells(texts: dict[tuple[int, int], str]) -> tuple[dict[tuple[int, int], float | None], list[str]]:
@@ -130,13 +217,15 @@ class MeasurementGridWidget(QWidget):
         self.message = QLabel("")
         self.message.setStyleSheet("color:#52606d")
         self.model = MeasurementGridModel(self.save_texts)
-        self.table = QTableView()
+        self.table = SpreadsheetView()
         self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.AnyKeyPressed
                                    | QAbstractItemView.EditTrigger.DoubleClicked
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setMinimumSectionSize(62)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # wide enough for "Week 52, 2026" / "Sep 2026" and a value, so twelve periods fit 1366 px
+        header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance("Week 52, 2026") + 12)
         self.table.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.installEventFilter(self)
         bar = QHBoxLayout()
@@ -163,6 +252,18 @@ class MeasurementGridWidget(QWidget):
     def _reset_last(self) -> None:
         self.last = None
         self.reload()
+        self.go_to_current_period()
+
+    def go_to_current_period(self) -> None:
+        """Put the cursor in the current period's column, on the first KPI without a value there."""
+        column = self.model.current_column()
+        if column < 0 or self.model.rowCount() == 0:
+            return
+        values = [row[column] for row in self.model.grid.values]
+        row = next((i for i, v in enumerate(values) if v is None), 0)
+        index = self.model.index(row, column)
+        self.table.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+        self.table.scrollTo(index)
 
     def _move(self, n: int) -> None:
         kind = self.kind.currentData()
@@ -178,12 +279,6 @@ class MeasurementGridWidget(QWidget):
         self.model.set_grid(self.services.measurements.grid(self.partner_id, self.kind.currentData(),
                                                             last=self.last))
 
-    def _reload_at(self, row: int, column: int) -> None:
-        self.reload()
-        row = min(row, self.model.rowCount() - 1)
-        if row >= 0:
-            self.table.setCurrentIndex(self.model.index(row, column))
-
     def _set_enabled(self, on: bool) -> None:
         for w in (self.kind, self.earlier, self.later, self.import_button, self.table):
             w.setEnabled(on)
@@ -198,8 +293,8 @@ class MeasurementGridWidget(QWidget):
     def save_texts(self, texts: dict[tuple[int, int], str], typed: bool = False, action: str = "Paste") -> bool:
         """Store typed or pasted cell texts (by row, column) in one transaction. Refuses all on a bad value.
 
-        ``typed``: the value comes from the cell editor; the grid reloads once the editor has closed and the
-        cursor moves down, ready for the next value. ``action`` names the undo command ("Paste", "Clear").
+        ``typed``: the value comes from the cell editor (the view then moves the cursor on). ``action`` names
+        the undo command ("Paste", "Clear").
         A write that changed something is pushed on the undo stack (after the write: a refusal never is)."""
         grid = self.model.grid
         if grid is None or not texts:
@@ -217,11 +312,7 @@ class MeasurementGridWidget(QWidget):
         n = measurements.save_cells(grid.partner_id, grid.period_kind, edits)
         self.message.setStyleSheet("color:#52606d")
         self.message.setText(f"Saved {n} value{'s' if n != 1 else ''}." if n else "No change.")
-        if typed:
-            (r, c), = texts.keys()
-            QTimer.singleShot(0, lambda: self._reload_at(r + 1, c))
-        else:
-            self.reload()
+        self.reload()  # in place: the open editor and the cursor stay where they are
         if n:  # the push emits bus.changed (the command's first redo), so the scorecard refreshes
             self.bus.undo_stack.push(EditCellsCommand(
                 self._command_text(texts, typed, action, n), measurements, self.bus, grid.partner_id,
@@ -234,7 +325,7 @@ class MeasurementGridWidget(QWidget):
         if typed:
             (r, c), = texts.keys()
             verb = "Clear" if not texts[(r, c)].strip() else "Enter"
-            return f"{verb} {grid.kpis[r].code} {period_label(grid.period_kind, grid.periods[c])}"
+            return f"{verb} {grid.kpis[r].code} {period_title(grid.period_kind, grid.periods[c])}"
         return f"{action} {n} value{'s' if n != 1 else ''}"
 
     def eventFilter(self, obj, event) -> bool:
@@ -247,14 +338,9 @@ class MeasurementGridWidget(QWidget):
                 return True
             if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and \
                     self.table.state() != QAbstractItemView.State.EditingState:
-                self.save_texts({(i.row(), i.column()): "" for i in self.table.selectedIndexes()},
-                                action="Clear")
+                cells = self.table.selectedIndexes() or [self.table.currentIndex()]
+                self.save_texts({(i.row(), i.column()): "" for i in cells if i.isValid()}, action="Clear")
                 return True
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                cur = self.table.currentIndex()
-                if cur.isValid() and cur.row() + 1 < self.model.rowCount():
-                    self.table.setCurrentIndex(self.model.index(cur.row() + 1, cur.column()))
-                    return True
         return super().eventFilter(obj, event)
 
     def paste(self, text: str) -> bool:

@@ -70,7 +70,7 @@ class PartnerPage(QWidget):
     def show_partner(self, partner_id: str | None) -> None:
         """Show a stored partner (None: nothing selected)."""
         if partner_id is None:
-            self.partner_id = None
+            self.partner_id = self._bus.viewed_partner_id = None
             self.stack.setCurrentIndex(0)
             self._tell_tabs(None)
             return
@@ -79,7 +79,7 @@ class PartnerPage(QWidget):
         except NotFound:
             self.show_partner(None)
             return
-        self.partner_id = partner_id
+        self.partner_id = self._bus.viewed_partner_id = partner_id
         self.profile.set_segments(self._services.partners.segments())
         self.profile.load(data)
         self.title.setText(data.name)
@@ -88,7 +88,7 @@ class PartnerPage(QWidget):
 
     def new_partner(self) -> None:
         """Show an empty profile for a partner not yet saved."""
-        self.partner_id = None
+        self.partner_id = self._bus.viewed_partner_id = None
         self.profile.set_segments(self._services.partners.segments())
         self.profile.load(PartnerData(name=""))
         self.title.setText("New partner")
@@ -124,7 +124,7 @@ class PartnerPage(QWidget):
         except ValidationError as exc:
             self.profile.show_errors(exc.errors)
             return False
-        self.partner_id = saved.id
+        self.partner_id = self._bus.viewed_partner_id = saved.id
         self.profile.load(saved)  # the form now shows what is stored: no longer dirty
         self.title.setText(saved.name)
         self._bus.undo_stack.push(SavePartnerCommand(partners, self._bus, before, saved))

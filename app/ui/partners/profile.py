@@ -224,6 +224,7 @@ class PartnerProfileWidget(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
+        self.scroll = scroll
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.updated, 1)
@@ -300,6 +301,7 @@ class PartnerProfileWidget(QWidget):
             self._add_escalation(e)
         self.updated.setText(f"Last changed {data.updated_at:%Y-%m-%d %H:%M} UTC" if data.updated_at else "New partner")
         self.delete_button.setEnabled(data.id is not None)
+        self.scroll.verticalScrollBar().setValue(0)  # every partner opens at the top, Name in view
         self.show_errors({})
         self._loading = False
         self._edited()

@@ -30,7 +30,7 @@ class PartnersSection(QWidget):
 
         self.directory.partner_selected.connect(self._select)
         self.directory.new_requested.connect(self.new_partner)
-        QShortcut(QKeySequence.StandardKey.New, self, self.new_partner)
+        # Ctrl+N belongs to File → New partner (one owner: two would make Qt's shortcut ambiguous)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
         bus.changed.connect(self._on_change)
 

@@ -48,6 +48,12 @@ def _measurements(services: Services, bus: ChangeBus) -> QWidget:
     return MeasurementGridWidget(services, bus)
 
 
+def _learning(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.learning.partner_tab import LearningTab
+
+    return LearningTab(services, bus)
+
+
 PARTNER_TABS: list[tuple[str, TabFactory]] = [
     ("Scorecard", _scorecard),
     ("Measurements", _measurements),
@@ -55,4 +61,5 @@ PARTNER_TABS: list[tuple[str, TabFactory]] = [
     ("Onboarding", _onboarding),
     ("Success plan", _success_plan),
     ("Sessions", coaching.sessions_tab),
+    ("Learning", _learning),
 ]

@@ -38,6 +38,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.playbooks import MAX_OFFSET, PlaybookVersionData, StepData
 from app.ui.bus import Change, ChangeBus
 from app.ui.playbooks.diff_dialog import PlaybookDiffDialog
+from app.ui.prompts import save_or_discard
 
 TABLES = ("playbooks", "playbook_versions", "playbook_steps")
 COLUMNS = ["Step", "Owner side", "Day", "Evidence", "KPI", "Description"]
@@ -53,6 +54,8 @@ class PlaybooksSection(QWidget):
         self.version: PlaybookVersionData | None = None
         self._kpis = self._playbooks.kpi_choices()
         self._quiet = False
+        self._filling = False  # True while the list is being refilled (no question asked)
+        self._loaded_key: tuple | None = None  # what the editor showed when the version was loaded
 
         # Left: the playbooks.
         title = QLabel("Playbooks")
@@ -144,8 +147,8 @@ class PlaybooksSection(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
 
-        self.list.currentItemChanged.connect(lambda cur, _prev: self._select_playbook(cur))
-        self.version_combo.activated.connect(lambda _i: self.show_version(self.version_combo.currentData()))
+        self.list.currentItemChanged.connect(self._list_changed)
+        self.version_combo.activated.connect(self._version_chosen)
         self.new_button.clicked.connect(self.new_playbook)
         self.import_button.clicked.connect(self.import_file)
         self.export_button.clicked.connect(self.export_file)
@@ -160,10 +163,62 @@ class PlaybooksSection(QWidget):
         bus.changed.connect(self._on_change)
         self.reload()
 
+    # -- unsaved edits ---------------------------------------------------------------------------------------
+
+    def _edit_key(self) -> tuple:
+        return (self.name.text(), self.description.toPlainText(), self.change_note.text(),
+                tuple(self.steps_data()))
+
+    def is_dirty(self) -> bool:
+        """True when the editor holds edits of the version shown that are not saved."""
+        return self.version is not None and self._loaded_key is not None and self._edit_key() != self._loaded_key
+
+    def confirm_leave(self) -> bool:
+        """Ask Save / Discard / Cancel before unsaved edits would be dropped. True: go ahead."""
+        if not self.is_dirty():
+            return True
+        return save_or_discard(self, f"the playbook '{self.name.text() or self.version.name}'", self.save,
+                               lambda: None)
+
+    def _list_changed(self, current: QListWidgetItem | None, previous: QListWidgetItem | None) -> None:
+        if current is None or self._filling:
+            return
+        chosen = current.data(Qt.ItemDataRole.UserRole)
+        if not self.confirm_leave():
+            self._filling = True  # put the selection back without showing anything else
+            try:
+                self.list.setCurrentItem(previous)
+            finally:
+                self._filling = False
+            return
+        # Saving refilled the list: find the row the user chose again, by id.
+        item = next((self.list.item(i) for i in range(self.list.count())
+                     if self.list.item(i).data(Qt.ItemDataRole.UserRole) == chosen), None)
+        if item is None:
+            return
+        if self.list.currentItem() is not item:
+            self._filling = True
+            try:
+                self.list.setCurrentItem(item)
+            finally:
+                self._filling = False
+        self._select_playbook(item)
+
+    def _version_chosen(self, _index: int) -> None:
+        wanted = self.version_combo.currentData()
+        if self.version is not None and wanted == self.version.id:
+            return
+        if not self.confirm_leave():
+            self.version_combo.setCurrentIndex(self.version_combo.findData(self.version.id))
+            return
+        self.version_combo.setCurrentIndex(self.version_combo.findData(wanted))
+        self.show_version(wanted)
+
     # -- showing -------------------------------------------------------------------------------------------
 
     def reload(self, select_playbook: str | None = None, select_version: str | None = None) -> None:
         current = select_playbook or (self.version.playbook_id if self.version else None)
+        self._filling = True
         self.list.blockSignals(True)
         self.list.clear()
         for r in self._playbooks.list():
@@ -176,8 +231,12 @@ class PlaybooksSection(QWidget):
         rows = [self.list.item(i) for i in range(self.list.count())]
         chosen = next((i for i in rows if i.data(Qt.ItemDataRole.UserRole) == current), rows[0] if rows else None)
         self.editor.setEnabled(chosen is not None)
+        try:
+            if chosen is not None:
+                self.list.setCurrentItem(chosen)
+        finally:
+            self._filling = False
         if chosen is not None:
-            self.list.setCurrentItem(chosen)
             self._select_playbook(chosen, select_version)
 
     def _select_playbook(self, item: QListWidgetItem | None, version_id: str | None = None) -> None:
@@ -212,6 +271,7 @@ class PlaybooksSection(QWidget):
         self.publish_button.setEnabled(not v.is_published)
         self.discard_button.setEnabled(not v.is_published)
         self.compare_button.setEnabled(self.version_combo.count() > 1)
+        self._loaded_key = self._edit_key()
 
     def _add_row(self, step: StepData, edit: bool = False, at: int | None = None) -> None:
         row = self.steps.rowCount() if at is None else at
@@ -288,9 +348,10 @@ class PlaybooksSection(QWidget):
             self._quiet = False
         self._bus.status_message.emit(message)
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Save the edits (True), or show why they were refused (False)."""
         if self.version is None:
-            return
+            return False
         was = self.version
         try:
             saved = self._playbooks.edit(was.id, self.name.text(), self.description.toPlainText(), self.steps_data(),
@@ -298,7 +359,7 @@ class PlaybooksSection(QWidget):
         except ValidationError as exc:
             self.error.setText(str(exc))
             self.error.show()
-            return
+            return False
         if saved.id == was.id and was.is_published:
             message = "Nothing changed"
         elif saved.id != was.id:
@@ -306,6 +367,7 @@ class PlaybooksSection(QWidget):
         else:
             message = f"Saved draft version {saved.version}"
         self._written(saved.playbook_id, saved.id, message)
+        return True
 
     def publish(self) -> None:
         if self.version is None or self.version.is_published:
@@ -333,6 +395,8 @@ class PlaybooksSection(QWidget):
         self._written(v.playbook_id, None, f"Discarded draft version {v.version}")
 
     def new_playbook(self) -> None:
+        if not self.confirm_leave():
+            return
         v = self._playbooks.create("New playbook", "", [StepData("Kick-off", owner_side=Side.JOINT)])
         self._written(v.playbook_id, v.id, "Made a new playbook (draft)")
         self.name.setFocus()
@@ -365,6 +429,8 @@ class PlaybooksSection(QWidget):
         self._bus.status_message.emit(f"Exported to {chosen}")
 
     def import_file(self, path: str | None = None) -> None:
+        if not self.confirm_leave():
+            return
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, "Import playbook", str(Path.home()),
                                                   "Playbook files (*.json);;All files (*)")
@@ -385,4 +451,5 @@ class PlaybooksSection(QWidget):
     def _on_change(self, change: Change) -> None:
         if not self._quiet and change.touches(*TABLES, "kpis"):
             self._kpis = self._playbooks.kpi_choices()
-            self.reload()
+            if not self.is_dirty():  # never drop edits being made; the next save sees the change
+                self.reload()

@@ -118,9 +118,13 @@ class CriteriaEditorWidget(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(True)
-        # rows follow their wrapped description as the window (and so the description column) changes width
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # One line per criterion, as tall as the group combo in it: rows that grew with their wrapped
+        # description reached ~200 px on a laptop and showed three criteria at a time. The full description
+        # is in the cell's tooltip and in its editor.
+        self.table.setWordWrap(False)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(max(QComboBox().sizeHint().height(), WeightSpinBox(0).sizeHint().height()) + 4)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
@@ -171,6 +175,8 @@ class CriteriaEditorWidget(QWidget):
         self.name.textChanged.connect(self._edited)
         self.description.textChanged.connect(self._edited)
         self.table.itemChanged.connect(self._edited)
+        self.table.itemChanged.connect(lambda item: item.setToolTip(item.text()) if item.column() == DESCRIPTION
+                                       else None)
         self.table.currentCellChanged.connect(lambda *_a: self._update_row_buttons())
         self.add_button.clicked.connect(self.add_criterion)
         self.remove_button.clicked.connect(self.remove_criterion)
@@ -269,6 +275,7 @@ class CriteriaEditorWidget(QWidget):
             weight.valueChanged.connect(self._edited)
             self.table.setCellWidget(row, WEIGHT, weight)
             description = QTableWidgetItem(c.description)
+            description.setToolTip(c.description)
             self.table.setItem(row, DESCRIPTION, description)
         finally:
             self._filling = filling

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.reports.selection import write_generic_blank, write_segment_blanks
+from app.reports.selection import write_blank
 from app.services import Services
 from app.services.selection import Assessment, CandidateRow
 from app.ui.bus import Change, ChangeBus
@@ -255,8 +255,10 @@ class SelectionSection(QWidget):
     def _writer(self):
         services, segment = self._services, self.selected_segment()
         if segment:
-            return lambda path: write_segment_blanks(services, path, segment)
-        return lambda path: write_generic_blank(services, path)
+            return lambda path: write_blank(path, services.selection.blank_forms(segment),
+                                            services.settings.paper_size())
+        return lambda path: write_blank(path, [services.selection.blank_form(None)], services.settings.paper_size(),
+                                        subtitle="Blank form")
 
     def print_blank(self) -> bool:
         return print_pdf(self, self._writer())

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import label
-from app.reports.selection import write_partner
+from app.reports.selection import write_blank, write_filled
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.selection import GROUP_ORDER, SCORE_LABELS, Assessment, ScoreLine
@@ -459,7 +459,17 @@ class SelectionTab(QWidget):
 
     def _writer(self, blank: bool):
         services, pid = self._services, self.partner_id
-        return lambda path: write_partner(services, path, pid, blank=blank)
+
+        def write(path):
+            paper = services.settings.paper_size()
+            if blank:
+                return write_blank(path, [services.selection.blank_form(pid)], paper)
+            assessment = services.selection.for_partner(pid)
+            if assessment is None:
+                name = services.partners.get(pid).name
+                raise ValueError(f"{name} has no selection assessment yet: print a blank field form instead.")
+            return write_filled(path, assessment, paper)
+        return write
 
     def print_form(self, blank: bool) -> bool:
         if not self.partner_id:

@@ -3,11 +3,15 @@ confirm). Both run the work off the UI thread."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
+    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -31,6 +35,8 @@ from PySide6.QtWidgets import (
 from app.services import Services
 from app.services.sync import PackageRefused
 from app.ui.bus import EVERYTHING, Change, ChangeBus
+from app.ui.formatting import format_datetime, format_number
+from app.ui.sync.labels import field_label, table_label
 from app.ui.workers import run_in_background
 
 COUNT_KEYS = ("new", "updated", "unchanged", "conflicts", "rejected")
@@ -54,41 +60,75 @@ def choose_and_import(parent: QWidget, services: Services, bus: ChangeBus) -> No
 
 
 class ExportDialog(QDialog):
-    """Choose what goes into a package and where it is written; the export runs in the background."""
+    """Choose what goes into a package and where it is written; the export runs in the background.
 
-    def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
+    Two separate choices: the *scope* (everything, or only some partners) and the *records* (all of them,
+    changes since the last export to this recipient, or changes since a date). Each is its own button
+    group, so choosing the records never widens the scope. The partner being viewed (``bus.viewed_partner_id``)
+    starts ticked, with the scope on "only these partners".
+    """
+
+    def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None,
+                 partner_id: str | None = None) -> None:
         super().__init__(parent)
         self.services, self.bus = services, bus
         self.setWindowTitle("Export package")
-        self.resize(620, 620)
+        self.resize(640, 640)
         self.result_info = None
+        if partner_id is None:
+            partner_id = getattr(bus, "viewed_partner_id", None)
 
-        self.everything = QRadioButton("Everything")
-        self.some = QRadioButton("Only these partners (and the shared libraries):")
-        self.everything.setChecked(True)
+        self.everything = QRadioButton("&Everything")
+        self.some = QRadioButton("Only &these partners (and the shared libraries they use):")
+        self.scope_group = QButtonGroup(self)
+        for button in (self.everything, self.some):
+            self.scope_group.addButton(button)
         self.filter = QLineEdit(placeholderText="Filter partners…")
+        self.filter.setAccessibleName("Filter partners")
         self.partners = QListWidget()
+        self.partners.setAccessibleName("Partners to export")
+        viewed = None
         for row in services.partners.list():
             item = QListWidgetItem(row.name)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if row.id == partner_id else Qt.CheckState.Unchecked)
             self.partners.addItem(item)
+            if row.id == partner_id:
+                viewed = item
+        self.ticked = QLabel()
+        self.ticked.setObjectName("muted")
         self.filter.textChanged.connect(self._filter)
+        self.partners.itemChanged.connect(self._update_ticked)
         self.some.toggled.connect(self._scope_changed)
-        self._scope_changed(False)
+        (self.some if viewed is not None else self.everything).setChecked(True)
+        self._scope_changed(self.some.isChecked())
+        if viewed is not None:
+            self.partners.scrollToItem(viewed)
+            self.partners.setCurrentItem(viewed)
 
-        self.recipient = QLineEdit(placeholderText="e.g. Bob's laptop")
-        self.since_all = QRadioButton("All records")
-        self.since_last = QRadioButton("Only changes since my last export to this recipient")
-        self.since_date = QRadioButton("Only changes since")
+        self.recipient = QComboBox(editable=True)
+        self.recipient.addItems(services.sync.known_recipients())
+        self.recipient.setCurrentIndex(-1)
+        self.recipient.lineEdit().setPlaceholderText("e.g. Bob's laptop — pick one you sent to before, or type")
+        self.since_all = QRadioButton("&All records")
+        self.since_last = QRadioButton("Only changes since my &last export to this recipient")
+        self.since_date = QRadioButton("Only changes &since")
+        self.records_group = QButtonGroup(self)
+        for button in (self.since_all, self.since_last, self.since_date):
+            self.records_group.addButton(button)
         self.since_all.setChecked(True)
         self.date = QDateEdit(QDate.currentDate().addMonths(-1), calendarPopup=True)
+        self.date.setAccessibleName("Changes since this date")
+        self.date.setEnabled(False)
+        self.since_date.toggled.connect(self.date.setEnabled)
         self.passphrase = QLineEdit(echoMode=QLineEdit.EchoMode.Password,
                                     placeholderText="optional: encrypt the package")
         self.passphrase2 = QLineEdit(echoMode=QLineEdit.EchoMode.Password, placeholderText="repeat it")
+        self.passphrase2.setAccessibleName("Repeat the passphrase")
         self.out = QLineEdit()
-        browse = QPushButton("Choose…")
+        browse = QPushButton("C&hoose…")
+        browse.setAccessibleName("Choose the package file")
         browse.clicked.connect(self._browse)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -96,13 +136,14 @@ class ExportDialog(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<b>What to export</b>"))
+        layout.addWidget(QLabel("<b>Which partners</b>"))
         layout.addWidget(self.everything)
         layout.addWidget(self.some)
         layout.addWidget(self.filter)
         layout.addWidget(self.partners, 1)
+        layout.addWidget(self.ticked)
         form = QFormLayout()
-        form.addRow("Recipient:", self.recipient)
+        form.addRow("&Recipient:", self.recipient)
         since = QVBoxLayout()
         since.addWidget(self.since_all)
         since.addWidget(self.since_last)
@@ -112,12 +153,13 @@ class ExportDialog(QDialog):
         row.addStretch(1)
         since.addLayout(row)
         form.addRow("Records:", since)
-        form.addRow("Passphrase:", self.passphrase)
+        form.addRow("&Passphrase:", self.passphrase)
         form.addRow("", self.passphrase2)
         out_row = QHBoxLayout()
         out_row.addWidget(self.out, 1)
         out_row.addWidget(browse)
-        form.addRow("Package file:", out_row)
+        form.addRow("Package &file:", out_row)
+        self.out.setAccessibleName("Package file")
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
@@ -126,10 +168,17 @@ class ExportDialog(QDialog):
         self.export_button.clicked.connect(self.start)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self._update_ticked()
+
+    def _update_ticked(self, *_args) -> None:
+        n = len(self.selected_partner_ids())
+        self.ticked.setText(f"{format_number(n)} partner{'s' if n != 1 else ''} ticked" if self.some.isChecked()
+                            else "Every partner goes into the package.")
 
     def _scope_changed(self, some: bool) -> None:
         self.partners.setEnabled(some)
         self.filter.setEnabled(some)
+        self._update_ticked()
 
     def _filter(self, text: str) -> None:
         text = text.strip().lower()
@@ -169,7 +218,7 @@ class ExportDialog(QDialog):
             since = "LAST"
         elif self.since_date.isChecked():
             since = self.date.date().toPython()
-        recipient, passphrase = self.recipient.text().strip(), self.passphrase.text() or None
+        recipient, passphrase = self.recipient.currentText().strip(), self.passphrase.text() or None
         self.export_button.setEnabled(False)
         self.progress.setVisible(True)
         self.progress.setRange(0, 0)
@@ -205,6 +254,18 @@ class ExportDialog(QDialog):
         self._error(f"The package was not written: {exc}")
 
 
+def _n(value: int) -> str:
+    return format_number(value)
+
+
+def _made(created_at: str) -> str:
+    """The package's creation time (ISO, UTC) as the user reads dates."""
+    try:
+        return format_datetime(datetime.fromisoformat(created_at.rstrip("Z"))) + " UTC"
+    except (ValueError, AttributeError):
+        return str(created_at)
+
+
 class ImportDialog(QDialog):
     """Preview a package (nothing changes), show its signer, and import it when the user confirms."""
 
@@ -222,7 +283,9 @@ class ImportDialog(QDialog):
         self.pass_row = QWidget()
         row = QHBoxLayout(self.pass_row)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("This package is encrypted. Passphrase:"))
+        pass_label = QLabel("This package is encrypted. &Passphrase:")
+        pass_label.setBuddy(self.passphrase)
+        row.addWidget(pass_label)
         row.addWidget(self.passphrase, 1)
         row.addWidget(self.open_button)
 
@@ -233,6 +296,7 @@ class ImportDialog(QDialog):
         self.trust.setVisible(False)
         self.trust.toggled.connect(self._update_buttons)
         self.table = QTableWidget(0, 6)
+        self.table.setAccessibleName("What the import changes, per kind of record")
         self.table.setHorizontalHeaderLabels(["Table", "New", "Updated", "Unchanged", "Conflicts", "Rejected"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -241,6 +305,7 @@ class ImportDialog(QDialog):
         for c in range(1, 6):
             header.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.details = QLabel(wordWrap=True)
+        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
 
@@ -261,7 +326,12 @@ class ImportDialog(QDialog):
 
         encrypted = services.sync.is_encrypted(self.path)
         self.pass_row.setVisible(encrypted)
-        if not encrypted:
+        if encrypted:
+            # Enter in the passphrase field opens the package (the default button), not Import or Cancel.
+            self.open_button.setDefault(True)
+            self.status.setText("This package is encrypted: type its passphrase and press Enter.")
+            self.passphrase.setFocus()
+        else:
             self.start_preview()
 
     def _busy(self, text: str) -> None:
@@ -271,7 +341,8 @@ class ImportDialog(QDialog):
         self.progress.setRange(0, 0)
 
     def start_preview(self) -> None:
-        self._busy("Checking the package and preparing a preview (nothing is changed)…")
+        self._phase = "Checking the signature and the records, preparing a preview (nothing is changed)"
+        self._busy(self._phase + "…")
         self.open_button.setEnabled(False)
         passphrase = self.passphrase.text() or None
         progress = _Progress(self)
@@ -282,19 +353,35 @@ class ImportDialog(QDialog):
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
+        self.status.setText(f"{self._phase}: {format_number(done)} of {format_number(total)} records…")
+
+    def _show_signer(self, result, trusted_now: bool = False) -> None:
+        s = result.signer
+        status = "trusted" if trusted_now else s.status
+        state = {"self": "this laptop", "trusted": "trusted", "new": "<b>not yet trusted</b>",
+                 "mismatch": "KEY MISMATCH"}[status]
+        self.signer.setText(
+            f"<b>From:</b> {escape(s.name or '(no name)')} on {escape(s.device_name or 'an unnamed device')} "
+            f"({state})<br><b>Device:</b> {s.device_id}<br><b>Key fingerprint:</b> <tt>{s.fingerprint}</tt><br>"
+            f"<b>Scope:</b> {escape(result.scope)} · <b>made</b> {escape(_made(result.created_at))}")
+
+    def _conflict_lines(self, result) -> list[str]:
+        """Which fields conflict, by record: "Partner Acme: Annual spend, Notes"."""
+        by_record: dict[tuple[str, str], list[str]] = {}
+        for c in result.conflicts:
+            by_record.setdefault((c.table, c.row_id), []).append(field_label(c.field))
+        names = self.services.sync.record_labels(list(by_record))
+        return [f"{table_label(table)} {names.get((table, row_id), '')}".strip() + ": " + ", ".join(fields)
+                for (table, row_id), fields in by_record.items()]
 
     def _previewed(self, result) -> None:
         self.preview = result
         self.progress.setVisible(False)
         self.open_button.setEnabled(True)
         self.pass_row.setVisible(False)
+        self.open_button.setDefault(False)
         s = result.signer
-        state = {"self": "this laptop", "trusted": "trusted", "new": "<b>not yet trusted</b>",
-                 "mismatch": "KEY MISMATCH"}[s.status]
-        self.signer.setText(
-            f"<b>From:</b> {s.name or '(no name)'} on {s.device_name or 'an unnamed device'} ({state})<br>"
-            f"<b>Device:</b> {s.device_id}<br><b>Key fingerprint:</b> <tt>{s.fingerprint}</tt><br>"
-            f"<b>Scope:</b> {result.scope} · <b>made</b> {result.created_at}")
+        self._show_signer(result)
         if s.status == "new":
             self.trust.setText(f"I have checked this fingerprint with {s.name or 'its author'} and trust this "
                                "signer")
@@ -302,16 +389,20 @@ class ImportDialog(QDialog):
         self._fill_table(result)
         t = result.total
         if result.no_op:
-            when = f" (imported on {result.already_imported_at:%Y-%m-%d %H:%M})" if result.already_imported_at else ""
+            when = f" (imported on {format_datetime(result.already_imported_at)})" if result.already_imported_at else ""
             self.status.setText(f"Nothing to change: this database already holds everything in this package{when}.")
         else:
             self.status.setText(
-                f"Preview: {t['new']} new, {t['updated']} updated, {t['unchanged']} unchanged, "
-                f"{t['conflicts']} with conflicts, {t['rejected']} rejected. Nothing has changed yet.")
+                f"Preview: {_n(t['new'])} new, {_n(t['updated'])} updated, {_n(t['unchanged'])} unchanged, "
+                f"{_n(t['conflicts'])} with conflicts, {_n(t['rejected'])} rejected. Nothing has changed yet.")
         lines = []
         if result.conflicts:
-            lines.append(f"{t['conflicts']} record(s) were edited on both laptops: the newer value is kept on "
-                         "both, the other goes to the Conflicts list for you to decide.")
+            lines.append(f"{_n(t['conflicts'])} record(s) were edited on both laptops: the newer value is kept "
+                         "on both, the other goes to the Conflicts list for you to decide.")
+            named = self._conflict_lines(result)
+            lines += ["• " + line for line in named[:8]]
+            if len(named) > 8:
+                lines.append(f"… and {_n(len(named) - 8)} more (Sync → Conflicts after the import)")
         if result.rejections:
             lines.append("Rejected: " + "; ".join(result.rejections[:5]))
         self.details.setText("\n".join(lines))
@@ -322,14 +413,14 @@ class ImportDialog(QDialog):
         rows.append(("Total", result.total))
         self.table.setRowCount(len(rows))
         for r, (name, counts) in enumerate(rows):
-            item = QTableWidgetItem(name.replace("_", " "))
+            item = QTableWidgetItem(name if name == "Total" else table_label(name))
             if name == "Total":
                 font = item.font()
                 font.setBold(True)
                 item.setFont(font)
             self.table.setItem(r, 0, item)
             for c, key in enumerate(COUNT_KEYS, start=1):
-                cell = QTableWidgetItem(str(counts[key]))
+                cell = QTableWidgetItem(_n(counts[key]))
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, cell)
 
@@ -338,10 +429,12 @@ class ImportDialog(QDialog):
         if ok and self.preview.signer.status == "new":
             ok = self.trust.isChecked()
         self.import_button.setEnabled(ok)
+        self.import_button.setDefault(ok)
 
     def start_import(self) -> None:
         self.import_button.setEnabled(False)
-        self._busy("Backing up the database and importing…")
+        self._phase = "Backing up the database, then importing"
+        self._busy(self._phase + "…")
         passphrase = self.passphrase.text() or None
         trust = self.trust.isChecked()
         progress = _Progress(self)
@@ -356,9 +449,13 @@ class ImportDialog(QDialog):
         self.progress.setVisible(False)
         self._fill_table(result)
         t = result.total
-        self.status.setText(f"Imported: {t['new']} new, {t['updated']} updated, {t['conflicts']} with conflicts, "
-                            f"{t['rejected']} rejected." + (f" Backup: {result.backup_path.name}"
-                                                           if result.backup_path else ""))
+        self.status.setStyleSheet("")
+        self.status.setText(f"Imported: {_n(t['new'])} new, {_n(t['updated'])} updated, "
+                            f"{_n(t['conflicts'])} with conflicts, {_n(t['rejected'])} rejected."
+                            + (f" Backup: {result.backup_path.name}" if result.backup_path else ""))
+        if self.trust.isChecked():  # the signer is trusted from now on: say so in the header
+            self._show_signer(result, trusted_now=True)
+            self.trust.setVisible(False)
         self.trust.setEnabled(False)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         close.setText("Close")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -20,6 +22,8 @@ from PySide6.QtWidgets import (
 
 from app.services import Services
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date, format_datetime, format_number
+from app.ui.sync.labels import field_label, table_label, value_text
 from app.ui.tables import read_only_table
 
 
@@ -29,13 +33,23 @@ def _table(headers: list[str]) -> QTableWidget:
     return t
 
 
+def _value_box(accessible_name: str) -> QPlainTextEdit:
+    box = QPlainTextEdit(readOnly=True)
+    box.setAccessibleName(accessible_name)
+    return box
+
+
 def _short(text: str, n: int = 80) -> str:
     text = text.replace("\n", " ")
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
 class ConflictsView(QWidget):
-    """Open conflicts, one row per field; the user keeps their value, the incoming one, or types another."""
+    """Open conflicts, one row per field; the user keeps their value, the incoming one, or types another.
+
+    The table names the record and the field as the user knows them; the selected conflict's two values are
+    shown in full, side by side, below it.
+    """
 
     def __init__(self, services: Services, bus: ChangeBus) -> None:
         super().__init__()
@@ -46,14 +60,24 @@ class ConflictsView(QWidget):
                            "package.", wordWrap=True)
         self.hint.setObjectName("muted")
         self.table = _table(["Record", "Field", "Mine", "Theirs", "Now kept", "From", "Found"])
+        self.table.setAccessibleName("Open conflicts")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 220)
-        self.table.setColumnWidth(1, 120)
-        self.table.setColumnWidth(2, 200)
-        self.table.setColumnWidth(3, 200)
-        self.table.setColumnWidth(4, 80)
-        self.table.setColumnWidth(5, 90)
+        for col, width in enumerate([220, 140, 190, 190, 80, 110]):
+            self.table.setColumnWidth(col, width)
+        self.mine_full = _value_box("Mine: the value this laptop had")
+        self.theirs_full = _value_box("Theirs: the incoming value")
+        self.mine_title, self.theirs_title = QLabel("<b>Mine</b>"), QLabel("<b>Theirs</b>")
+        self.mine_title.setBuddy(self.mine_full)
+        self.theirs_title.setBuddy(self.theirs_full)
+        values = QGridLayout()
+        values.addWidget(self.mine_title, 0, 0)
+        values.addWidget(self.theirs_title, 0, 1)
+        values.addWidget(self.mine_full, 1, 0)
+        values.addWidget(self.theirs_full, 1, 1)
+        self.values = QWidget()
+        self.values.setLayout(values)
+        values.setContentsMargins(0, 0, 0, 0)
         self.empty = QLabel("No open conflicts: every import merged cleanly.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("muted")
@@ -70,7 +94,8 @@ class ConflictsView(QWidget):
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.hint)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 3)
+        layout.addWidget(self.values, 2)
         layout.addWidget(self.empty, 1)
         layout.addLayout(buttons)
         self.table.itemSelectionChanged.connect(self._update_buttons)
@@ -78,17 +103,23 @@ class ConflictsView(QWidget):
 
     def refresh(self) -> None:
         self.rows = self.services.sync.conflicts()
+        names = self.services.sync.record_labels([(c.table, c.row_id) for c in self.rows])
         self.table.setRowCount(len(self.rows))
         for r, c in enumerate(self.rows):
-            values = [f"{c.table.replace('_', ' ')}: {c.record_label}", c.field.replace("_", " "),
-                      _short(c.local_text), _short(c.incoming_text), "mine" if c.winner == "local" else "theirs",
-                      c.peer, f"{c.detected_at:%Y-%m-%d %H:%M}"]
+            mine, theirs = value_text(c.local_value), value_text(c.incoming_value)
+            label = names.get((c.table, c.row_id), c.record_label)
+            values = [f"{table_label(c.table)}: {label}", field_label(c.field), _short(mine),
+                      _short(theirs), "mine" if c.winner == "local" else "theirs", c.peer,
+                      format_datetime(c.detected_at)]
             for col, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if col in (2, 3):
-                    item.setToolTip(c.local_text if col == 2 else c.incoming_text)
+                    item.setToolTip(mine if col == 2 else theirs)
+                    if isinstance(c.local_value if col == 2 else c.incoming_value, (int, float)):
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, col, item)
         self.table.setVisible(bool(self.rows))
+        self.values.setVisible(bool(self.rows))
         self.empty.setVisible(not self.rows)
         if self.rows:
             self.table.selectRow(0)
@@ -99,9 +130,12 @@ class ConflictsView(QWidget):
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def _update_buttons(self) -> None:
-        on = self.current() is not None
+        c = self.current()
         for b in (self.keep_mine, self.keep_theirs, self.edit):
-            b.setEnabled(on)
+            b.setEnabled(c is not None)
+        self.mine_full.setPlainText(value_text(c.local_value) if c else "")
+        self.theirs_full.setPlainText(value_text(c.incoming_value) if c else "")
+        self.theirs_title.setText(f"<b>Theirs</b> (from {c.peer})" if c and c.peer else "<b>Theirs</b>")
 
     def resolve(self, choice: str, text: str | None = None) -> None:
         c = self.current()
@@ -113,7 +147,7 @@ class ConflictsView(QWidget):
             QMessageBox.warning(self, "Conflict not resolved", str(exc))
             return
         self.bus.changed.emit(Change.of(c.table, "sync_conflicts"))
-        self.bus.status_message.emit(f"Conflict on {c.record_label} ({c.field}) resolved")
+        self.bus.status_message.emit(f"Conflict on {c.record_label} ({field_label(c.field)}) resolved")
         self.refresh()
 
     def edit_value(self) -> None:
@@ -122,11 +156,15 @@ class ConflictsView(QWidget):
             return
         current = c.local_text if c.winner == "local" else c.incoming_text
         text, ok = QInputDialog.getMultiLineText(
-            self, "Edit value", f"{c.field.replace('_', ' ')} of {c.record_label}\n"
+            self, "Edit value", f"{field_label(c.field)} of {c.record_label}\n"
                                 f"Mine: {_short(c.local_text, 60)}\nTheirs: {_short(c.incoming_text, 60)}",
             "" if current == "(empty)" else current)
         if ok:
             self.resolve("edit", text)
+
+
+def _count(value) -> str:
+    return "" if value is None or value == "" else format_number(value)
 
 
 class HistoryView(QWidget):
@@ -148,10 +186,10 @@ class HistoryView(QWidget):
             t = h.total
             keys = ("new", "updated", "unchanged", "conflicts", "rejected")
             if h.direction == "export":
-                records, counts = str(t.get("records", "")), [""] * len(keys)
+                records, counts = _count(t.get("records")), [""] * len(keys)
             else:
-                records, counts = str(sum(t.get(k, 0) for k in keys)), [str(t.get(k, "")) for k in keys]
-            values = [f"{h.at:%Y-%m-%d %H:%M}", h.direction, h.peer or "—", _short(h.scope, 40), records, *counts,
+                records, counts = _count(sum(t.get(k, 0) for k in keys)), [_count(t.get(k)) for k in keys]
+            values = [format_datetime(h.at), h.direction, h.peer or "—", _short(h.scope, 40), records, *counts,
                       h.result, h.file_name]
             for col, v in enumerate(values):
                 item = QTableWidgetItem(v)
@@ -183,7 +221,7 @@ class SignersView(QWidget):
         self.table.setRowCount(len(rows))
         for r, s in enumerate(rows):
             values = [s.name, s.device_name, s.fingerprint, "yes" if s.trusted else "no",
-                      f"{s.first_seen_at:%Y-%m-%d}" if s.first_seen_at else ""]
+                      format_date(s.first_seen_at) if s.first_seen_at else ""]
             for col, v in enumerate(values):
                 self.table.setItem(r, col, QTableWidgetItem(v))
 

@@ -1,0 +1,120 @@
+"""The field laptop sweep: the main window over demo data at 1366×768 visits every section, every partner tab
+(for a candidate, a partner in onboarding and an active one) and a live session, and fails on a control cut
+off sideways, a page that scrolls sideways, a window larger than the screen, and a wheel turn that edits a
+value on a scrolling page. The checks live in tests/ui/layout_checks.py and name every offending control.
+
+Screens still being reworked are marked ``xfail`` (not strict) with the reason, so the sweep passes for the
+others and each one is switched on by deleting its entry in `PENDING`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication
+
+from app.models.enums import PartnerStatus, SessionStatus
+from app.services.partners import PartnerQuery
+from app.ui.bus import ChangeBus
+from app.ui.main_window import MainWindow
+from app.ui.partners.tabs import PARTNER_TABS
+from app.ui.sections import SECTIONS
+from app.ui.wheel import install_wheel_guard
+from tests.ui import layout_checks
+
+LAPTOP = QRect(0, 0, 1366, 768)
+PARTNER_TAB_TITLES = ["Profile"] + [title for title, _factory in PARTNER_TABS]
+PARTNER_KINDS = {"candidate": PartnerStatus.CANDIDATE, "onboarding": PartnerStatus.ONBOARDING,
+                 "active": PartnerStatus.ACTIVE}
+
+#: Screens another part of the work is still fitting to 1366×768 (switch one on by deleting its line).
+PENDING: dict[str, str] = {
+    "tab:Selection": "being fitted (issue 13, second half): the decision checklist's Note fields, the reference "
+                     "calls table and 'Signing is blocked' run off the right edge; the page is 940 px wide",
+    "tab:Onboarding": "being fitted (issue 13, second half): the onboarding tab's page is 820 px wide in 809 px",
+}
+
+
+def _pending(name: str):
+    reason = PENDING.get(name)
+    return pytest.param(name, marks=pytest.mark.xfail(reason=reason, strict=False)) if reason else name
+
+
+@pytest.fixture
+def app_style(qapp):
+    """The look the app runs with (Fusion and Tandem's style sheet: paddings change what fits)."""
+    from app.ui.style import STYLE_SHEET
+
+    style, sheet = qapp.style().name(), qapp.styleSheet()
+    qapp.setStyle("Fusion")
+    qapp.setStyleSheet(STYLE_SHEET)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setStyle(style)
+
+
+@pytest.fixture
+def window(qtbot, demo_services, app_style):
+    install_wheel_guard()
+    w = MainWindow(demo_services, ChangeBus(), screen=LAPTOP)
+    qtbot.addWidget(w)
+    w.showNormal()
+    w.resize(LAPTOP.size())
+    qtbot.waitExposed(w)
+    return w
+
+
+def _settle() -> None:
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+def _check(window, root=None) -> list[str]:
+    _settle()
+    root = root or window
+    findings = (layout_checks.larger_than(window, LAPTOP) + layout_checks.sideways_scrolling(root)
+                + layout_checks.cut_off_controls(root) + layout_checks.wheel_edits(root))
+    return [str(f) for f in findings]
+
+
+def _partner_id(services, status: PartnerStatus) -> str:
+    return services.partners.page(PartnerQuery(statuses=(status,)), limit=1)[0].id
+
+
+@pytest.mark.parametrize("title", [_pending(f"section:{t}") for t, _f in SECTIONS])
+def test_every_section_fits_a_field_laptop(window, title):
+    window.show_section(title.split(":", 1)[1])
+    findings = _check(window)
+    assert not findings, "\n".join(findings)
+
+
+@pytest.mark.parametrize("kind", list(PARTNER_KINDS))
+@pytest.mark.parametrize("tab", [_pending(f"tab:{t}") for t in PARTNER_TAB_TITLES])
+def test_every_partner_tab_fits_a_field_laptop(window, demo_services, tab, kind):
+    section = window.show_section("Partners")
+    window.open_partner(_partner_id(demo_services, PARTNER_KINDS[kind]))
+    tabs = section.page.tabs
+    titles = [tabs.tabText(i) for i in range(tabs.count())]
+    assert titles == PARTNER_TAB_TITLES
+    tabs.setCurrentIndex(titles.index(tab.split(":", 1)[1]))
+    findings = _check(window)
+    assert not findings, "\n".join(findings)
+
+
+@pytest.mark.parametrize("screen", [QRect(0, 0, 1366, 768), QRect(0, 0, 1280, 720)])
+def test_a_live_session_fits_the_screen(qtbot, demo_services, app_style, screen):
+    from app.ui.coaching.live import LiveSessionWindow
+
+    install_wheel_guard()
+    session = demo_services.coaching.list(statuses=(SessionStatus.ENDED,), limit=1)[0]
+    live = LiveSessionWindow(demo_services, ChangeBus(), session.id, screen=screen)
+    qtbot.addWidget(live)
+    live.show()
+    qtbot.waitExposed(live)
+    _settle()
+    assert live.width() <= screen.width() and live.height() <= screen.height()
+    findings = (layout_checks.larger_than(live, screen) + layout_checks.cut_off_controls(live)
+                + layout_checks.wheel_edits(live))
+    assert not findings, "\n".join(map(str, findings))
+    capture = live.widget.capture
+    assert capture.isVisible() and capture.visibleRegion().boundingRect().height() == capture.height()
