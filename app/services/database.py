@@ -50,10 +50,19 @@ def known_revisions() -> tuple[set[str], str]:
 
 
 class InstanceLock:
-    """An exclusive lock on ``<db>.lock`` held while a Tandem process has the database open for writing."""
+    """An exclusive lock held while a Tandem process has the database open for writing.
+
+    The lock file is named after the database file's identity (device and inode), not its path, in the user
+    data folder: a second Tandem reaching the same file through a hard link, a symbolic link or another
+    spelling of the path meets the same lock. The file must exist."""
 
     def __init__(self, db_path: Path) -> None:
-        self.path = db_path.with_name(db_path.name + ".lock")
+        from app.paths import user_data_dir
+
+        st = os.stat(db_path)
+        folder = user_data_dir() / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{st.st_dev:x}-{st.st_ino:x}.lock"
         self._handle = None
 
     def acquire(self) -> bool:
@@ -163,8 +172,17 @@ def _schema_revision(path: Path) -> tuple[str | None, bool]:
         ) from exc
 
 
+#: Backups kept beside a database: the newest ones, and the newest of each month before them.
+KEEP_NEWEST = 10
+
+
 def backup_database(path: Path, when: datetime | None = None) -> Path:
-    """Copy the database with SQLite's online backup API into ``backups/`` beside it; return the copy's path."""
+    """Copy the database with SQLite's online backup API into ``backups/`` beside it; return the copy's path.
+
+    The copy is written under a temporary name, checked (``PRAGMA integrity_check``) and only then renamed to
+    its ``.sqlite`` name, so a kill or a full disk never leaves something that looks like a backup. Older
+    backups are pruned (`prune_backups`). Raises `DatabaseError` saying how much room is needed when the disk
+    is full; nothing partial is left behind."""
     stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
     folder = path.parent / "backups"
     folder.mkdir(exist_ok=True)
@@ -173,14 +191,57 @@ def backup_database(path: Path, when: datetime | None = None) -> Path:
     while target.exists():
         n += 1
         target = folder / f"{path.stem}-{stamp}-{n}.sqlite"
-    src = sqlite3.connect(str(path))
-    dst = sqlite3.connect(str(target))
+    partial = target.with_name(target.name + ".part")
     try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+        src = sqlite3.connect(str(path))
+        dst = sqlite3.connect(str(partial))
+        try:
+            src.backup(dst)
+            ok = dst.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        finally:
+            dst.close()
+            src.close()
+        if not ok:
+            raise DatabaseError(f"The backup copy of {path} did not read back correctly; nothing was changed.")
+        os.replace(partial, target)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        if _disk_full(exc):
+            need = path.stat().st_size
+            raise DatabaseError(
+                f"The disk holding {folder} is full: a backup of {path.name} needs about {need / 1e6:.0f} MB "
+                "of free room. Free some room and try again; nothing was changed.") from exc
+        raise
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    prune_backups(folder, path.stem)
     return target
+
+
+def _disk_full(exc: BaseException) -> bool:
+    import errno
+
+    return getattr(exc, "errno", None) == errno.ENOSPC or "full" in str(exc).lower()
+
+
+def prune_backups(folder: Path, stem: str) -> list[Path]:
+    """Keep the newest `KEEP_NEWEST` backups of ``stem`` and the newest one of each earlier month; remove the
+    rest, and any partial copy left by a kill. Returns what was removed."""
+    for stale in folder.glob(f"{stem}-*.sqlite.part"):
+        stale.unlink(missing_ok=True)
+    backups = sorted(folder.glob(f"{stem}-*.sqlite"), key=lambda p: p.name, reverse=True)
+    keep = set(backups[:KEEP_NEWEST])
+    months: set[str] = set()
+    for p in backups:
+        month = p.name[len(stem) + 1:len(stem) + 7]  # YYYYMM of the stamp
+        if month not in months:
+            months.add(month)
+            keep.add(p)
+    removed = [p for p in backups if p not in keep]
+    for p in removed:
+        p.unlink(missing_ok=True)
+    return removed
 
 
 def make_engine(path: Path) -> Engine:
@@ -222,8 +283,13 @@ def open_database(path: str | os.PathLike, *, lock: bool = True) -> Database:
     existing = _check_file(path)
     instance_lock = None
     if lock:
+        created = not path.exists()
+        if created:
+            path.touch()  # the lock is keyed by the file itself; an empty file is a new database
         instance_lock = InstanceLock(path)
         if not instance_lock.acquire():
+            if created:
+                path.unlink(missing_ok=True)
             raise DatabaseError(
                 f"{path} is already open in another Tandem window. Close that one first "
                 "(or use a copy of the file); nothing has been changed."

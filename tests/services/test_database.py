@@ -119,3 +119,68 @@ def test_an_up_to_date_database_is_not_backed_up_again(db_path):
     db = open_database(db_path)
     db.close()
     assert db.backup_path is None
+
+
+def test_a_backup_is_checked_and_renamed_only_when_complete(tmp_path, monkeypatch):
+    """A copy broken off (a kill, a full disk) must not be left looking like a backup."""
+    import sqlite3 as sqlite
+
+    from app.services.database import DatabaseError, backup_database
+
+    db = tmp_path / "t.sqlite"
+    conn = sqlite.connect(db)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+
+    class FullDisk:
+        def __init__(self, real):
+            self.real = real
+
+        def backup(self, dst):
+            raise sqlite.OperationalError("database or disk is full")
+
+        def close(self):
+            self.real.close()
+
+    real_connect = sqlite.connect
+    monkeypatch.setattr(sqlite, "connect", lambda p, *a, **k: FullDisk(real_connect(p)) if str(p) == str(db)
+                        else real_connect(p, *a, **k))
+    with pytest.raises(DatabaseError, match="disk holding .* is full"):
+        backup_database(db)
+    assert list((tmp_path / "backups").iterdir()) == []
+    monkeypatch.setattr(sqlite, "connect", real_connect)
+    made = backup_database(db)
+    assert made.suffix == ".sqlite" and real_connect(made).execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_backups_are_pruned_to_the_newest_ten_and_one_per_month(tmp_path):
+    from datetime import datetime
+
+    from app.services.database import backup_database
+
+    db = tmp_path / "t.sqlite"
+    import sqlite3 as sqlite
+
+    sqlite.connect(db).close()
+    for month in (1, 2, 3):
+        for day in range(1, 9):
+            backup_database(db, when=datetime(2026, month, day, 12))
+    names = sorted(p.name for p in (tmp_path / "backups").iterdir())
+    assert len(names) == 11  # the newest ten (March's eight, February's last two) and January's newest
+    assert "t-20260108-120000.sqlite" in names and "t-20260107-120000.sqlite" not in names
+
+
+def test_a_second_instance_is_refused_through_a_hard_link_or_another_spelling(db_path, tmp_path):
+    first = open_database(db_path)
+    try:
+        other_folder = tmp_path / "elsewhere"
+        other_folder.mkdir()
+        linked = other_folder / "same-file.sqlite"
+        os.link(db_path, linked)
+        with pytest.raises(DatabaseError, match="already open in another Tandem"):
+            open_database(linked)
+        with pytest.raises(DatabaseError, match="already open in another Tandem"):
+            open_database(other_folder / ".." / db_path.relative_to(tmp_path))
+    finally:
+        first.close()
