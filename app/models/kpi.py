@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
@@ -60,8 +62,20 @@ class KpiOverride(Syncable, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+def measurement_id(partner_id: str, kpi_id: str, period_kind: PeriodKind | str, period_start: date | str) -> str:
+    """The id of the measurement of this partner, KPI and period, the same on every laptop: two laptops that
+    record the same period hold one record, whose values merge (and conflict) like any field."""
+    kind = getattr(period_kind, "value", period_kind)
+    start = period_start.isoformat() if isinstance(period_start, date) else str(period_start)[:10]
+    return str(uuid.uuid5(MEASUREMENT_NAMESPACE, f"{partner_id}/{kpi_id}/{kind}/{start}"))
+
+
+MEASUREMENT_NAMESPACE = uuid.UUID("5d0f7a3e-8c61-4f0b-9e0a-6a1c2b3d4e5f")
+
+
 class Measurement(Syncable, Base):
-    """One value of one KPI for one partner for one period. Append-only in sync (a union by id)."""
+    """One value of one KPI for one partner for one period, identified by them (`measurement_id`): clearing
+    a value tombstones the record and entering one again brings the same record back."""
 
     __tablename__ = "measurements"
     __table_args__ = (
@@ -78,3 +92,9 @@ class Measurement(Syncable, Base):
     period_start: Mapped[date] = mapped_column(Date)
     value: Mapped[float] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
+
+    def __init__(self, **kw) -> None:
+        kw.setdefault("period_kind", PeriodKind.MONTH)
+        if "id" not in kw:
+            kw["id"] = measurement_id(kw["partner_id"], kw["kpi_id"], kw["period_kind"], kw["period_start"])
+        super().__init__(**kw)

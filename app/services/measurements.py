@@ -33,6 +33,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.types import NullType
 
 from app.models import Kpi, Measurement, Partner
+from app.models.kpi import measurement_id
 from app.models.enums import PeriodKind
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
@@ -424,22 +425,27 @@ class MeasurementService:
             if s.get(Partner, partner_id) is None:
                 raise NotFound(f"No partner with id {partner_id}")
             keys = {(c.kpi_id, c.period_start) for c in cells}
-            existing = {}
+            existing, cleared = {}, {}
             if keys:
                 for m in s.scalars(select(Measurement).where(
                         Measurement.partner_id == partner_id, Measurement.period_kind == period_kind,
-                        Measurement.deleted_at.is_(None),
                         Measurement.kpi_id.in_({k for k, _ in keys}),
                         Measurement.period_start.in_({p for _, p in keys}))):
-                    existing[(m.kpi_id, m.period_start)] = m
+                    (cleared if m.deleted_at is not None else existing)[(m.kpi_id, m.period_start)] = m
             now = utcnow()
             for c in cells:
                 m = existing.get((c.kpi_id, c.period_start))
                 if c.value is None:
                     if m is not None:
                         m.deleted_at = now
-                        existing.pop((c.kpi_id, c.period_start))
+                        cleared[(c.kpi_id, c.period_start)] = existing.pop((c.kpi_id, c.period_start))
                         changed += 1
+                elif m is None and (c.kpi_id, c.period_start) in cleared:
+                    # The period had a value that was cleared: the same record comes back (its identity is
+                    # the partner, KPI and period, on every laptop).
+                    m = existing[(c.kpi_id, c.period_start)] = cleared.pop((c.kpi_id, c.period_start))
+                    m.deleted_at, m.value, m.note = None, float(c.value), c.note or ""
+                    changed += 1
                 elif m is None:
                     m = Measurement(partner_id=partner_id, kpi_id=c.kpi_id, period_kind=period_kind,
                                     period_start=c.period_start, value=float(c.value), note=c.note or "")
@@ -512,9 +518,14 @@ class MeasurementService:
             # Flushed in chunks and let go of, so a 100k-row file does not hold 100k ORM objects at once;
             # it is still one transaction: a failure rolls every chunk back.
             for i in range(0, len(new), 5000):
+                chunk = {measurement_id(r.partner_id, r.kpi_id, r.period_kind, r.period_start): r
+                         for r in new[i:i + 5000]}
+                for m in s.scalars(select(Measurement).where(Measurement.id.in_(chunk))):
+                    r = chunk.pop(m.id)  # a cleared value of the same period: that record comes back
+                    m.deleted_at, m.value, m.note = None, r.value, r.note
                 s.add_all(Measurement(partner_id=r.partner_id, kpi_id=r.kpi_id, period_kind=r.period_kind,
                                       period_start=r.period_start, value=r.value, note=r.note)
-                          for r in new[i:i + 5000])
+                          for r in chunk.values())
                 s.flush()
                 s.expunge_all()
         return ImportCheck(check.accepted, check.rejected, check.unchanged, applied=True)

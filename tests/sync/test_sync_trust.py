@@ -216,3 +216,48 @@ def test_a_service_reads_one_snapshot_even_when_another_connection_commits_betwe
             other.exec_driver_sql("UPDATE partners SET notes = 'changed meanwhile'")
         assert s.scalar(select(func.count()).select_from(Partner).where(Partner.notes == "changed meanwhile")) == 0
         assert s.scalar(select(func.count()).select_from(Partner)) == first
+
+
+def test_the_same_period_recorded_on_two_laptops_is_one_measurement_with_a_conflict(laptops):
+    from datetime import date
+
+    from app.models import Measurement
+    from app.models.enums import PeriodKind
+    from tests.sync.helpers import KPI_OTD
+
+    alice, bob = laptops.new("alice"), laptops.new("bob")
+    pid = add_partner(alice, "Acme")
+    laptops.send(alice, bob)
+    alice.measurements.record(pid, KPI_OTD, PeriodKind.MONTH, date(2026, 10, 1), 91.0)
+    bob.measurements.record(pid, KPI_OTD, PeriodKind.MONTH, date(2026, 10, 1), 87.5)
+    pa, pb = laptops.package(), laptops.package()
+    alice.sync.export(pa)
+    bob.sync.export(pb)
+    alice.sync.import_package(pb, trust_new_signer=True)
+    bob.sync.import_package(pa, trust_new_signer=True)
+    values = []
+    for s in (alice, bob):
+        with s.db.sessions() as ses:
+            rows = ses.scalars(select(Measurement).where(Measurement.partner_id == pid,
+                                                         Measurement.deleted_at.is_(None))).all()
+        assert len(rows) == 1
+        values.append(rows[0].value)
+        (c,) = s.sync.conflicts()
+        assert {c.local_value, c.incoming_value} == {91.0, 87.5}
+    assert values[0] == values[1]
+
+
+def test_clearing_and_entering_a_value_again_keeps_one_record(laptops):
+    from datetime import date
+
+    from app.models import Measurement
+    from app.models.enums import PeriodKind
+    from tests.sync.helpers import KPI_OTD
+
+    alice = laptops.new("alice")
+    pid = add_partner(alice, "Acme")
+    for value in (80.0, None, 82.0, None, 84.0):
+        alice.measurements.record(pid, KPI_OTD, PeriodKind.MONTH, date(2026, 10, 1), value)
+    with alice.db.sessions() as s:
+        rows = s.scalars(select(Measurement).where(Measurement.partner_id == pid)).all()
+    assert [(r.value, r.deleted_at) for r in rows] == [(84.0, None)]

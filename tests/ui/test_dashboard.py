@@ -27,8 +27,8 @@ def dashboard(qtbot, demo_services):
     return d, bus, demo_services
 
 
-def test_dashboard_is_the_first_section():
-    assert SECTIONS[0][0] == "Dashboard"
+def test_the_week_comes_first_then_the_dashboard():
+    assert [title for title, _ in SECTIONS[:2]] == ["This week", "Dashboard"]
 
 
 def test_counts_attention_and_lights_match_the_portfolio(dashboard):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.models import Kpi
 from app.models.enums import Direction, PartnerKind, PartnerStatus, PeriodKind
+from app.models.kpi import measurement_id
 from app.services.demo.context import DemoContext
 
 KPIS_BY_KIND = {
@@ -87,7 +88,7 @@ def generate(ctx: DemoContext) -> None:
                 values = np.maximum(values, 0)
                 values = np.round(values, 2 if k.unit in ("%", "days", "hours") else 0)
                 for i, v in zip(range(first, first + n), values.tolist()):
-                    yield dict(id=ctx.new_id(), partner_id=p.id, kpi_id=k.id, period_kind=PeriodKind.MONTH,
-                               period_start=months[i], value=v, note="")
+                    yield dict(id=measurement_id(p.id, k.id, PeriodKind.MONTH, months[i]), partner_id=p.id,
+                               kpi_id=k.id, period_kind=PeriodKind.MONTH, period_start=months[i], value=v, note="")
 
     ctx.insert("measurements", rows())

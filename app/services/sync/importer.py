@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from app.models.kpi import measurement_id
 from app.models.local import LocalSetting
 from app.models.sync import SyncConflict, SyncHistory, SyncSigner
 from app.services.clock import CLOCK_KEY, COUNTER_MAX, format_rev, is_valid_rev, next_seq, parse_rev, rev_millis, row_versions, \
@@ -171,6 +172,8 @@ def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -
     if not is_valid_rev(rec["rev"]) or not all(isinstance(m, dict) for m in maps) \
             or not all(is_valid_rev(r) for m in maps for r in m.values()):
         return "its revision stamps are not valid"
+    if spec.name == "measurements" and rec["id"] != _measurement_id(rec):
+        return "a measurement's id must follow from its partner, KPI and period"
     if spec.partner_owned:
         pid = rec[PARTNER_COLUMN]
         if spec.name == "partners" and pid != rec["id"]:
@@ -178,6 +181,13 @@ def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -
         if scope is not None and pid not in scope:
             return "it belongs to a partner outside the package's scope"
     return None
+
+
+def _measurement_id(rec: dict) -> str | None:
+    try:
+        return measurement_id(rec["partner_id"], rec["kpi_id"], rec["period_kind"], rec["period_start"])
+    except (TypeError, ValueError):
+        return None
 
 
 def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool) -> dict[str, str | None]:

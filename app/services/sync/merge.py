@@ -72,9 +72,6 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
         return Merged(None, False, ())
     vv_l = row_versions(l_rev, l_fr, local["seen_revs"])
     vv_i = row_versions(i_rev, i_fr, incoming["seen_revs"])
-    # The same shipped default (a stable id) created on two laptops and never edited on either is not
-    # anyone's work in conflict: the later creation's values are kept without a report.
-    pristine = not (l_fr or i_fr or local["seen_revs"] or incoming["seen_revs"] or l_base or i_base)
     values: dict[str, Any] = {}
     revs: dict[str, str] = {}
     bases: dict[str, str] = {}
@@ -86,13 +83,13 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
             values[f], revs[f], base = vi, ri, i_base.get(f, "")
             # Concurrent: the incoming edit was not made on top of ours (its side never saw ours, or it
             # replaced something older than ours: ours lost to it in a merge elsewhere).
-            concurrent = not knows(vv_i, rl) or base < rl
-            if f != DELETED and vl != vi and not pristine and concurrent:
+            concurrent = not knows(vv_i, rl) or bool(base and base < rl)
+            if f != DELETED and vl != vi and concurrent:
                 conflicts.append(FieldConflict(f, vl, vi, rl, ri, "incoming", ri))
         else:
             values[f], revs[f], base = vl, rl, l_base.get(f, "")
-            concurrent = not knows(vv_l, ri) or base < ri
-            if ri != rl and f != DELETED and vl != vi and not pristine and concurrent:
+            concurrent = not knows(vv_l, ri) or bool(base and base < ri)
+            if ri != rl and f != DELETED and vl != vi and concurrent:
                 conflicts.append(FieldConflict(f, vl, vi, rl, ri, "local", rl))
         if base:
             bases[f] = base
