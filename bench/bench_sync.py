@@ -2,7 +2,10 @@
 
 Run by hand (several minutes; writes a few GB under --work):
 
-    python bench/bench_sync.py [--db PATH] [--reuse] [--partners 5000] [--months 60] [--work DIR]
+    python bench/bench_sync.py [--reuse] [--partners 1000,5000] [--months 60] [--work DIR]
+
+For each size (a demo database generated under --work, or reused with --reuse) it prints the store's size,
+bytes per measurement with its indexes (SQLite's dbstat) beside the limit of 300, and then:
 
 Each phase runs in its own process so its peak memory (ru_maxrss) is its own:
 - export of everything (one package of the whole database);
@@ -11,7 +14,8 @@ Each phase runs in its own process so its peak memory (ru_maxrss) is its own:
 - import of the package into a fresh database (one transaction, after nothing to back up);
 - import of the same package again (the reported no-op: every record compared, nothing written);
 - import of a small scoped package (50 partners), to show that memory does not grow with the package size.
-The goal: import within 3x the raw limit; peak memory bounded by a batch, not by the package size.
+The limits (issue 10): at most 300 bytes per measurement, import at most 2x the raw insert, re-import at
+most 0.25x the first import; peak memory bounded by a batch, not by the package size.
 """
 
 from __future__ import annotations
@@ -96,9 +100,11 @@ t_total = 0.0
 n = 0
 dst.execute("BEGIN")
 for spec in table_specs().values():
-    cur = src.execute(spec.select_sql)
+    written = [c for c in spec.columns if c not in spec.generated]
+    cur = src.execute("SELECT " + ", ".join(chr(34) + c + chr(34) for c in written) + " FROM " + chr(34) + spec.name + chr(34))
     sql = spec.insert_sql
     while rows := cur.fetchmany(2000):
+        rows = [row + (0,) for row in rows]  # the local change sequence
         t = time.perf_counter()
         dst.executemany(sql, rows)
         t_total += time.perf_counter() - t
@@ -123,60 +129,94 @@ print("{{}}")
 """, env)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, default=ROOT / "bench" / "out" / "sync-src.sqlite")
-    ap.add_argument("--reuse", action="store_true", help="reuse --db if it exists (else it is generated)")
-    ap.add_argument("--partners", type=int, default=5000)
-    ap.add_argument("--months", type=int, default=60)
-    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "sync")
-    args = ap.parse_args()
-    env = dict(os.environ)
-    env.setdefault("TANDEM_DATA_DIR", str(args.work / "userdata"))
-    args.work.mkdir(parents=True, exist_ok=True)
-    if not (args.reuse and args.db.exists()):
-        args.db.parent.mkdir(parents=True, exist_ok=True)
-        args.db.unlink(missing_ok=True)
-        print(f"generating the demo database ({args.partners} partners, {args.months} months)…")
-        subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--db", str(args.db), "--partners",
-                        str(args.partners), "--months", str(args.months)], check=True, env=env)
-    print(f"source: {args.db} ({args.db.stat().st_size / 1e6:.0f} MB)")
+BYTES_LIMIT = 300
+IMPORT_LIMIT = 2.0
+REIMPORT_LIMIT = 0.25
 
-    package = args.work / "everything.tandem"
-    ex = child(export_code(args.db, package), env)
+
+def bytes_per_measurement(db: Path) -> tuple[int, float]:
+    """(measurements, bytes each with the table's indexes), from SQLite's dbstat."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        n = conn.execute("SELECT count(*) FROM measurements").fetchone()[0]
+        size = conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name IN "
+                            "(SELECT name FROM sqlite_master WHERE tbl_name = 'measurements')").fetchone()[0]
+    finally:
+        conn.close()
+    return n, size / max(1, n)
+
+
+def run_size(partners: int, months: int, work: Path, reuse: bool, env: dict) -> dict:
+    db = work / f"source-{partners}.sqlite"
+    if not (reuse and db.exists()):
+        db.unlink(missing_ok=True)
+        print(f"generating the demo database ({partners} partners, {months} months)…")
+        subprocess.run([sys.executable, str(ROOT / "main.py"), "demo", "--db", str(db), "--partners",
+                        str(partners), "--months", str(months)], check=True, env=env, stdout=subprocess.DEVNULL)
+    n, per = bytes_per_measurement(db)
+    print(f"== {partners:,} partners: {db.name} {db.stat().st_size / 1e6:.0f} MB, {n:,} measurements, "
+          f"{per:.0f} bytes each with indexes (limit {BYTES_LIMIT})")
+
+    package = work / f"everything-{partners}.tandem"
+    ex = child(export_code(db, package), env)
     size = package.stat().st_size
     print(f"export everything:   {ex['seconds']:7.1f} s  {ex['records']:>10,} records "
           f"({ex['measurements']:,} measurements)  package {size / 1e6:.0f} MB  peak RSS {ex['rss_mb']:.0f} MB")
 
-    raw_db = args.work / "raw.sqlite"
+    raw_db = work / "raw.sqlite"
     for p in (raw_db, Path(str(raw_db) + "-wal"), Path(str(raw_db) + "-shm")):
         p.unlink(missing_ok=True)
-    raw = child(raw_code(args.db, raw_db), env)
+    raw = child(raw_code(db, raw_db), env)
     print(f"raw sqlite3 insert:  {raw['seconds']:7.1f} s  {raw['rows']:>10,} rows (the limit)"
           f"                 peak RSS {raw['rss_mb']:.0f} MB")
 
-    target = args.work / "target.sqlite"
+    target = work / "target.sqlite"
     fresh_db(target, env)
     im = child(import_code(target, package), env)
     t = im["total"]
     print(f"import into empty:   {im['seconds']:7.1f} s  {t['new']:>10,} new, {t['unchanged']:,} unchanged, "
           f"{t['conflicts']} conflicts, {t['rejected']} rejected  peak RSS {im['rss_mb']:.0f} MB "
           f"(after opening: {im['rss_before_mb']:.0f} MB)")
-    print(f"  ratio import / raw: {im['seconds'] / raw['seconds']:.2f}x (goal: at most 3x)")
     again = child(import_code(target, package), env)
     print(f"re-import (no-op):   {again['seconds']:7.1f} s  {again['total']['unchanged']:>10,} unchanged"
           f"                 peak RSS {again['rss_mb']:.0f} MB")
 
-    small = args.work / "fifty.tandem"
-    exs = child(export_code(args.db, small, partners=50), env)
-    small_target = args.work / "small-target.sqlite"
+    small = work / "fifty.tandem"
+    exs = child(export_code(db, small, partners=50), env)
+    small_target = work / "small-target.sqlite"
     fresh_db(small_target, env)
     ims = child(import_code(small_target, small), env)
     print(f"scoped 50 partners:  export {exs['seconds']:.1f} s, {exs['records']:,} records; import "
           f"{ims['seconds']:.1f} s, peak RSS {ims['rss_mb']:.0f} MB  (full import: {im['rss_mb']:.0f} MB for "
           f"{ex['records'] / max(1, exs['records']):.0f}x the records)")
-    for folder in (args.work / "backups",):
-        shutil.rmtree(folder, ignore_errors=True)
+    for p in (package, small):
+        p.unlink(missing_ok=True)
+    return {"partners": partners, "bytes": per, "import_ratio": im["seconds"] / raw["seconds"],
+            "reimport_ratio": again["seconds"] / im["seconds"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reuse", action="store_true", help="reuse the demo databases under --work if they exist")
+    ap.add_argument("--partners", default="1000,5000", help="sizes to measure, comma-separated")
+    ap.add_argument("--months", type=int, default=60)
+    ap.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "sync")
+    args = ap.parse_args()
+    env = dict(os.environ)
+    env.setdefault("TANDEM_DATA_DIR", str(args.work / "userdata"))
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = [run_size(int(n), args.months, args.work, args.reuse, env) for n in args.partners.split(",")]
+    shutil.rmtree(args.work / "userdata" / "backups", ignore_errors=True)
+
+    print("\nsummary                 bytes/measurement   import / raw   re-import / import")
+    print(f"limit                   {BYTES_LIMIT:>17}   {IMPORT_LIMIT:>11.2f}x   {REIMPORT_LIMIT:>17.2f}x")
+    for r in results:
+        marks = ("ok" if r["bytes"] <= BYTES_LIMIT else "OVER", "ok" if r["import_ratio"] <= IMPORT_LIMIT else "OVER",
+                 "ok" if r["reimport_ratio"] <= REIMPORT_LIMIT else "OVER")
+        print(f"{r['partners']:>6,} partners       {r['bytes']:>13.0f} {marks[0]:<4}   {r['import_ratio']:>7.2f}x {marks[1]:<4}"
+              f"   {r['reimport_ratio']:>13.2f}x {marks[2]}")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,19 @@ class Syncable:
     seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def get_by_id(session, model: type, row_id: str | None):
+    """``session.get`` by a record's id, also for a model keyed otherwise (a measurement: `key_of` its id)."""
+    if not row_id:
+        return None
+    key_of = getattr(model, "key_of", None)
+    if key_of is None:
+        return session.get(model, row_id)
+    try:
+        return session.get(model, key_of(row_id))
+    except ValueError:
+        return None
+
+
 def syncable_tables() -> list[str]:
     """Names of every table whose rows travel in packages, parents before children."""
     return [t.name for t in Base.metadata.sorted_tables if "rev" in t.c and "field_revs" in t.c]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Computed, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Syncable, enum_type
@@ -62,39 +60,50 @@ class KpiOverride(Syncable, Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+#: A measurement's id is its identity written out: ``partner:kpi:kind:start`` (`measurement_id`).
+ID_SEPARATOR = ":"
+
+
 def measurement_id(partner_id: str, kpi_id: str, period_kind: PeriodKind | str, period_start: date | str) -> str:
     """The id of the measurement of this partner, KPI and period, the same on every laptop: two laptops that
-    record the same period hold one record, whose values merge (and conflict) like any field."""
+    record the same period hold one record, whose values merge (and conflict) like any field. The database
+    computes the same text from the record's columns (`Measurement.id`), so it costs nothing to store."""
     kind = getattr(period_kind, "value", period_kind)
-    start = period_start.isoformat() if isinstance(period_start, date) else str(period_start)[:10]
-    return str(uuid.uuid5(MEASUREMENT_NAMESPACE, f"{partner_id}/{kpi_id}/{kind}/{start}"))
-
-
-MEASUREMENT_NAMESPACE = uuid.UUID("5d0f7a3e-8c61-4f0b-9e0a-6a1c2b3d4e5f")
+    start = period_start.isoformat() if isinstance(period_start, date) else str(period_start)
+    return ID_SEPARATOR.join((partner_id, kpi_id, kind, start))
 
 
 class Measurement(Syncable, Base):
     """One value of one KPI for one partner for one period, identified by them (`measurement_id`): clearing
-    a value tombstones the record and entering one again brings the same record back."""
+    a value tombstones the record and entering one again brings the same record back.
+
+    The most numerous record by far, so it is stored lean: the table is keyed by its identity (a WITHOUT
+    ROWID table clustered by partner, KPI and period, which is also the order the grid and the scorecard read
+    series in), and the id is a virtual column computed from the key, so neither a separate id nor an index
+    is stored. Looking a measurement up by id goes through `key_of`."""
 
     __tablename__ = "measurements"
-    __table_args__ = (
-        Index("ix_measurements_partner_id", "partner_id"),  # scoping a package to partners
-        # Covers the scorecard's "last N live values of each series" without touching the table rows. It is
-        # the only index led by (partner_id, kpi_id), so the planner cannot pick a non-covering one instead.
-        Index("ix_measurements_live_series", "partner_id", "kpi_id", "period_start", "value", "period_kind",
-              sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
-    )
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"))
-    kpi_id: Mapped[str] = mapped_column(ForeignKey("kpis.id"), index=True)
-    period_kind: Mapped[PeriodKind] = mapped_column(enum_type(PeriodKind), default=PeriodKind.MONTH)
-    period_start: Mapped[date] = mapped_column(Date)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), primary_key=True)
+    kpi_id: Mapped[str] = mapped_column(ForeignKey("kpis.id"), primary_key=True)
+    period_kind: Mapped[PeriodKind] = mapped_column(enum_type(PeriodKind), primary_key=True,
+                                                    default=PeriodKind.MONTH)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
     value: Mapped[float] = mapped_column(Float)
     note: Mapped[str] = mapped_column(Text, default="")
+    id: Mapped[str] = mapped_column(
+        String(120), Computed(f"partner_id || '{ID_SEPARATOR}' || kpi_id || '{ID_SEPARATOR}' || period_kind || "
+                              f"'{ID_SEPARATOR}' || period_start", persisted=False))
 
     def __init__(self, **kw) -> None:
         kw.setdefault("period_kind", PeriodKind.MONTH)
-        if "id" not in kw:
-            kw["id"] = measurement_id(kw["partner_id"], kw["kpi_id"], kw["period_kind"], kw["period_start"])
+        kw.pop("id", None)  # computed from the key
         super().__init__(**kw)
+
+    @staticmethod
+    def key_of(measurement_id_: str) -> tuple[str, str, PeriodKind, date]:
+        """The primary key (for ``Session.get``) of the measurement with this id."""
+        partner_id, kpi_id, kind, start = measurement_id_.split(ID_SEPARATOR)
+        return partner_id, kpi_id, PeriodKind(kind), date.fromisoformat(start)
+

@@ -50,8 +50,10 @@ class Services:
 
 def build_services(db: Database) -> Services:
     from app.services.reference_data import seed_reference_data
+    from app.services.sync.exporter import remove_leftover_exports
 
     seed_reference_data(db)
+    remove_leftover_exports(db)
     identity = IdentityService(db.sessions)
     return Services(db=db, identity=identity, partners=PartnerService(db.sessions),
                     playbooks=PlaybookService(db.sessions), onboarding=OnboardingService(db.sessions, identity),

@@ -129,7 +129,8 @@ class IntegrityService:
                     # the one stamping hook gives them a new rev like any edit.
                     unread = [getattr(model, p.field) for p in row_problems if p.field not in fixes
                               and p.field in sa_inspect(model).columns]
-                    obj = s.get(model, row_id, options=[defer(a) for a in unread], populate_existing=True)
+                    obj = s.get(model, model.key_of(row_id) if hasattr(model, "key_of") else row_id,
+                                options=[defer(a) for a in unread], populate_existing=True)
                     for f in user:
                         flag_modified(obj, f)
                     s.flush()
@@ -174,7 +175,8 @@ class IntegrityService:
                                          (now.isoformat(sep=" "), row_id))
                 else:
                     unread = [getattr(model, p.field) for p in row_problems if p.field in columns]
-                    obj = s.get(model, row_id, options=[defer(a) for a in unread], populate_existing=True)
+                    obj = s.get(model, model.key_of(row_id) if hasattr(model, "key_of") else row_id,
+                                options=[defer(a) for a in unread], populate_existing=True)
                     obj.deleted_at = now
                     s.flush()
                     s.expunge(obj)

@@ -15,9 +15,11 @@ is exactly ``seq > N`` (see sync/exporter.py).
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
+from functools import cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,6 +138,23 @@ KNEW_PREFIX = "~knew:"
 RESTORE_SUFFIX = "r"
 
 
+def children_versions(conn, table: str, row_id: str) -> dict[str, str]:
+    """For each device, the highest rev among the records under ``table``/``row_id`` (sync.tables.child_refs):
+    what the laptop knew of them when it deleted the record, so an edit of one it had not seen brings the
+    record back (sync/merge.py, `restore_parent`)."""
+    from app.services.sync.tables import child_refs
+
+    versions: dict[str, str] = {}
+    for child, col in child_refs(table):
+        for rev, field_revs, seen_revs in conn.exec_driver_sql(
+                f'SELECT rev, field_revs, seen_revs FROM "{child}" WHERE "{col}" = ?', (row_id,)):
+            fr, seen = (json.loads(m) if m and m != "{}" else None for m in (field_revs, seen_revs))
+            for d, r in row_versions(rev, fr, seen).items():
+                if r > versions.get(d, ""):
+                    versions[d] = r
+    return versions
+
+
 def compact_seen(versions: dict[str, str], rev: str, field_revs: dict[str, str]) -> dict[str, str]:
     """The ``seen_revs`` to store: the entries of ``versions`` that ``rev`` and ``field_revs`` do not show.
 
@@ -203,6 +222,7 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
         for obj in session.deleted:
             if isinstance(obj, Syncable):
                 raise ValueError(f"{type(obj).__name__} rows are tombstoned (deleted_at), never deleted")
+        _keep_parents_of_written_children(session)
         now = utcnow()
         last = None
         edited: list[tuple[str, str, list[str]]] = []
@@ -230,12 +250,19 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
             # What each changed field held before (the edit was made on top of it).
             bases = {k: v for k, v in (obj.base_revs or {}).items() if k not in changed}
             bases.update({k: old_field_revs.get(k, old_rev) for k in changed})
+            if obj.deleted_at is not None and "deleted_at" not in changed:
+                # An edit of a record this laptop holds deleted is made knowing the delete: it must not
+                # undo the delete elsewhere (sync/merge.py).
+                bases[KNEW_PREFIX + clock.device_id] = obj.rev
             if "deleted_at" in changed:
                 # A delete remembers what its author had seen: it is undone only by edits it did not know
                 # of (sync/merge.py).
                 bases = {k: v for k, v in bases.items() if not k.startswith(KNEW_PREFIX)}
                 if obj.deleted_at is not None:
                     seen = row_versions(obj.rev, obj.field_revs, obj.seen_revs)
+                    for d, r in children_versions(session.connection(), obj.__table__.name, obj.id).items():
+                        if r > seen.get(d, ""):
+                            seen[d] = r
                     bases.update({KNEW_PREFIX + d: r for d, r in seen.items()})
             obj.base_revs = bases
             obj.updated_at, obj.updated_by = now, clock.device_id
@@ -246,6 +273,35 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
             conn.execute(update(LocalSetting).where(LocalSetting.key == CLOCK_KEY).values(value=last))
             if edited:
                 _close_reedited_conflicts(conn, edited, now)
+
+
+def _keep_parents_of_written_children(session: Session) -> None:
+    """A record written live under a deleted parent brings the parent back (as an edit of it), as a package
+    bringing such a record does on every other laptop (sync/importer.py)."""
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, Syncable) or obj.deleted_at is not None:
+            continue
+        if obj in session.dirty:
+            state = inspect(obj)
+            if not any(state.attrs[k].history.has_changes() for k in user_fields(obj)):
+                continue
+        for col, model in _parents(type(obj)):
+            parent_id = getattr(obj, col)
+            parent = session.get(model, parent_id) if parent_id else None
+            if parent is not None and parent.deleted_at is not None:
+                parent.deleted_at = None
+
+
+@cache
+def _parents(cls: type) -> tuple[tuple[str, type], ...]:
+    """(column, model) of the syncable records a record of ``cls`` hangs under (its foreign keys)."""
+    models = {m.local_table.name: m.class_ for m in cls.registry.mappers if m.local_table is not None}
+    out = []
+    for fk in cls.__table__.foreign_keys:
+        target = models.get(fk.column.table.name)
+        if target is not None and issubclass(target, Syncable) and fk.parent.name != "id":
+            out.append((fk.parent.name, target))
+    return tuple(out)
 
 
 def _close_reedited_conflicts(conn, edited: list[tuple[str, str, list[str]]], now: datetime) -> None:

@@ -245,7 +245,10 @@ def prune_backups(folder: Path, stem: str) -> list[Path]:
 
 
 def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    from app.services.sync.tables import dumps_json, loads_json
+
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_MS / 1000},
+                           json_serializer=dumps_json, json_deserializer=loads_json)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:

@@ -300,7 +300,9 @@ class LearningMatrix:
 @dataclass(frozen=True)
 class CertificationSummary:
     """A partner's certification status: of the people with a track, how many hold a valid certification of
-    every track they were given, and how many of those expire within ``days`` days."""
+    every track they were given, and how many of those expire within ``days`` days. Of the others, ``expired``
+    hold a certification of every track but one has expired; ``overdue`` have a track past its due date
+    without a certification yet. A person counts in one of certified, expired and overdue at most."""
 
     partner_id: str
     partner_name: str
@@ -309,6 +311,18 @@ class CertificationSummary:
     expiring: int
     expired: int
     days: int
+    overdue: int = 0
+
+    @property
+    def late(self) -> int:
+        """People to act on now: a certification expired, or a track not certified by its due date."""
+        return self.expired + self.overdue
+
+    @property
+    def attention(self) -> tuple[int, int, int]:
+        """How much this partner needs attention, larger first: people late, then expiring, then not certified
+        yet (`overview` with ``attention_first`` sorts by it)."""
+        return self.late, self.expiring, self.people - self.certified
 
     @property
     def text(self) -> str:
@@ -319,6 +333,8 @@ class CertificationSummary:
             out += f", {self.expiring} expiring in {self.days} days"
         if self.expired:
             out += f", {self.expired} expired"
+        if self.overdue:
+            out += f", {self.overdue} overdue"
         return out
 
 
@@ -827,15 +843,21 @@ class LearningService:
             p = get_live(s, Partner, partner_id, "partner")
             return _summary(_Snapshot.load(s, partner_id), p.id, p.name, today, days)
 
-    def overview(self, today: date | None = None, days: int = DEFAULT_WINDOW_DAYS) -> list[CertificationSummary]:
-        """The certification status of every partner with at least one assignment, by partner name."""
+    def overview(self, today: date | None = None, days: int = DEFAULT_WINDOW_DAYS, *,
+                 attention_first: bool = False) -> list[CertificationSummary]:
+        """The certification status of every partner with at least one assignment, by partner name; with
+        ``attention_first``, the partners needing attention first (`CertificationSummary.attention`: people
+        late, then expiring, then not certified yet), then by name."""
         today = today or date.today()
         with self._sessions() as s:
             snap = _Snapshot.load(s)
             with_tracks = {a.partner_id for a in snap.assignments}
-            return sorted((_summary(snap, pid, name, today, days) for pid, (name, _lead) in snap.partners.items()
+            rows = sorted((_summary(snap, pid, name, today, days) for pid, (name, _lead) in snap.partners.items()
                            if pid in with_tracks),
                           key=lambda x: x.partner_name.casefold())
+            if attention_first:
+                rows.sort(key=lambda x: x.attention, reverse=True)  # stable: by name within the same need
+            return rows
 
     def progress(self, partner_id: str | None = None, today: date | None = None,
                  days: int = DEFAULT_WINDOW_DAYS) -> list[PersonProgress]:
@@ -1061,23 +1083,28 @@ class _Snapshot:
 
 
 def _summary(snap: _Snapshot, partner_id: str, partner_name: str, today: date, days: int) -> CertificationSummary:
-    tracks_of: dict[str, set[str]] = {}
+    tracks_of: dict[str, dict[str, date | None]] = {}  # person -> track -> due date (None: none)
     for a in snap.by_partner().get(partner_id, ()):
-        tracks_of.setdefault(person_key(a.contact_id, a.person), set()).add(snap.versions[a.track_version_id][0])
-    certified = expiring = expired = 0
+        due = tracks_of.setdefault(person_key(a.contact_id, a.person), {})
+        track = snap.versions[a.track_version_id][0]
+        due[track] = min((d for d in (due.get(track), a.due_on) if d is not None), default=None)
+    certified = expiring = expired = overdue = 0
     for key, tracks in tracks_of.items():
-        states = []
-        for t in tracks:
+        states, late = [], False
+        for t, due_on in tracks.items():
             c = snap.latest_cert.get((partner_id, key, t))
             states.append(expiry_state(c.expires_on, today, days) if c is not None else "none")
+            late = late or (c is None and due_on is not None and due_on < today)
         if "none" in states:
+            overdue += late
             continue
         if EXPIRED in states:
             expired += 1
             continue
         certified += 1
         expiring += EXPIRING in states
-    return CertificationSummary(partner_id, partner_name, len(tracks_of), certified, expiring, expired, days)
+    return CertificationSummary(partner_id, partner_name, len(tracks_of), certified, expiring, expired, days,
+                                overdue)
 
 
 def completion_day(modules: list[str], done: dict[str, list[date]], validity: dict[str, int | None],

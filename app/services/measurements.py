@@ -520,8 +520,15 @@ class MeasurementService:
             for i in range(0, len(new), 5000):
                 chunk = {measurement_id(r.partner_id, r.kpi_id, r.period_kind, r.period_start): r
                          for r in new[i:i + 5000]}
-                for m in s.scalars(select(Measurement).where(Measurement.id.in_(chunk))):
-                    r = chunk.pop(m.id)  # a cleared value of the same period: that record comes back
+                rows = chunk.values()
+                for m in s.scalars(select(Measurement).where(
+                        Measurement.partner_id.in_({r.partner_id for r in rows}),
+                        Measurement.kpi_id.in_({r.kpi_id for r in rows}),
+                        Measurement.period_start.between(min(r.period_start for r in rows),
+                                                         max(r.period_start for r in rows)))):
+                    r = chunk.pop(m.id, None)  # a cleared value of the same period: that record comes back
+                    if r is None:
+                        continue
                     m.deleted_at, m.value, m.note = None, r.value, r.note
                 s.add_all(Measurement(partner_id=r.partner_id, kpi_id=r.kpi_id, period_kind=r.period_kind,
                                       period_start=r.period_start, value=r.value, note=r.note)

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from app.models.base import get_by_id
 from app.services.clock import utcnow
 from app.services.errors import NotFound
 
@@ -15,7 +16,7 @@ Row = TypeVar("Row")
 
 def get_live(s: Session, model: type[Row], row_id: str | None, what: str) -> Row:
     """The row ``row_id`` of ``model``; NotFound ("No <what> with id …") when missing or tombstoned."""
-    row = s.get(model, row_id) if row_id else None
+    row = get_by_id(s, model, row_id)
     if row is None or row.deleted_at is not None:
         raise NotFound(f"No {what} with id {row_id}")
     return row

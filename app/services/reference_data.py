@@ -147,7 +147,7 @@ def shipped_records() -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     with engine.connect() as conn:
         for spec in table_specs().values():
-            rows = [spec.from_db(v) for v in conn.exec_driver_sql(spec.select_sql + " ORDER BY id")]
+            rows = [spec.from_db(v) for v in conn.exec_driver_sql(spec.select_sql + spec.order_sql)]
             for row in rows:
                 edition = editions.get(f"{spec.name}/{row['id']}", (1, ""))[0]
                 row.update(rev=format_rev(edition, 0, SHIPPED_DEVICE), field_revs={}, seen_revs={}, base_revs={},

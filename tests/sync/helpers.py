@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.models import CoachingSession, LogEntry, Measurement
-from app.models.enums import SessionType
+from app.models.enums import PeriodKind, SessionType
 from app.services.reference_data import stable_id
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
 from app.services.sync.package import FORMAT, FORMAT_VERSION, PackageWriter
@@ -34,10 +34,17 @@ def state(services, *, meta: bool = True) -> dict:
 
 
 def add_measurement(services, partner_id: str, month: int, value: float) -> str:
+    """Record a month's value (a month recorded before on this laptop gets the new value)."""
     with services.db.sessions.begin() as s:
-        m = Measurement(partner_id=partner_id, kpi_id=KPI_OTD, period_start=date(2026, month, 1), value=value)
-        s.add(m)
-    return m.id
+        key = (partner_id, KPI_OTD, PeriodKind.MONTH, date(2026, month, 1))
+        m = s.get(Measurement, key)
+        if m is None:
+            m = Measurement(partner_id=partner_id, kpi_id=KPI_OTD, period_start=date(2026, month, 1), value=value)
+            s.add(m)
+        else:
+            m.value, m.deleted_at = value, None
+        s.flush()
+        return m.id
 
 
 def add_session(services, partner_id: str) -> str:

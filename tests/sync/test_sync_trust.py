@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
@@ -10,11 +11,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.models import Kpi, Partner
+from app.models.enums import PeriodKind
 from app.services.clock import COUNTER_MAX, HybridClock, is_valid_rev
 from app.services.reference_data import seed_reference_data, shipped_records
 from app.services.sync.errors import PackageRefused
 from tests.sync.conftest import add_partner, edit, file_hash, get
-from tests.sync.helpers import build_package, read_records
+from tests.sync.helpers import KPI_OTD, build_package, read_records
 
 DEVICE = "ab" * 16
 
@@ -261,3 +263,87 @@ def test_clearing_and_entering_a_value_again_keeps_one_record(laptops):
     with alice.db.sessions() as s:
         rows = s.scalars(select(Measurement).where(Measurement.partner_id == pid)).all()
     assert [(r.value, r.deleted_at) for r in rows] == [(84.0, None)]
+
+
+def _record_october(services, pid, value):
+    return services.measurements.record(pid, KPI_OTD, PeriodKind.MONTH, date(2026, 10, 1), value)
+
+
+def _live_measurements(services, pid):
+    from app.models import Measurement
+
+    with services.db.sessions() as s:
+        return s.scalars(select(Measurement.value).where(Measurement.partner_id == pid,
+                                                         Measurement.deleted_at.is_(None))).all()
+
+
+def test_a_measurement_added_to_a_partner_deleted_elsewhere_brings_the_partner_back_on_both_laptops(laptops):
+    """Before: the measurement hid under the tombstone, with no conflict anywhere."""
+    alice, bob = laptops.new("alice"), laptops.new("bob")
+    pid = add_partner(alice, "Acme")
+    _record_october(alice, pid, 90.0)
+    laptops.send(alice, bob)
+    bob.measurements.record(pid, KPI_OTD, PeriodKind.MONTH, date(2026, 11, 1), 93.5)  # offline, first
+    alice.partners.delete(pid)  # later on the clock, yet it knew only the partner's October figure
+    pa, pb = laptops.package(), laptops.package()
+    alice.sync.export(pa)
+    bob.sync.export(pb)
+    alice.sync.import_package(pb, trust_new_signer=True)  # the child arrives after the delete
+    bob.sync.import_package(pa, trust_new_signer=True)  # the delete arrives after the child
+    rows = []
+    for s in (alice, bob):
+        p = get(s, Partner, pid)
+        assert p.deleted_at is None
+        assert sorted(_live_measurements(s, pid)) == [90.0, 93.5]
+        assert [(c.table, c.field) for c in s.sync.conflicts()] == [("partners", "deleted_at")]
+        rows.append((p.rev, p.field_revs, p.seen_revs, p.base_revs))
+    assert rows[0] == rows[1]  # both laptops hold the same record, so later packages change nothing
+
+
+def test_a_delete_made_knowing_every_child_stands(laptops):
+    alice, bob = laptops.new("alice"), laptops.new("bob")
+    pid = add_partner(alice, "Acme")
+    laptops.send(alice, bob)
+    _record_october(bob, pid, 88.0)
+    laptops.send(bob, alice)
+    alice.partners.delete(pid)  # made after Alice had Bob's figure
+    laptops.send(alice, bob)
+    laptops.send(bob, alice)
+    for s in (alice, bob):
+        assert get(s, Partner, pid).deleted_at is not None
+        assert s.sync.conflicts() == []
+
+
+def test_an_export_killed_half_way_leaves_no_partial_file_after_the_next_start(laptops, tmp_path, monkeypatch):
+    """Before: a killed export left its ``.tandem-export-*.part`` beside the target for good."""
+    from app.services import build_services
+    from app.services.database import open_database
+    from app.services.sync import exporter
+
+    alice = laptops.new("alice")
+    add_partner(alice, "Acme")
+    out_dir = tmp_path / "usb"
+    out_dir.mkdir()
+
+    class Killed(BaseException):
+        pass
+
+    def killed(*_a):
+        raise Killed
+
+    monkeypatch.setattr(exporter, "_drop_temp", lambda *_a: None)  # a killed process cleans nothing up
+    monkeypatch.setattr(exporter.crypto, "encrypt_stream", killed)  # killed while encrypting
+    with pytest.raises(Killed):
+        alice.sync.export(out_dir / "acme.tandem", passphrase="correct horse battery")
+    monkeypatch.undo()
+    left = sorted(p.suffix for p in out_dir.iterdir())
+    assert left == [".enc", ".part"]
+    path = alice.db.path
+    alice.db.close()
+    again = build_services(open_database(path))
+    try:
+        assert list(out_dir.iterdir()) == []
+        again.sync.export(out_dir / "acme.tandem")  # and exporting works as before
+        assert [p.name for p in out_dir.iterdir()] == ["acme.tandem"]
+    finally:
+        again.db.close()

@@ -9,11 +9,17 @@ others and each one is switched on by deleting its entry in `PENDING`.
 
 from __future__ import annotations
 
+import shutil
+from contextlib import contextmanager
+
 import pytest
 from PySide6.QtCore import QRect
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.models.enums import PartnerStatus, SessionStatus
+from app.services import build_services
+from app.services.database import open_database
 from app.services.partners import PartnerQuery
 from app.ui.bus import ChangeBus
 from app.ui.main_window import MainWindow
@@ -28,11 +34,7 @@ PARTNER_KINDS = {"candidate": PartnerStatus.CANDIDATE, "onboarding": PartnerStat
                  "active": PartnerStatus.ACTIVE}
 
 #: Screens another part of the work is still fitting to 1366×768 (switch one on by deleting its line).
-PENDING: dict[str, str] = {
-    "tab:Selection": "being fitted (issue 13, second half): the decision checklist's Note fields, the reference "
-                     "calls table and 'Signing is blocked' run off the right edge; the page is 940 px wide",
-    "tab:Onboarding": "being fitted (issue 13, second half): the onboarding tab's page is 820 px wide in 809 px",
-}
+PENDING: dict[str, str] = {}
 
 
 def _pending(name: str):
@@ -40,28 +42,46 @@ def _pending(name: str):
     return pytest.param(name, marks=pytest.mark.xfail(reason=reason, strict=False)) if reason else name
 
 
-@pytest.fixture
-def app_style(qapp):
+@contextmanager
+def _app_style(qapp):
     """The look the app runs with (Fusion and Tandem's style sheet: paddings change what fits)."""
     from app.ui.style import STYLE_SHEET
 
     style, sheet = qapp.style().name(), qapp.styleSheet()
     qapp.setStyle("Fusion")
     qapp.setStyleSheet(STYLE_SHEET)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setStyle(style)
+    try:
+        yield
+    finally:
+        qapp.setStyleSheet(sheet)
+        qapp.setStyle(style)
 
 
 @pytest.fixture
-def window(qtbot, demo_services, app_style):
-    install_wheel_guard()
-    w = MainWindow(demo_services, ChangeBus(), screen=LAPTOP)
-    qtbot.addWidget(w)
-    w.showNormal()
-    w.resize(LAPTOP.size())
-    qtbot.waitExposed(w)
-    return w
+def app_style(qapp):
+    with _app_style(qapp):
+        yield
+
+
+@pytest.fixture(scope="module")
+def window(qapp, tmp_path_factory, _demo_template):
+    """One main window over a copy of the demo database for the whole sweep: the checks only look and switch
+    pages, and building a window per screen would spend most of the sweep's time in setting up."""
+    path = tmp_path_factory.mktemp("laptop") / "demo.sqlite"
+    shutil.copy(_demo_template, path)
+    db = open_database(path)
+    services = build_services(db)
+    with _app_style(qapp):
+        install_wheel_guard()
+        w = MainWindow(services, ChangeBus(), screen=LAPTOP)
+        w.showNormal()
+        w.resize(LAPTOP.size())
+        QTest.qWaitForWindowExposed(w)
+        yield w
+        w.close()
+        w.deleteLater()
+        QApplication.processEvents()
+    db.close()
 
 
 def _settle() -> None:
@@ -90,9 +110,9 @@ def test_every_section_fits_a_field_laptop(window, title):
 
 @pytest.mark.parametrize("kind", list(PARTNER_KINDS))
 @pytest.mark.parametrize("tab", [_pending(f"tab:{t}") for t in PARTNER_TAB_TITLES])
-def test_every_partner_tab_fits_a_field_laptop(window, demo_services, tab, kind):
+def test_every_partner_tab_fits_a_field_laptop(window, tab, kind):
     section = window.show_section("Partners")
-    window.open_partner(_partner_id(demo_services, PARTNER_KINDS[kind]))
+    window.open_partner(_partner_id(window.services, PARTNER_KINDS[kind]))
     tabs = section.page.tabs
     titles = [tabs.tabText(i) for i in range(tabs.count())]
     assert titles == PARTNER_TAB_TITLES

@@ -56,7 +56,7 @@ def _cell(tab, person: str, code: str):
 
 
 def test_the_matrix_shows_ticks_dates_and_marks_overdue_and_expiring(tab):
-    assert tab.summary.text() == "1 of 2 certified, 1 expiring in 30 days"
+    assert tab.summary.text() == "1 of 2 certified, 1 expiring in 30 days, 1 overdue"  # Bo was due on 1 Nov
     done = _cell(tab, "Ana Lima", "ONB101")
     assert done.data() == "✓ 2025-12-01"
     expiring = _cell(tab, "Ana Lima", "ESC101")
@@ -138,7 +138,7 @@ def test_the_overview_lists_each_partner_and_the_renewals_due(qtbot, services, a
     overview.reload()
     qtbot.waitUntil(lambda: overview.loaded, timeout=10_000)
     assert overview.partners.item(0, 0).text() == "Acme Castings"
-    assert overview.partners.item(0, 5).text() == "1 of 2 certified, 1 expiring in 30 days"
+    assert overview.partners.item(0, 5).text() == "1 of 2 certified, 1 expiring in 30 days, 1 overdue"
     assert (overview.renewals.item(0, 2).text(), overview.renewals.item(0, 0).text()) == ("Ana Lima", "2026-12-09")
     overview.company.setText("Northwind Components")
     overview._save_company()

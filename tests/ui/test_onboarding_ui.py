@@ -120,6 +120,21 @@ def test_a_partner_without_checklist_is_offered_to_start_one(qtbot, services):
     widget.set_partner(p.id)
     assert widget.stack.currentIndex() == 0 and "Start onboarding" in widget.empty.text()
     assert widget.start_button.isEnabled() and not widget.print_button.isEnabled()
+    assert not any(a.isEnabled() for a in widget.print_button.menu().actions())
+
+
+def test_the_print_or_pdf_menu_saves_the_checklist_as_a_pdf(qtbot, tab, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+    from PySide6.QtWidgets import QFileDialog
+
+    menu = tab.print_button.menu()
+    assert tab.print_button.text() == "Print or PDF" and tab.print_button.isEnabled()
+    assert [a.text() for a in menu.actions()] == ["Print…", "Save as PDF…"]
+    assert all(a.isEnabled() for a in menu.actions())
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "checklist.pdf"), ""))
+    next(a for a in menu.actions() if a.text() == "Save as PDF…").trigger()
+    text = " ".join(p.extract_text() for p in PdfReader(str(tmp_path / "checklist.pdf")).pages)
+    assert "Nordwerk Components GmbH" in text and "Certificates sent" in text
 
 
 def test_portfolio_shows_partners_in_onboarding_and_sorts(qtbot, services, started):

@@ -128,6 +128,24 @@ def test_print_from_the_tab_to_a_pdf_printer(tab, services, candidate, tmp_path,
     assert "Kestrelforge Precision GmbH" in text and "field form" in text
 
 
+def test_scorecard_and_checklist_stand_side_by_side_when_wide_and_stack_on_a_laptop(qtbot, tab):
+    from tests.ui import layout_checks
+
+    tab.resize(1500, 900)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.start_button.click()
+    score, checklist = tab.scorecard_box, tab.checklist_box.parentWidget()  # the checklist, calls and decision
+    qtbot.waitUntil(lambda: tab.columns.side_by_side and checklist.x() > score.geometry().right())
+    assert checklist.y() == score.y()
+    tab.resize(760, 700)  # a field laptop's page beside the partner directory
+    qtbot.waitUntil(lambda: not tab.columns.side_by_side and checklist.y() > score.geometry().bottom())
+    assert checklist.x() == score.x()
+    assert layout_checks.sideways_scrolling(tab) == [] and layout_checks.cut_off_controls(tab) == []
+    tab.resize(1500, 900)
+    qtbot.waitUntil(lambda: tab.columns.side_by_side)  # and back when there is room again
+
+
 def test_section_compares_candidates_and_prints_a_segment(qtbot, demo_services, bus, tmp_path, monkeypatch):
     section = SelectionSection(demo_services, bus)
     qtbot.addWidget(section)

@@ -449,7 +449,7 @@ def upgrade() -> None:
     sa.Column('period_start', sa.Date(), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('id', sa.String(length=120), sa.Computed("partner_id || ':' || kpi_id || ':' || period_kind || ':' || period_start", persisted=False), nullable=False),
     sa.Column('rev', sa.String(length=80), nullable=False),
     sa.Column('field_revs', sa.JSON(), nullable=False),
     sa.Column('seen_revs', sa.JSON(), nullable=False),
@@ -460,13 +460,9 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_measurements_kpi_id_kpis')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_measurements_partner_id_partners')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_measurements'))
+    sa.PrimaryKeyConstraint('partner_id', 'kpi_id', 'period_kind', 'period_start', name=op.f('pk_measurements')),
+    sqlite_with_rowid=False
     )
-    with op.batch_alter_table('measurements', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_measurements_kpi_id'), ['kpi_id'], unique=False)
-        batch_op.create_index('ix_measurements_live_series', ['partner_id', 'kpi_id', 'period_start', 'value', 'period_kind'], unique=False, sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
-        batch_op.create_index('ix_measurements_partner_id', ['partner_id'], unique=False)
-
     op.create_table('playbook_versions',
     sa.Column('playbook_id', sa.String(length=36), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -1084,11 +1080,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_playbook_versions_playbook_id'))
 
     op.drop_table('playbook_versions')
-    with op.batch_alter_table('measurements', schema=None) as batch_op:
-        batch_op.drop_index('ix_measurements_partner_id')
-        batch_op.drop_index('ix_measurements_live_series', sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))
-        batch_op.drop_index(batch_op.f('ix_measurements_kpi_id'))
-
     op.drop_table('measurements')
     with op.batch_alter_table('learning_track_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_learning_track_versions_track_id'))

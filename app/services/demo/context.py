@@ -67,8 +67,9 @@ class DemoContext:
         """
         table = Base.metadata.tables[table_name]
         to_tuple = _to_storage(table)
-        columns = ", ".join(c.name for c in table.columns)
-        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(table.columns))})"
+        written = [c for c in table.columns if c.computed is None]
+        columns = ", ".join(c.name for c in written)
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(written))})"
         clock, now, n = self.db.clock, utcnow(), 0
         iterator = iter(rows)
         while chunk := [to_tuple(stamp_new(row, clock, now)) for row in islice(iterator, batch)]:
@@ -98,6 +99,8 @@ def _to_storage(table: Table) -> Callable[[dict], tuple]:
 
     specs = []
     for col in table.columns:
+        if col.computed is not None:
+            continue
         default = None
         if col.default is not None and col.name != "id":
             default = col.default.arg(None) if col.default.is_callable else col.default.arg

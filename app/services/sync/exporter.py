@@ -3,19 +3,25 @@ partners, their records and only the library records they use (see scope.py) —
 lines into the zip, sign the manifest, encrypt the whole file when a passphrase is given.
 
 The package is written beside the target under a temporary name and renamed into place at the end, so a
-failure never leaves a half-written package behind.
+failure never leaves a half-written package behind. The temporary names are noted in the database while the
+export runs, so one left by a killed export is removed the next time the database is opened
+(`remove_leftover_exports`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from app import __version__
 from app.models.base import new_id
+from app.models.local import LocalSetting
 from app.services.clock import current_seq, utcnow
 from app.services.database import known_revisions
 from app.services.sync import crypto
@@ -78,13 +84,56 @@ def count_rows(conn, partner_ids: list[str] | None, since: Since | None, library
 def _lines(conn, spec: TableSpec, partner_ids, since, library: Library,
            tick: Callable[[int], None]) -> Iterator[bytes]:
     where, params = _where(spec, partner_ids, since, library)
-    result = conn.exec_driver_sql(spec.select_sql + where + " ORDER BY id", tuple(params))
+    result = conn.exec_driver_sql(spec.select_sql + where + spec.order_sql, tuple(params))
     n = 0
     while rows := result.fetchmany(FETCH):
         for values in rows:
             yield canonical_json(spec.from_db(values)) + b"\n"
         n += len(rows)
         tick(len(rows))
+
+
+#: LocalSetting holding the temporary files of exports under way (a JSON list of paths).
+PENDING_KEY = "exports_under_way"
+
+
+def _note_pending(db, path: Path, add: bool) -> None:
+    with db.sessions.begin() as s:
+        row = s.get(LocalSetting, PENDING_KEY)
+        paths = set(json.loads(row.value)) if row is not None and row.value else set()
+        (paths.add if add else paths.discard)(str(path))
+        if row is None:
+            s.add(LocalSetting(key=PENDING_KEY, value=json.dumps(sorted(paths))))
+        else:
+            row.value = json.dumps(sorted(paths))
+
+
+def remove_leftover_exports(db) -> list[Path]:
+    """Remove the temporary files of exports that never finished (the app was killed); returns them."""
+    with db.sessions() as s:
+        value = s.scalar(select(LocalSetting.value).where(LocalSetting.key == PENDING_KEY))
+    if not value:
+        return []
+    removed = []
+    for name in json.loads(value):
+        path = Path(name)
+        if path.name.startswith(".tandem-export-") and path.exists():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+        _note_pending(db, path, add=False)
+    return removed
+
+
+def _temp_beside(db, out: Path, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=".tandem-export-", suffix=suffix, dir=out.parent)
+    os.close(fd)
+    _note_pending(db, Path(name), add=True)
+    return Path(name)
+
+
+def _drop_temp(db, path: Path) -> None:
+    path.unlink(missing_ok=True)
+    _note_pending(db, path, add=False)
 
 
 def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names: list[str],
@@ -100,9 +149,7 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
     key = device_key(db.device_id)
     pub = public_key_b64(key)
     specs = table_specs()
-    fd, tmp_name = tempfile.mkstemp(prefix=".tandem-export-", suffix=".part", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temp_beside(db, out, ".part")
     try:
         with db.engine.connect() as conn, conn.begin():  # one snapshot for every table
             mark = current_seq(conn)
@@ -144,16 +191,16 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                 writer.abort()
                 raise
         if passphrase:
-            fd, enc_name = tempfile.mkstemp(prefix=".tandem-export-", suffix=".enc", dir=out.parent)
+            enc = _temp_beside(db, out, ".enc")
             try:
-                with open(tmp, "rb") as src, os.fdopen(fd, "wb") as dst:
+                with open(tmp, "rb") as src, open(enc, "wb") as dst:
                     crypto.encrypt_stream(src, dst, passphrase)
-                os.replace(enc_name, tmp)
-            except BaseException:
-                Path(enc_name).unlink(missing_ok=True)
-                raise
+                os.replace(enc, tmp)
+            finally:
+                _drop_temp(db, enc)
         os.replace(tmp, out)
+        _note_pending(db, tmp, add=False)
         return manifest, mark
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        _drop_temp(db, tmp)
         raise

@@ -11,22 +11,23 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from app.models.kpi import measurement_id
+from app.models.enums import PeriodKind
+from app.models.kpi import ID_SEPARATOR, measurement_id
 from app.models.local import LocalSetting
 from app.models.sync import SyncConflict, SyncHistory, SyncSigner
 from app.services.clock import CLOCK_KEY, COUNTER_MAX, format_rev, is_valid_rev, next_seq, parse_rev, rev_millis, row_versions, \
     utcnow
 from app.services.sync.keys import key_path, public_key_b64, device_key
-from app.services.sync.merge import FieldConflict, knows, merge
+from app.services.sync.merge import DELETED, FieldConflict, knows, merge, restore_parent
 from app.services.sync.package import PackageReader
-from app.services.sync.tables import PARTNER_COLUMN, TableSpec, table_specs
+from app.services.sync.tables import PARTNER_COLUMN, TableSpec, child_refs, dumps_json, table_specs
 
 BATCH = 2000
 IN_CHUNK = 500  # ids per "WHERE id IN (...)"
@@ -170,22 +171,30 @@ def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -
         return "no id"
     maps = (rec["field_revs"], rec["seen_revs"], rec["base_revs"])
     if not is_valid_rev(rec["rev"]) or not all(isinstance(m, dict) for m in maps) \
-            or not all(is_valid_rev(r) for m in maps for r in m.values()):
+            or not all(is_valid_rev(r) for m in maps if m for r in m.values()):
         return "its revision stamps are not valid"
     if spec.name == "measurements" and rec["id"] != _measurement_id(rec):
         return "a measurement's id must follow from its partner, KPI and period"
-    if spec.partner_owned:
-        pid = rec[PARTNER_COLUMN]
-        if spec.name == "partners" and pid != rec["id"]:
-            return "a partner must belong to itself"
-        if scope is not None and pid not in scope:
-            return "it belongs to a partner outside the package's scope"
+    if spec.partner_owned and spec.name == "partners" and rec[PARTNER_COLUMN] != rec["id"]:
+        return "a partner must belong to itself"
+    if not _in_scope(spec, rec, scope):
+        return "it belongs to a partner outside the package's scope"
     return None
 
 
+def _in_scope(spec: TableSpec, rec: dict, scope: frozenset[str] | None) -> bool:
+    return scope is None or not spec.partner_owned or rec[PARTNER_COLUMN] in scope
+
+
 def _measurement_id(rec: dict) -> str | None:
+    """The id a measurement record must carry: its key written out (models/kpi.py), the key well formed."""
     try:
-        return measurement_id(rec["partner_id"], rec["kpi_id"], rec["period_kind"], rec["period_start"])
+        start, kind = rec["period_start"], PeriodKind(rec["period_kind"])
+        if date.fromisoformat(start).isoformat() != start:
+            return None
+        if not all(isinstance(rec[c], str) and ID_SEPARATOR not in rec[c] for c in ("partner_id", "kpi_id")):
+            return None
+        return measurement_id(rec["partner_id"], rec["kpi_id"], kind, start)
     except (TypeError, ValueError):
         return None
 
@@ -201,11 +210,41 @@ def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool) -
     return found
 
 
+#: What `_held` compares: a record whose revs and version vector this laptop holds already changes nothing.
+META = ("id", "rev", "field_revs", "seen_revs", "base_revs")
+
+
+def _held(conn: Connection, spec: TableSpec, batch: list[dict | None]) -> dict[str, tuple]:
+    """id -> (rev, field_revs, seen_revs, base_revs as stored) of the batch's records this database holds."""
+    ids = [rec["id"] for rec in batch if isinstance(rec, dict) and isinstance(rec.get("id"), str)]
+    held: dict[str, tuple] = {}
+    for chunk in _chunks(ids):
+        for rid, *meta in conn.exec_driver_sql(*spec.select_by_ids(chunk, columns=META)):
+            held[rid] = tuple(meta)
+    return held
+
+
+def _same_meta(rec: dict, meta: tuple) -> bool:
+    try:
+        return rec["rev"] == meta[0] and all(dumps_json(rec[k]) == m for k, m in zip(META[2:], meta[1:]))
+    except (KeyError, TypeError):
+        return False
+
+
 def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None:
     table, conn, scope = spec.name, run.conn, run.scope
     valid: list[dict] = []
     ids_in_batch: set[str] = set()
+    # Re-importing a package (or a package mostly of records this laptop has) costs a look at metadata: a
+    # record held exactly as it arrives, revs and version vector alike, is unchanged and needs no merge.
+    held = _held(conn, spec, batch)
     for rec in batch:
+        meta = held.get(rec["id"]) if isinstance(rec, dict) and isinstance(rec.get("id"), str) else None
+        if meta is not None and rec["id"] not in ids_in_batch and _same_meta(rec, meta) \
+                and rec.keys() == spec.column_set and _in_scope(spec, rec, scope):
+            ids_in_batch.add(rec["id"])
+            run.count(table, "unchanged")
+            continue
         reason = _validate(spec, rec, scope)
         if reason is None and rec["id"] in ids_in_batch:
             reason = "it appears twice in the package"
@@ -242,12 +281,13 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
 
     locals_: dict[str, dict] = {}
     for chunk in _chunks([r["id"] for r in valid]):
-        sql = f'{spec.select_sql} WHERE id IN ({", ".join("?" * len(chunk))})'
-        for values in conn.exec_driver_sql(sql, tuple(chunk)):
+        for values in conn.exec_driver_sql(*spec.select_by_ids(chunk)):
             row = spec.from_db(values)
             locals_[row["id"]] = row
 
     inserts, updates = [], []
+    live_children: list[dict] = []  # records written live: each may bring its deleted parents back
+    newly_deleted: list[str] = []  # records this batch deleted: their local children may bring them back
     now = utcnow()
     for rec in valid:
         newest = max((rec["rev"], *rec["field_revs"].values(), *rec["seen_revs"].values(),
@@ -260,8 +300,15 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         if local is None:
             inserts.append(spec.insert_params(rec, run.seq))
             run.count(table, "new")
+            if rec[DELETED] is None:
+                live_children.append(rec)
             continue
         m = merge(spec.user_fields, local, rec)
+        if m.row is not None and m.changed:
+            if m.row[DELETED] is None:
+                live_children.append(m.row)
+            elif local[DELETED] is None:
+                newly_deleted.append(rec["id"])
         if m.row is not None:
             updates.append(spec.update_params(m.row, run.seq))
             if not m.changed:
@@ -281,6 +328,65 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         conn.exec_driver_sql(spec.insert_sql, inserts)
     if updates:
         conn.exec_driver_sql(spec.update_sql, updates)
+    _keep_parents(run, checks, live_children)
+    if newly_deleted:
+        _keep_parents_of_local_children(run, spec, newly_deleted)
+
+
+def _keep_parents(run: _Run, checks: list[tuple[str, str]], children: list[dict]) -> None:
+    """Bring back the deleted parents of ``children`` (records just written live) that hold edits the
+    parent's delete had not seen (merge.restore_parent)."""
+    for col, target in checks:
+        parents = {child[col] for child in children if child[col] is not None}
+        deleted: set[str] = set()
+        for chunk in _chunks(sorted(parents)):
+            sql = f'SELECT id FROM "{target}" WHERE deleted_at IS NOT NULL AND id IN ({", ".join("?" * len(chunk))})'
+            deleted.update(v for (v,) in run.conn.exec_driver_sql(sql, tuple(chunk)))
+        if not deleted:
+            continue  # the usual case: every parent is live
+        wanted: dict[str, dict[str, str]] = defaultdict(dict)
+        for child in children:
+            if child[col] in deleted:
+                _join(wanted[child[col]], row_versions(child["rev"], child["field_revs"], child["seen_revs"]))
+        _restore(run, table_specs()[target], wanted)
+
+
+def _keep_parents_of_local_children(run: _Run, spec: TableSpec, ids: list[str]) -> None:
+    """Bring back records this import deleted when a live record under one of them holds edits the delete
+    had not seen (the children of the package come later and go through `_keep_parents`)."""
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)
+    for child, col in child_refs(spec.name):
+        for chunk in _chunks(ids):
+            sql = (f'SELECT "{col}", rev, field_revs, seen_revs FROM "{child}" '
+                   f'WHERE deleted_at IS NULL AND "{col}" IN ({", ".join("?" * len(chunk))})')
+            for parent_id, rev, fr, seen in run.conn.exec_driver_sql(sql, tuple(chunk)):
+                _join(wanted[parent_id], row_versions(rev, json.loads(fr or "{}"), json.loads(seen or "{}")))
+    if wanted:
+        _restore(run, spec, wanted)
+
+
+def _join(into: dict[str, str], versions: dict[str, str]) -> None:
+    for d, r in versions.items():
+        if r > into.get(d, ""):
+            into[d] = r
+
+
+def _restore(run: _Run, spec: TableSpec, wanted: dict[str, dict[str, str]]) -> None:
+    now = utcnow()
+    updates = []
+    for chunk in _chunks(sorted(wanted)):
+        for values in run.conn.exec_driver_sql(*spec.select_by_ids(chunk, "deleted_at IS NOT NULL")):
+            row = spec.from_db(values)
+            kept = restore_parent(spec.user_fields, row, wanted[row["id"]])
+            if kept is None:
+                continue
+            updates.append(spec.update_params(kept.row, run.seq))
+            for c in kept.conflicts:
+                if not _known_conflict(run, spec.name, row["id"], c):
+                    run.count(spec.name, "conflicts")
+                    _record_conflict(run, spec.name, row["id"], c, now)
+    if updates:
+        run.conn.exec_driver_sql(spec.update_sql, updates)
 
 
 def _refuse_future(run: _Run, rev: str) -> None:

@@ -10,7 +10,10 @@ The rules (see docs/sync.md, "How packages merge"):
   a conflict: the higher rev still wins on every laptop, and the other value is reported.
 - A delete (``deleted_at`` set) against a concurrent edit keeps the record: ``deleted_at`` goes back to
   empty with a rev derived from the delete's (`restore_rev`), the same on every laptop, and a conflict
-  is reported so the user can delete again.
+  is reported so the user can delete again. A delete that loses on its rev to a concurrent undelete (or to
+  the same record created on another laptop: a measurement's identity) is reported likewise.
+- The same holds for a record deleted while another laptop added or edited one of its children (a
+  measurement of a deleted partner, a goal of a deleted plan): the parent is kept (`restore_parent`).
 """
 
 from __future__ import annotations
@@ -57,6 +60,18 @@ def delete_knowledge(base_revs: dict[str, str], delete_rev: str) -> dict[str, st
     return knew
 
 
+def unseen_by(knew: dict[str, str], versions: dict[str, str]) -> bool:
+    """True when ``versions`` hold an edit the author of a delete (who knew ``knew``) had not seen."""
+    return any(r > knew.get(d, knew.get("*", "")) for d, r in versions.items() if not d.endswith(RESTORE_SUFFIX))
+
+
+def _undoes_delete(winning: Any, losing: Any) -> bool:
+    """For ``deleted_at``: True when the value winning on its rev keeps the record while the losing one deleted
+    it (a concurrent undelete, or the same record created on another laptop). Two deletes are no conflict (they
+    differ only in their time), and a delete winning on its rev is weighed below against every edit."""
+    return winning is None and losing is not None
+
+
 def restore_rev(delete_rev: str) -> str:
     """The rev of "kept despite a concurrent delete": right after the delete's rev, the same everywhere."""
     return delete_rev + RESTORE_SUFFIX
@@ -84,12 +99,12 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
             # Concurrent: the incoming edit was not made on top of ours (its side never saw ours, or it
             # replaced something older than ours: ours lost to it in a merge elsewhere).
             concurrent = not knows(vv_i, rl) or bool(base and base < rl)
-            if f != DELETED and vl != vi and concurrent:
+            if vl != vi and concurrent and (f != DELETED or _undoes_delete(vi, vl)):
                 conflicts.append(FieldConflict(f, vl, vi, rl, ri, "incoming", ri))
         else:
             values[f], revs[f], base = vl, rl, l_base.get(f, "")
             concurrent = not knows(vv_l, ri) or bool(base and base < ri)
-            if ri != rl and f != DELETED and vl != vi and concurrent:
+            if ri != rl and vl != vi and concurrent and (f != DELETED or _undoes_delete(vl, vi)):
                 conflicts.append(FieldConflict(f, vl, vi, rl, ri, "local", rl))
         if base:
             bases[f] = base
@@ -105,15 +120,17 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
         for d, r in vv_i.items():
             if r > joined.get(d, ""):
                 joined[d] = r
-        unseen = any(r > knew.get(d, knew.get("*", "")) for d, r in joined.items()
-                     if not d.endswith(RESTORE_SUFFIX))
-        if unseen:
+        if unseen_by(knew, joined):
             kept = restore_rev(del_rev)
             bases[DELETED] = del_rev
             values[DELETED], revs[DELETED] = None, kept
+            # The side that holds the record live; when both deleted it, the side of the delete that won on
+            # its rev (so both laptops list the same conflict).
+            winner = "local" if local[DELETED] is None else "incoming" if incoming[DELETED] is None \
+                else "incoming" if deleting is incoming else "local"
             conflicts.append(FieldConflict(
                 DELETED, local[DELETED], incoming[DELETED], l_fr.get(DELETED, l_rev), i_fr.get(DELETED, i_rev),
-                "incoming" if local[DELETED] is not None else "local", kept))
+                winner, kept))
         else:
             bases.update({k: v for k, v in (deleting["base_revs"] or {}).items() if k.startswith(KNEW_PREFIX)})
 
@@ -134,3 +151,32 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
     if not changed and seen == (local["seen_revs"] or {}) and bases == l_base and src is local:
         return Merged(None, False, tuple(conflicts))
     return Merged(row, changed, tuple(conflicts))
+
+
+def restore_parent(fields: tuple[str, ...], row: dict[str, Any], child_versions: dict[str, str]) -> Merged | None:
+    """Keep the deleted record ``row`` when a child of it holds edits its delete had not seen (the child's
+    version vector ``child_versions``); None when the delete stands.
+
+    The kept record is exactly what `merge` makes of a delete against a concurrent edit, so two laptops that
+    meet the child in either order (child first, or delete first) hold the same record."""
+    if row[DELETED] is None:
+        return None
+    rev, fr, base = row["rev"], row["field_revs"] or {}, row["base_revs"] or {}
+    del_rev = fr.get(DELETED, rev)
+    if not unseen_by(delete_knowledge(base, del_rev), child_versions):
+        return None
+    kept = restore_rev(del_rev)
+    revs = {f: fr.get(f, rev) for f in fields}
+    revs[DELETED] = kept
+    new_rev = max(revs.values())
+    field_revs = {f: r for f, r in revs.items() if r != new_rev}
+    versions = row_versions(rev, fr, row["seen_revs"])
+    for d, r in row_versions(new_rev, field_revs, None).items():
+        if r > versions.get(d, ""):
+            versions[d] = r
+    bases = {k: v for k, v in base.items() if not k.startswith(KNEW_PREFIX)}
+    bases[DELETED] = del_rev
+    child_rev = max(r for d, r in child_versions.items() if not d.endswith(RESTORE_SUFFIX))
+    restored = dict(row, deleted_at=None, rev=new_rev, field_revs=field_revs,
+                    seen_revs=compact_seen(versions, new_rev, field_revs), base_revs=bases)
+    return Merged(restored, True, (FieldConflict(DELETED, row[DELETED], None, del_rev, child_rev, "incoming", kept),))

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from app.services.sync import crypto
 from app.services.sync.errors import PackageRefused
 from app.services.sync.keys import fingerprint, verify
@@ -282,7 +284,7 @@ class PackageReader:
 
 def _parse(line: bytes) -> dict[str, Any] | None:
     try:
-        value = json.loads(line)
+        value = orjson.loads(line)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

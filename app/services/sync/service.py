@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, func, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.models import Base, Partner
+from app.models.base import get_by_id
 from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncSigner
 from app.services.clock import utcnow
 from app.services.database import backup_database
@@ -269,7 +270,7 @@ class SyncService:
                 raise ValidationError({"conflict": "This conflict is already resolved."})
             model = _model_for(c.table_name)
             column = model.__table__.c[c.field]
-            obj = s.get(model, c.row_id)
+            obj = get_by_id(s, model, c.row_id)
             if obj is None:
                 raise NotFound(f"The {c.table_name} record {c.row_id} no longer exists")
             if choice == "edit":
@@ -334,7 +335,7 @@ class SyncService:
                 label = _record_label(s, table, row_id)
                 if table != "partners":
                     try:
-                        obj = s.get(_model_for(table), row_id)
+                        obj = get_by_id(s, _model_for(table), row_id)
                     except NotFound:
                         obj = None
                     partner = s.get(Partner, getattr(obj, "partner_id", None) or "") if obj is not None else None
@@ -366,7 +367,7 @@ def _record_label(s, table: str, row_id: str) -> str:
         model = _model_for(table)
     except NotFound:
         return row_id
-    obj = s.get(model, row_id)
+    obj = get_by_id(s, model, row_id)
     if obj is None:
         return row_id
     for attr in ("name", "title", "code", "text", "description"):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON
 
 from app.models import Base, Syncable, syncable_tables
+from app.models.kpi import ID_SEPARATOR
 
 #: Tables of the shared libraries have no partner_id: every package may carry them.
 PARTNER_COLUMN = "partner_id"
@@ -23,47 +25,86 @@ PARTNER_COLUMN = "partner_id"
 @dataclass(frozen=True)
 class TableSpec:
     name: str
-    columns: tuple[str, ...]
+    columns: tuple[str, ...]  # every travelling column, in the order records are read (`select_sql`)
     json_columns: frozenset[str]
     user_fields: tuple[str, ...]  # merged field by field (everything but the sync metadata)
     partner_owned: bool
     foreign_keys: tuple[tuple[str, str], ...]  # (column, referenced table), partner_id excluded
     column_set: frozenset[str] = frozenset()
+    #: The table's primary key. ``("id",)`` but for measurements, keyed by their identity, whose id is a
+    #: computed column (app/models/kpi.py): the key is read back out of the id at `id_separator`.
+    key: tuple[str, ...] = ("id",)
+    generated: frozenset[str] = frozenset()  # computed by the database: read, never written
+    id_separator: str | None = None
 
     def from_db(self, values: tuple) -> dict[str, Any]:
         row = dict(zip(self.columns, values))
         for c in self.json_columns:
             if row[c] is not None:
-                row[c] = json.loads(row[c])
+                row[c] = loads_json(row[c])
         return row
 
-    def to_db(self, row: dict[str, Any]) -> tuple:
+    def _stored(self, row: dict[str, Any], columns: tuple[str, ...]) -> list:
         json_cols = self.json_columns
-        return tuple(json.dumps(row[c]) if c in json_cols and row[c] is not None else row[c]
-                     for c in self.columns)
+        return [(dumps_json(row[c]) if row[c] is not None else None) if c in json_cols else row[c]
+                for c in columns]
 
-    @property
+    @cached_property
     def select_sql(self) -> str:
         return f"SELECT {', '.join(_q(c) for c in self.columns)} FROM {_q(self.name)}"
 
-    @property
+    @cached_property
+    def order_sql(self) -> str:
+        """Records in key order (for measurements the table's own order: no sorting)."""
+        return " ORDER BY " + ", ".join(_q(c) for c in self.key)
+
+    def select_by_ids(self, ids: list[str], where: str = "", columns: tuple[str, ...] = ()) -> tuple[str, tuple]:
+        """A SELECT of the records with these ids (``columns``, or those of `select_sql`) and its parameters;
+        ``where`` adds a condition on the records' columns. Uses the table's key: for measurements the id is
+        taken apart and each key looked up (a row-value ``IN`` would scan the table)."""
+        columns = columns or self.columns
+        cond = f" AND {where}" if where else ""
+        if self.key == ("id",):
+            return (f"SELECT {', '.join(_q(c) for c in columns)} FROM {_q(self.name)} "
+                    f"WHERE id IN ({', '.join('?' * len(ids))}){cond}", tuple(ids))
+        params = []
+        for rid in ids:
+            parts = rid.split(self.id_separator)
+            params += parts if len(parts) == len(self.key) else [None] * len(self.key)
+        names = [f"k{i}" for i in range(len(self.key))]
+        row = f"({', '.join('?' * len(self.key))})"
+        on = " AND ".join(f"m.{_q(c)} = k.{n}" for c, n in zip(self.key, names))
+        return (f"WITH k({', '.join(names)}) AS (VALUES {', '.join([row] * len(ids))}) "
+                f"SELECT {', '.join('m.' + _q(c) for c in columns)} FROM k CROSS JOIN {_q(self.name)} m "
+                f"ON {on}{cond}", tuple(params))
+
+    @cached_property
+    def _written(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.generated)
+
+    @cached_property
     def insert_sql(self) -> str:
         """Insert one record; parameters: `insert_params`."""
-        return (f"INSERT INTO {_q(self.name)} ({', '.join(_q(c) for c in self.columns)}, seq) "
-                f"VALUES ({', '.join('?' * (len(self.columns) + 1))})")
+        cols = self._written
+        return (f"INSERT INTO {_q(self.name)} ({', '.join(_q(c) for c in cols)}, seq) "
+                f"VALUES ({', '.join('?' * (len(cols) + 1))})")
 
     def insert_params(self, row: dict[str, Any], seq: int) -> tuple:
-        return self.to_db(row) + (seq,)
+        return (*self._stored(row, self._written), seq)
 
-    @property
+    @cached_property
+    def _updated(self) -> tuple[str, ...]:
+        return tuple(c for c in self._written if c not in self.key)
+
+    @cached_property
     def update_sql(self) -> str:
         """Replace one record's values; parameters: `update_params`."""
-        sets = ", ".join(f"{_q(c)} = ?" for c in self.columns if c != "id")
-        return f"UPDATE {_q(self.name)} SET {sets}, seq = ? WHERE id = ?"
+        sets = ", ".join(f"{_q(c)} = ?" for c in self._updated)
+        where = " AND ".join(f"{_q(c)} = ?" for c in self.key)
+        return f"UPDATE {_q(self.name)} SET {sets}, seq = ? WHERE {where}"
 
     def update_params(self, row: dict[str, Any], seq: int) -> tuple:
-        values = self.to_db(row)
-        return tuple(v for c, v in zip(self.columns, values) if c != "id") + (seq, row["id"])
+        return (*self._stored(row, self._updated), seq, *(row[c] for c in self.key))
 
 
 @dataclass(frozen=True)
@@ -84,6 +125,19 @@ class Since:
         return self.seq if self.seq is not None else self.rev
 
 
+def dumps_json(value: Any) -> str:
+    """A JSON column's stored text. The database engine writes JSON columns with it too (database.py), so
+    one value has one spelling whoever wrote it and an import can compare stored text."""
+    return "{}" if value == {} else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()  # most records carry empty maps
+
+
+def loads_json(text: str | bytes | float) -> Any:
+    """A JSON column's value. SQLite hands back a number stored in a JSON column as a number."""
+    if isinstance(text, int | float):
+        return text
+    return {} if text == "{}" else orjson.loads(text)
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
@@ -97,9 +151,13 @@ def table_specs() -> dict[str, TableSpec]:
         cols = tuple(c.name for c in table.columns if c.name not in Syncable.LOCAL_FIELDS)
         fks = tuple((c.name, next(iter(c.foreign_keys)).column.table.name)
                     for c in table.columns if c.foreign_keys and c.name != PARTNER_COLUMN)
+        key = tuple(c.name for c in table.primary_key.columns)
         specs[name] = TableSpec(
             name=name,
             columns=cols,
+            key=key,
+            generated=frozenset(c.name for c in table.columns if c.computed is not None),
+            id_separator=None if key == ("id",) else ID_SEPARATOR,
             json_columns=frozenset(c.name for c in table.columns if isinstance(c.type, JSON)),
             user_fields=tuple(c for c in cols if c not in Syncable.META_FIELDS),
             partner_owned=PARTNER_COLUMN in table.c,
@@ -107,6 +165,18 @@ def table_specs() -> dict[str, TableSpec]:
             column_set=frozenset(cols),
         )
     return specs
+
+
+@cache
+def child_refs(table: str) -> tuple[tuple[str, str], ...]:
+    """(child table, column) pairs of the records that hang under a record of ``table``: those referring to
+    it, and for a partner every record it owns."""
+    refs = []
+    for spec in table_specs().values():
+        refs += [(spec.name, col) for col, target in spec.foreign_keys if target == table]
+        if table == "partners" and spec.partner_owned and spec.name != "partners":
+            refs.append((spec.name, PARTNER_COLUMN))
+    return tuple(refs)
 
 
 def canonical_json(value: Any) -> bytes:

@@ -122,7 +122,9 @@ class ExperimentLogView(QWidget):
         self.open_check = QCheckBox("Open only")
         self.open_check.setChecked(True)
         self.overdue_check = QCheckBox("Check date overdue")
-        self.stagnating_check = QCheckBox("Stagnating only")
+        # "☐ No update for [4 weeks]": the stagnating filter and its threshold read as one phrase.
+        self.stagnating_check = QCheckBox("No update for")
+        self.stagnating_check.setToolTip("Only stagnating experiments: open, with no update for this long")
         self.weeks_spin = QSpinBox()
         self.weeks_spin.setRange(1, 52)
         self.weeks_spin.setValue(STAGNATING_WEEKS)
@@ -139,7 +141,7 @@ class ExperimentLogView(QWidget):
             heading.setStyleSheet("font-weight: 600; color: #334e68;")
             filters.addWidget(heading)
         for w in (self.stage_combo, self.owner_combo, self.open_check, self.overdue_check, self.stagnating_check,
-                  QLabel("no update for"), self.weeks_spin):
+                  self.weeks_spin):
             filters.addWidget(w)
         filters.addStretch(1)
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -59,16 +60,18 @@ class SessionsView(QWidget):
         self.open_button.clicked.connect(self.open_selected)
         self.edit_button = QPushButton("Edit plan…")
         self.edit_button.clicked.connect(self.edit_selected)
-        self.pdf_button = QPushButton("Minutes as PDF…")
-        self.pdf_button.clicked.connect(lambda: self.minutes_selected(print_it=False))
-        self.print_button = QPushButton("Print minutes…")
-        self.print_button.clicked.connect(lambda: self.minutes_selected(print_it=True))
+        # One button with a menu for the minutes: the row of actions fits a field laptop's partner page.
+        self.minutes_button = QPushButton("Minutes")
+        minutes_menu = QMenu(self.minutes_button)
+        minutes_menu.addAction("Print…", lambda: self.minutes_selected(print_it=True))
+        minutes_menu.addAction("Save as PDF…", lambda: self.minutes_selected(print_it=False))
+        self.minutes_button.setMenu(minutes_menu)
         top = QHBoxLayout()
         if not per_partner:
             top.addWidget(title)
         top.addWidget(self.filter_combo)
         top.addStretch(1)
-        for b in (self.plan_button, self.open_button, self.edit_button, self.pdf_button, self.print_button):
+        for b in (self.plan_button, self.open_button, self.edit_button, self.minutes_button):
             top.addWidget(b)
 
         columns = [
@@ -136,8 +139,7 @@ class SessionsView(QWidget):
         self.plan_button.setEnabled(not self.per_partner or bool(self.partner_id))
         for b in (self.open_button, self.edit_button):
             b.setEnabled(row is not None)
-        for b in (self.pdf_button, self.print_button):
-            b.setEnabled(row is not None and row.status is not SessionStatus.PLANNED)
+        self.minutes_button.setEnabled(row is not None and row.status is not SessionStatus.PLANNED)
         if row is not None:
             self.open_button.setText({SessionStatus.PLANNED: "Start session", SessionStatus.LIVE: "Resume session",
                                       SessionStatus.ENDED: "Open session"}[row.status])

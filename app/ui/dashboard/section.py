@@ -1,10 +1,14 @@
-"""The portfolio dashboard: partners by status and quadrant, the Attention list, traffic lights per partner and
-category, spend concentration, and the value–risk matrix. Loaded in the background; refreshed when
-measurements, KPIs, overrides or partners change."""
+"""The portfolio dashboard: partners by status and quadrant, the Attention list (KPI alerts, and the
+certification status of every partner with learning tracks, those needing attention first), traffic lights per
+partner and category, spend concentration, and the value–risk matrix. Loaded in the background; refreshed when
+measurements, KPIs, overrides or partners change (the certifications: when learning changes)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -19,19 +23,32 @@ from PySide6.QtWidgets import (
     QTableView,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models.enums import KpiCategory, Quadrant, label
 from app.services import Services
+from app.services.learning import DEFAULT_WINDOW_DAYS, CertificationSummary
 from app.services.scorecards import Portfolio, SpendConcentration, Status
 from app.ui.bus import Change, ChangeBus
 from app.ui.charts.matrix import QUADRANT_COLOURS, ValueRiskMatrixWidget
 from app.ui.dashboard.lights import COLOURS, light
+from app.ui.tables import read_only_table
 from app.ui.workers import run_in_background
 
 WATCHED = ("measurements", "kpis", "kpi_overrides", "partners")
+CERTIFICATION_TABLES = ("learning_assignments", "learning_completions", "learning_certifications",
+                        "learning_modules", "learning_track_versions", "learning_track_items", "partners")
+CERTIFICATION_HEADERS = [
+    ("Partner", "Partners with people on a learning track, those needing attention first"),
+    ("Certified", "People holding a valid certification of every track they were given, of the people with a "
+                  "track"),
+    ("Expiring", f"Certified people whose certification ends within {DEFAULT_WINDOW_DAYS} days"),
+    ("Expired", "People whose certification has expired: to renew"),
+    ("Overdue", "People with a track past its due date and no certification yet"),
+]
 MAX_SHARE_KEY = "spend_max_share"
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 _STATUS_RANK = {Status.RED: 3, Status.AMBER: 2, Status.GREEN: 1, None: 0}
@@ -89,6 +106,26 @@ class TrafficLightTableModel(QAbstractTableModel):
         return None
 
 
+class _LightsView(QTableView):
+    """The traffic lights: the partner column takes the width the lights leave, and never less than
+    `NAME_WIDTH` (on a laptop the lights scroll sideways rather than cut every name short)."""
+
+    NAME_WIDTH = 200
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.horizontalHeader().sectionResized.connect(lambda c, _old, _new: c and self.fit_names())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.fit_names()
+
+    def fit_names(self) -> None:
+        h = self.horizontalHeader()
+        others = sum(h.sectionSize(c) for c in range(1, h.count()))
+        h.resizeSection(0, max(self.NAME_WIDTH, self.viewport().width() - others))
+
+
 def _tile(title: str, value: int, colour: str) -> QLabel:
     tile = QLabel(f"<div style='font-size:18pt;font-weight:600'>{value}</div><div>{title}</div>")
     tile.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -98,14 +135,31 @@ def _tile(title: str, value: int, colour: str) -> QLabel:
     return tile
 
 
+def _certification_light(row: CertificationSummary) -> Status:
+    """Red: someone is late (expired or overdue); amber: a certification expires soon or someone is not
+    certified yet; green: everyone with a track is certified."""
+    if row.late:
+        return Status.RED
+    return Status.AMBER if row.expiring or row.certified < row.people else Status.GREEN
+
+
+def _number(value: int) -> QTableWidgetItem:
+    item = QTableWidgetItem(str(value) if value else "–")
+    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
 class DashboardSection(QWidget):
     def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.services, self.bus = services, bus
         self.portfolio: Portfolio | None = None
         self.concentration: SpendConcentration | None = None
+        self.certification_rows: list[CertificationSummary] | None = None  # None: not loaded yet
+        self.today: date | None = None  # the day certifications are judged on (None: today; tests set one)
         self._loading = False
         self._again = False
+        self._cert_token = 0
 
         self.tiles = QHBoxLayout()
         self.state = QLabel("Loading the portfolio…")
@@ -124,6 +178,19 @@ class DashboardSection(QWidget):
         self.attention.setColumnWidth(0, 200)
         self.attention.cellDoubleClicked.connect(self._open_alert)
 
+        self.certifications = read_only_table([h for h, _tip in CERTIFICATION_HEADERS], word_wrap=False)
+        self.certifications.setObjectName("certifications")
+        for c, (_h, tip) in enumerate(CERTIFICATION_HEADERS):
+            self.certifications.horizontalHeaderItem(c).setToolTip(tip)
+        h = self.certifications.horizontalHeader()
+        h.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.certifications.setTabKeyNavigation(False)  # Tab moves on; the arrows move between partners
+        self.certifications.activated.connect(self._open_certification)  # Enter or double-click
+        self.certifications_note = QLabel("")
+        self.certifications_note.setObjectName("muted")
+        self.certifications_note.setWordWrap(True)
+
         self.matrix = ValueRiskMatrixWidget()
         self.matrix.partner_clicked.connect(self.bus.open_partner.emit)
         save_matrix = QPushButton("Save matrix as PNG…")
@@ -133,12 +200,11 @@ class DashboardSection(QWidget):
         self.lights_proxy = QSortFilterProxyModel()
         self.lights_proxy.setSourceModel(self.lights_model)
         self.lights_proxy.setSortRole(SORT_ROLE)
-        self.lights = QTableView()
+        self.lights = _LightsView()
         self.lights.setModel(self.lights_proxy)
         self.lights.setSortingEnabled(True)
         self.lights.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.lights.verticalHeader().hide()
-        self.lights.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in range(1, len(TrafficLightTableModel.HEADERS)):
             self.lights.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.lights.doubleClicked.connect(
@@ -156,12 +222,22 @@ class DashboardSection(QWidget):
         self.spend.setHorizontalHeaderLabels(["Partner", "Annual spend", "Share"])
         self.spend.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.spend.verticalHeader().hide()
+        self.spend.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.spend.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.spend.cellDoubleClicked.connect(
             lambda r, _c: self.bus.open_partner.emit(self.spend.item(r, 0).data(Qt.ItemDataRole.UserRole)))
 
+        certifications_page = QWidget()
+        cv = QVBoxLayout(certifications_page)
+        cv.setContentsMargins(0, 4, 0, 0)
+        cv.addWidget(self.certifications_note)
+        cv.addWidget(self.certifications, 1)
+        self.attention_tabs = QTabWidget()
+        self.attention_tabs.setDocumentMode(True)
+        self.attention_tabs.addTab(self.attention, "KPI alerts")
+        self.attention_tabs.addTab(certifications_page, "Certifications")
         attention_box = QGroupBox("Attention")
-        QVBoxLayout(attention_box).addWidget(self.attention)
+        QVBoxLayout(attention_box).addWidget(self.attention_tabs)
         matrix_box = QGroupBox("Value and risk")
         mv = QVBoxLayout(matrix_box)
         mv.addWidget(self.matrix)
@@ -202,6 +278,11 @@ class DashboardSection(QWidget):
     # -- loading -------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        """Recompute everything the dashboard shows, in the background."""
+        self.reload_portfolio()
+        self.reload_certifications()
+
+    def reload_portfolio(self) -> None:
         """Recompute the portfolio in the background (once more afterwards if asked while running)."""
         if self._loading:
             self._again = True
@@ -212,9 +293,24 @@ class DashboardSection(QWidget):
         run_in_background(lambda: (services.scorecards.portfolio(), services.scorecards.spend_concentration(share)),
                           self._loaded, self._failed)
 
+    def reload_certifications(self) -> None:
+        """Read every partner's certification status in the background; the latest request wins."""
+        self._cert_token += 1
+        token, today, learning = self._cert_token, self.today or date.today(), self.services.learning
+        run_in_background(lambda: learning.overview(today, DEFAULT_WINDOW_DAYS, attention_first=True),
+                          lambda rows: self._current(token) and self._fill_certifications(rows),
+                          lambda exc: self._current(token) and self.certifications_note.setText(
+                              f"Cannot load the certifications: {exc}"))
+
+    def _current(self, token: int) -> bool:
+        """The answer is for the latest request, and the view still exists (it may close while loading)."""
+        return token == self._cert_token and isValid(self.certifications)
+
     def _changed(self, change: Change) -> None:
         if change.touches(*WATCHED):
-            self.reload()
+            self.reload_portfolio()
+        if change.touches(*CERTIFICATION_TABLES):
+            self.reload_certifications()
 
     def _failed(self, exc: Exception) -> None:
         self._loading = False
@@ -224,7 +320,7 @@ class DashboardSection(QWidget):
         self._loading = False
         if self._again:
             self._again = False
-            self.reload()
+            self.reload_portfolio()
         self.portfolio, self.concentration = result
         pf = self.portfolio
         self.state.setText(f"{len(pf.partners)} partners, {pf.series} KPI series scored")
@@ -232,6 +328,7 @@ class DashboardSection(QWidget):
         self._fill_attention(pf)
         self.lights_model.set_rows(pf.partners)
         self.lights.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+        self.lights.fit_names()
         self.matrix.set_partners(pf.partners)
         self._fill_spend(self.concentration)
 
@@ -252,6 +349,7 @@ class DashboardSection(QWidget):
     def _fill_attention(self, pf: Portfolio) -> None:
         alerts = pf.alerts
         self.attention.setRowCount(len(alerts))
+        self.attention_tabs.setTabText(self.attention_tabs.indexOf(self.attention), f"KPI alerts ({len(alerts)})")
         icons = {3: light(Status.RED), 2: light(Status.AMBER), 1: light(Status.AMBER)}
         for i, a in enumerate(alerts):
             name = QTableWidgetItem(icons[a.severity], a.partner_name)
@@ -263,6 +361,32 @@ class DashboardSection(QWidget):
             self.attention.setItem(i, 2, why)
         if len(alerts) < 400:  # measuring thousands of wrapped rows would stall the UI
             self.attention.resizeRowsToContents()
+
+    def _fill_certifications(self, rows: list[CertificationSummary]) -> None:
+        self.certification_rows = rows
+        act = sum(1 for r in rows if r.late or r.expiring)
+        i = self.attention_tabs.indexOf(self.certifications.parentWidget())
+        self.attention_tabs.setTabText(i, f"Certifications ({act} to act on)" if act else "Certifications")
+        if not rows:
+            self.certifications_note.setText("No learning track is assigned yet: a partner's Learning tab assigns "
+                                             "tracks to its people and ours.")
+        else:
+            people = sum(r.people for r in rows)
+            certified = sum(r.certified for r in rows)
+            self.certifications_note.setText(
+                f"{certified} of {people} people certified across {len(rows)} partners; those needing attention "
+                "first. Enter or double-click opens the partner.")
+        self.certifications.setRowCount(len(rows))
+        for i, r in enumerate(rows):
+            name = QTableWidgetItem(light(_certification_light(r)), r.partner_name)
+            name.setData(Qt.ItemDataRole.UserRole, r.partner_id)
+            name.setToolTip(r.text)
+            self.certifications.setItem(i, 0, name)
+            certified = QTableWidgetItem(f"{r.certified} of {r.people}")
+            certified.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.certifications.setItem(i, 1, certified)
+            for col, value in ((2, r.expiring), (3, r.expired), (4, r.overdue)):
+                self.certifications.setItem(i, col, _number(value))
 
     def _fill_spend(self, sc: SpendConcentration) -> None:
         if sc.warning:
@@ -293,6 +417,11 @@ class DashboardSection(QWidget):
 
     def _open_alert(self, row: int, _col: int) -> None:
         self.bus.open_partner.emit(self.attention.item(row, 0).data(Qt.ItemDataRole.UserRole))
+
+    def _open_certification(self, index: QModelIndex) -> None:
+        item = self.certifications.item(index.row(), 0)
+        if item is not None:
+            self.bus.open_partner.emit(item.data(Qt.ItemDataRole.UserRole))
 
     def _max_share_changed(self, value: float) -> None:
         self.services.settings.set(MAX_SHARE_KEY, f"{value / 100:.2f}")

@@ -3,7 +3,8 @@
 Keyboard: Space ticks the selected item off (or un-ticks it) and moves to the next one; T, I, D, B and N set
 to do, in progress, done, blocked and not applicable; Enter jumps to the evidence note. Mouse: click the
 check box. A step that needs evidence asks for it when ticked. Status changes, item edits and a moved start
-are undoable (Edit → Undo).
+are undoable (Edit → Undo). The tab fits a field laptop beside the partner directory: the checklist picker
+shrinks, printing and the PDF share one menu button (*Print or PDF*), and the summary line wraps.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -130,15 +133,24 @@ class OnboardingTab(QWidget):
 
         # Top bar: which checklist, and what to do with it.
         self.checklist_combo = QComboBox()
-        self.checklist_combo.setMinimumWidth(320)
+        # Long labels ("Distributor onboarding (v1) · started 2026-11-13 · 40%") are elided, not widening the page.
+        self.checklist_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.checklist_combo.setMinimumContentsLength(22)
         self.start_button = QPushButton("Start onboarding…")
         self.close_button = QPushButton("Close checklist")
-        self.print_button = QPushButton("Print…")
-        self.pdf_button = QPushButton("Save as PDF…")
+        # Printing and the PDF are one menu button: the top bar fits a laptop beside the directory.
+        self.print_button = QToolButton()
+        self.print_button.setText("Print or PDF")
+        self.print_button.setToolTip("Print the checklist, or save it as a PDF")
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        print_menu = QMenu(self.print_button)
+        self.print_action = print_menu.addAction("Print…", self.print_checklist)
+        self.pdf_action = print_menu.addAction("Save as PDF…", self.save_pdf)
+        self.print_button.setMenu(print_menu)
         top = QHBoxLayout()
         top.addWidget(QLabel("Checklist"))
         top.addWidget(self.checklist_combo, 1)
-        for b in (self.start_button, self.close_button, self.print_button, self.pdf_button):
+        for b in (self.start_button, self.close_button, self.print_button):
             top.addWidget(b)
 
         # Progress: overall and per side.
@@ -147,6 +159,7 @@ class OnboardingTab(QWidget):
                       Side.JOINT: ProgressWidget("Joint")}
         self.summary = QLabel()
         self.summary.setObjectName("muted")
+        self.summary.setWordWrap(True)  # playbook, overdue and next step: two lines on a laptop
         self.start = QDateEdit()
         self.start.setCalendarPopup(True)
         self.start.setDisplayFormat("yyyy-MM-dd")
@@ -173,7 +186,9 @@ class OnboardingTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(CHECK, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TITLE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((SIDE, 62), (OWNER, 120), (DUE, 100), (STATUS, 140), (EVIDENCE, 120)):
+        for col in (SIDE, DUE, STATUS):  # short values: as wide as they are ("⚠ 2026-11-23", "Done 2026-11-13")
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        for col, width in ((OWNER, 120), (EVIDENCE, 110)):
             header.resizeSection(col, width)
         self.table.installEventFilter(self)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_details())
@@ -264,8 +279,6 @@ class OnboardingTab(QWidget):
         self.checklist_combo.activated.connect(lambda _i: self._load(self.checklist_combo.currentData()))
         self.start_button.clicked.connect(self.start_onboarding)
         self.close_button.clicked.connect(self._close_or_reopen)
-        self.print_button.clicked.connect(self.print_checklist)
-        self.pdf_button.clicked.connect(self.save_pdf)
         self.save_button.clicked.connect(self.save_details)
         self.start.editingFinished.connect(self.move_start)
         bus.changed.connect(self._on_change)
@@ -284,7 +297,7 @@ class OnboardingTab(QWidget):
         for r in rows:
             self.checklist_combo.addItem(r.label, r.id)
         has = bool(rows)
-        for b in (self.close_button, self.print_button, self.pdf_button):
+        for b in (self.close_button, self.print_button, self.print_action, self.pdf_action):
             b.setEnabled(has)
         self.checklist_combo.setEnabled(has)
         self.start_button.setEnabled(self.partner_id is not None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QLabel,
@@ -26,6 +28,10 @@ from app.ui.partners.undo import (
 from app.ui.prompts import save_or_discard
 from app.ui.scrolling import scrollable
 
+#: What the profile's Certification line is computed from (LearningService.summary).
+LEARNING_TABLES = ("learning_assignments", "learning_completions", "learning_certifications", "learning_modules",
+                   "learning_track_versions", "learning_track_items")
+
 
 class PartnerPage(QWidget):
     def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
@@ -33,6 +39,7 @@ class PartnerPage(QWidget):
         self._services = services
         self._bus = bus
         self.partner_id: str | None = None
+        self.today: date | None = None  # the day certifications are judged on (None: today; tests set one)
 
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
@@ -63,6 +70,7 @@ class PartnerPage(QWidget):
 
         self.profile.save_requested.connect(self.save)
         self.profile.delete_requested.connect(self.delete)
+        self.profile.learning_requested.connect(lambda: self.show_tab("Learning"))
         bus.changed.connect(self._on_change)
 
     # -- showing -------------------------------------------------------------------------------------------
@@ -82,6 +90,7 @@ class PartnerPage(QWidget):
         self.partner_id = self._bus.viewed_partner_id = partner_id
         self.profile.set_segments(self._services.partners.segments())
         self.profile.load(data)
+        self._show_certification()
         self.title.setText(data.name)
         self.stack.setCurrentIndex(1)
         self._tell_tabs(partner_id)
@@ -91,11 +100,30 @@ class PartnerPage(QWidget):
         self.partner_id = self._bus.viewed_partner_id = None
         self.profile.set_segments(self._services.partners.segments())
         self.profile.load(PartnerData(name=""))
+        self.profile.show_certification(None)
         self.title.setText("New partner")
         self.stack.setCurrentIndex(1)
         self.tabs.setCurrentWidget(self.profile)
         self._tell_tabs(None)
         self.profile.name.setFocus()
+
+    def show_tab(self, title: str) -> None:
+        """Bring the tab called ``title`` forward (when it exists and is enabled)."""
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i) == title and self.tabs.isTabEnabled(i):
+                self.tabs.setCurrentIndex(i)
+                return
+
+    def _show_certification(self) -> None:
+        """The profile's Certification line, for the partner shown (read in a moment: one partner's learning)."""
+        if self.partner_id is None:
+            self.profile.show_certification(None)
+            return
+        try:
+            summary = self._services.learning.summary(self.partner_id, self.today or date.today())
+        except NotFound:
+            return
+        self.profile.show_certification(summary)
 
     def _tell_tabs(self, partner_id: str | None) -> None:
         for widget in self.extra_tabs:
@@ -148,8 +176,10 @@ class PartnerPage(QWidget):
         self._bus.status_message.emit(f"Deleted {data.name}")
 
     def _on_change(self, change: Change) -> None:
-        if self.partner_id and change.touches(*PARTNER_TABLES) and (
-                not change.partner_ids or self.partner_id in change.partner_ids):
-            if not self.profile.is_dirty():
-                self.show_partner(self.partner_id)
+        if not self.partner_id or (change.partner_ids and self.partner_id not in change.partner_ids):
+            return
+        if change.touches(*PARTNER_TABLES) and not self.profile.is_dirty():
+            self.show_partner(self.partner_id)
+        elif change.touches(*LEARNING_TABLES):
+            self._show_certification()  # the edits being typed in the profile stay as they are
 

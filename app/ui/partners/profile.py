@@ -1,12 +1,15 @@
 """A partner's profile: every field of the directory, contacts on both sides and the escalation path.
 
 The form edits a copy; Save (Ctrl+S) validates through the service and pushes an undoable command, Revert
-throws the edits away. `is_dirty()` tells the page whether leaving would lose edits.
+throws the edits away. `is_dirty()` tells the page whether leaving would lose edits. The Certification line
+(read only, under Maturity and alignment) is the partner's certification status; the page fills it in
+(`show_certification`) and its link asks for the Learning tab (``learning_requested``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
@@ -99,12 +102,23 @@ class _RowsTable(QTableWidget):
         return self.cellWidget(row, col).currentData()
 
 
+class _LinkLabel(QLabel):
+    """A label with a link that Tab reaches in one press (a plain QLabel needs a second Tab to select its
+    link); Enter then follows it."""
+
+    def focusInEvent(self, event) -> None:
+        super().focusInEvent(event)
+        if event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.focusNextPrevChild(event.reason() == Qt.FocusReason.TabFocusReason)
+
+
 class PartnerProfileWidget(QWidget):
     """Emits ``save_requested(PartnerData)`` with the edited data; the page does the saving."""
 
     save_requested = Signal(object)
     delete_requested = Signal()
     dirty_changed = Signal(bool)
+    learning_requested = Signal()  # the Certification line's link: show the partner's Learning tab
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -138,6 +152,14 @@ class PartnerProfileWidget(QWidget):
         for i, text in enumerate(ENABLEMENT_LEVELS, 1):
             self.level.addItem(text, i)
         self.goals, self.values, self.capabilities = _score(), _score(), _score()
+        self.certification = _LinkLabel()
+        self.certification.setObjectName("certification")
+        self.certification.setWordWrap(True)
+        self.certification.setTextFormat(Qt.TextFormat.RichText)
+        self.certification.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                                   | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.certification.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches the link, Enter follows it
+        self.certification.linkActivated.connect(lambda _link: self.learning_requested.emit())
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("Anything the next person visiting this partner should know")
         self.notes.setMinimumHeight(70)
@@ -195,6 +217,7 @@ class PartnerProfileWidget(QWidget):
         f.addRow("Goals alignment (1–5)", self.goals)
         f.addRow("Values alignment (1–5)", self.values)
         f.addRow("Capabilities alignment (1–5)", self.capabilities)
+        f.addRow("Certification", self.certification)
 
         contacts = QGroupBox("Contacts on both sides")
         v = QVBoxLayout(contacts)
@@ -330,6 +353,18 @@ class PartnerProfileWidget(QWidget):
             alignment_capabilities=self.capabilities.value(), notes=self.notes.toPlainText(),
             contacts=contacts, escalation=escalation,
         )
+
+    def show_certification(self, summary) -> None:
+        """Show the partner's certification status (a `CertificationSummary`; None: a partner not saved yet).
+        Red when someone is late (expired or overdue), amber when a certification expires soon."""
+        if summary is None:
+            self.certification.setText("<span style='color:#616e7c'>Tracks are assigned once the partner is "
+                                       "saved</span>")
+            return
+        colour = "#b71c1c" if summary.late else "#e65100" if summary.expiring else "#1f2933"
+        mark = "⚠ " if summary.late or summary.expiring else ""
+        self.certification.setText(f"<span style='color:{colour}'>{mark}{escape(summary.text)}</span><br>"
+                                   "<a href='learning'>Open the Learning tab</a>")
 
     def is_dirty(self) -> bool:
         if self._loaded is None:

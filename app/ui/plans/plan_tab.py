@@ -149,7 +149,7 @@ class SuccessPlanTab(QWidget):
         self._quiet = False
 
         self.plan_combo = QComboBox()
-        self.plan_combo.setMinimumWidth(260)
+        self.plan_combo.setMinimumWidth(160)
         self.new_button = QPushButton("New plan…")
         self.template_button = QPushButton("Save as template…")
         self.delete_button = QPushButton("Delete plan")
@@ -168,6 +168,7 @@ class SuccessPlanTab(QWidget):
         self.start.setToolTip("Moving the start moves every milestone date that was not set by hand")
         self.summary = QLabel()
         self.summary.setObjectName("muted")
+        self.summary.setWordWrap(True)  # the figures wrap rather than widen the tab past a laptop's width
         fields = QHBoxLayout()
         fields.addWidget(QLabel("Title"))
         fields.addWidget(self.title, 2)

@@ -3,7 +3,9 @@
 Scorecard (each criterion with its description, weight, a score 1–5 and evidence), the weighted total, the
 decision checklist with reference calls, and signing: the Sign button stays disabled while items are missing,
 and the missing items are named next to it; "Sign with override…" asks for a reason, which is kept.
-Print… and Save as PDF… give the filled form or a blank field form for this partner.
+Print… and Save as PDF… give the filled form or a blank field form for this partner. The scorecard and the
+checklist stand side by side when the page has room for both, the checklist below the scorecard when not (a
+field laptop), so the page never scrolls sideways.
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ from app.services.errors import NotFound, ValidationError
 from app.services.selection import GROUP_ORDER, SCORE_LABELS, Assessment, ScoreLine
 from app.ui.bus import Change, ChangeBus
 from app.ui.printing import print_pdf, save_pdf_as
+from app.ui.scrolling import Columns
 from app.ui.selection.dialogs import OverrideDialog, ReferenceCallDialog
 
 SELECTION_TABLES = ("selection_assessments", "selection_scores", "decision_items", "reference_calls",
                     "criteria_sets", "criteria", "partners")
 GROUP_TITLES = {"goals": "Goals", "values": "Values", "capabilities": "Capabilities"}
+NAME_WIDTH = 220  # px: a criterion's name wider than this wraps
 
 
 def _muted(text: str = "") -> QLabel:
@@ -154,14 +158,15 @@ class SelectionTab(QWidget):
         rl.addWidget(self.calls_box)
         rl.addWidget(self.sign_box)
         rl.addStretch(1)
+        self.columns = Columns(self.scorecard_box, right)
         body = QWidget()
-        bl = QHBoxLayout(body)
-        bl.addWidget(self.scorecard_box, 1)
-        bl.addWidget(right, 1)
+        bl = QVBoxLayout(body)
+        bl.addWidget(self.columns)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.columns.follow(scroll.viewport())
 
         self.stack = QStackedWidget()
         self.stack.addWidget(empty)
@@ -223,6 +228,7 @@ class SelectionTab(QWidget):
             self._fill(a)
         finally:
             self._loading = False
+        self.columns.refit()  # other criteria or checklist items need another width
 
     def _build(self, a: Assessment) -> None:
         """Create one row of widgets per criterion and per checklist item (done once per assessment)."""
@@ -230,6 +236,7 @@ class SelectionTab(QWidget):
             while grid.count():
                 item = grid.takeAt(0)
                 if item.widget():
+                    item.widget().hide()  # gone now: the previous partner's rows must not show under these
                     item.widget().deleteLater()
         self.score_widgets.clear()
         self.item_widgets.clear()
@@ -273,6 +280,9 @@ class SelectionTab(QWidget):
     def _add_score_row(self, line: ScoreLine, r: int) -> int:
         c = line.criterion
         name = QLabel(f"<b>{c.name}</b>")
+        if name.sizeHint().width() > NAME_WIDTH:  # a long name (criteria are edited freely) wraps
+            name.setWordWrap(True)
+            name.setMinimumWidth(NAME_WIDTH)
         name.setToolTip(c.description)
         desc = _muted(c.description)
         weight = QLabel(f"{c.weight:g}")
