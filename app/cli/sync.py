@@ -1,4 +1,4 @@
-"""`tandem export`, `tandem import` and `tandem conflicts`: sync between laptops through package files.
+"""`tandem export`, `import`, `conflicts`, `signers` and `proposals`: sync between laptops through package files.
 
 Exit codes of `import`: 0 imported (or previewed with --dry-run), 2 the package was refused (the database is
 then byte-for-byte unchanged), 1 anything else.
@@ -29,6 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only what changed since the last export to --recipient (LAST) or since a date")
     p.add_argument("--recipient", default="", metavar="NAME", help="who the package is for (for --since LAST)")
     p.add_argument("--passphrase-file", metavar="F", help="encrypt with the passphrase on the first line of F")
+    p.add_argument("--dry-run", action="store_true",
+                   help="write nothing: show what the package would carry, table by table (what a partner will "
+                        "see); with --list F, every record of it, readable, in F")
+    p.add_argument("--list", metavar="F", help="with --dry-run: write the readable listing to F")
     p.set_defaults(func=run_export)
 
     p = sub.add_parser("import", help="preview or import an export package from another laptop",
@@ -40,9 +44,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dry-run", action="store_true", help="show what would change; change nothing")
     p.add_argument("--passphrase-file", metavar="F", help="the passphrase of an encrypted package, first line of F")
     p.add_argument("--json", action="store_true", help="print the counts as one JSON object")
-    p.add_argument("--trust-new-signer", action="store_true",
-                   help="trust the package's signer if this laptop has never seen it (check its fingerprint)")
+    p.add_argument("--trust-new-signer", nargs="?", const="team", default=False, metavar="ROLE",
+                   help="trust the package's signer if this laptop has never seen it (check its fingerprint), "
+                        "as 'team' (a colleague's laptop, the default) or 'partner:NAME' (that partner's own "
+                        "Tandem: it may change only what the partner side owns)")
     p.set_defaults(func=run_import)
+
+    p = sub.add_parser("signers", help="list the signers this laptop knows, change a role, revoke one",
+                       description="Without options, list the signers with their roles. --role gives a signer "
+                                   "another role; --revoke refuses its packages from now on.")
+    add_db_option(p)
+    p.add_argument("--device", metavar="ID", help="the signer's device id (or its first characters)")
+    p.add_argument("--role", metavar="ROLE", help="'team' or 'partner:NAME'")
+    p.add_argument("--revoke", metavar="REASON", help="refuse this signer's packages, saying why")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=run_signers)
+
+    p = sub.add_parser("proposals", help="library changes proposed by partners: list, accept, decline",
+                       description="A KPI definition or playbook step changed in a partner's Tandem arrives as "
+                                   "a proposal; nothing changes until it is accepted.")
+    add_db_option(p)
+    p.add_argument("--accept", type=int, metavar="ID", help="apply this proposal as your own edit")
+    p.add_argument("--decline", type=int, metavar="ID", help="decline this proposal")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=run_proposals)
 
     p = sub.add_parser("conflicts", help="list open sync conflicts (resolve them in the app)")
     add_db_option(p)
@@ -64,6 +89,8 @@ def _passphrase(path: str | None) -> str | None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        return _export_preview(args)
     passphrase = _passphrase(args.passphrase_file)
     with opened(args) as services:
         try:
@@ -83,11 +110,46 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_preview(args: argparse.Namespace) -> int:
+    with opened(args, lock=False) as services:
+        try:
+            ids = [services.partners.find(name).id for name in args.partner] if args.partner else None
+            contents = services.sync.export_contents(partner_ids=ids, since=args.since, recipient=args.recipient)
+        except (SyncError, NotFound) as exc:
+            raise CommandError(str(exc)) from exc
+    scope = "partners: " + ", ".join(args.partner) if args.partner else "everything"
+    print(f"A package of {scope} would carry (nothing written):")
+    print_table(["Table", "Records"], [[t, str(len(v))] for t, v in contents.items()]
+                + [["TOTAL", str(sum(len(v) for v in contents.values()))]])
+    if args.list:
+        lines = [f"What this package carries ({scope})", ""]
+        for table, labels in contents.items():
+            lines += [f"{table.replace('_', ' ').capitalize()} ({len(labels)})"] + [f"  {x}" for x in labels] + [""]
+        Path(args.list).write_text("\n".join(lines), encoding="utf-8")
+        print(f"\nEvery record, readable: {args.list}")
+    return 0
+
+
+def _role(services, text: str) -> str:
+    """A role as typed ("team", "partner:Acme") as the service takes it ("partner:<partner id>")."""
+    kind, _, name = text.partition(":")
+    if kind == "team" and not name:
+        return "team"
+    if kind != "partner" or not name:
+        raise CommandError(f"A role is 'team' or 'partner:NAME', not '{text}'.")
+    try:
+        return f"partner:{services.partners.find(name).id}"
+    except NotFound as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def run_import(args: argparse.Namespace) -> int:
     passphrase = _passphrase(args.passphrase_file)
     if not Path(args.file).is_file():
         raise CommandError(f"{args.file} does not exist or is not a file.", EXIT_REFUSED)
     with opened(args) as services:
+        if args.trust_new_signer:
+            args.trust_new_signer = _role(services, args.trust_new_signer)
         try:
             if args.dry_run:
                 result = services.sync.preview(args.file, passphrase)
@@ -113,7 +175,7 @@ def _print_result(result) -> None:
     print(f"Scope: {result.scope}; made {result.created_at}")
     rows = [[t] + [str(c[k]) for k in COUNT_KEYS] for t, c in result.tables.items() if any(c.values())]
     rows.append(["TOTAL"] + [str(result.total[k]) for k in COUNT_KEYS])
-    print_table(["Table", "New", "Updated", "Unchanged", "Conflicts", "Rejected"], rows)
+    print_table(["Table", "New", "Updated", "Unchanged", "Conflicts", "Proposed", "Rejected"], rows)
     if result.no_op:
         when = f" (already imported on {result.already_imported_at:%Y-%m-%d %H:%M})" \
             if result.already_imported_at else ""
@@ -141,6 +203,56 @@ def run_conflicts(args: argparse.Namespace) -> int:
                 [[str(c.id), f"{c.table}: {c.record_label}", c.field, _short(c.local_text), _short(c.incoming_text),
                   "mine" if c.winner == "local" else "theirs", c.peer] for c in rows])
     print(f"\n{len(rows)} open conflict{'s' if len(rows) != 1 else ''}")
+    return 0
+
+
+def run_signers(args: argparse.Namespace) -> int:
+    with opened(args, lock=not (args.role is None and args.revoke is None)) as services:
+        rows = services.sync.signers()
+        if args.role is not None or args.revoke is not None:
+            if not args.device:
+                raise CommandError("Name the signer with --device.")
+            match = [r for r in rows if r.device_id.startswith(args.device)]
+            if len(match) != 1:
+                raise CommandError(f"No single signer's device id starts with '{args.device}'.")
+            try:
+                if args.role is not None:
+                    services.sync.set_signer_role(match[0].device_id, _role(services, args.role))
+                if args.revoke is not None:
+                    services.sync.revoke_signer(match[0].device_id, args.revoke)
+            except (NotFound, ValueError) as exc:
+                raise CommandError(str(exc)) from exc
+            rows = services.sync.signers()
+    if args.json:
+        print_json([{"device_id": r.device_id, "name": r.name, "device_name": r.device_name,
+                     "fingerprint": r.fingerprint, "role": r.role, "partner": r.partner_name or None,
+                     "revoked": r.revoked_at is not None, "revoked_reason": r.revoked_reason} for r in rows])
+        return 0
+    print_table(["Device", "Name", "Laptop", "Key", "Role"],
+                [[r.device_id[:8], r.name, r.device_name, r.fingerprint, r.role_text] for r in rows])
+    return 0
+
+
+def run_proposals(args: argparse.Namespace) -> int:
+    with opened(args, lock=args.accept is not None or args.decline is not None) as services:
+        try:
+            if args.accept is not None:
+                services.sync.accept_proposal(args.accept)
+            if args.decline is not None:
+                services.sync.decline_proposal(args.decline)
+        except (NotFound, ValidationError) as exc:
+            raise CommandError("; ".join(exc.errors.values()) if hasattr(exc, "errors") else str(exc)) from exc
+        rows = services.sync.proposals()
+    if args.json:
+        print_json([{"id": p.id, "table": p.table, "row_id": p.row_id, "record": p.record_label, "new": p.is_new,
+                     "changes": p.changes, "from": p.peer, "received_at": p.received_at.isoformat(timespec="seconds")}
+                    for p in rows])
+        return 0
+    print_table(["Id", "Record", "Change", "From"],
+                [[str(p.id), f"{p.table}: {p.record_label}" + (" (new)" if p.is_new else ""),
+                  _short("; ".join(f"{f}: {old!r} → {new!r}" for f, (old, new) in p.changes.items()), 60), p.peer]
+                 for p in rows])
+    print(f"\n{len(rows)} open proposal{'s' if len(rows) != 1 else ''}")
     return 0
 
 

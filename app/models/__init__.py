@@ -17,7 +17,7 @@ from app.models.selection import (
     SelectionAssessment,
     SelectionScore,
 )
-from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncSigner
+from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncProposal, SyncSigner
 
 __all__ = [
     "ActionItem", "Attachment", "Base", "ChecklistItem", "CoachingSession", "Contact", "CriteriaSet", "Criterion",
@@ -25,6 +25,6 @@ __all__ = [
     "KpiVersion", "LearningCompletion", "LearningModule", "LocalSetting", "LogEntry", "Measurement",
     "OnboardingChecklist", "Partner", "PlanGoal", "PlanMilestone", "PlanTemplate", "Playbook", "PlaybookStep",
     "PlaybookVersion", "ReferenceCall", "SelectionAssessment", "SelectionScore", "SessionAttendee",
-    "SessionDraft", "SuccessPlan", "SyncConflict", "SyncHistory", "SyncMark", "SyncSigner", "Syncable", "new_id",
+    "SessionDraft", "SuccessPlan", "SyncConflict", "SyncHistory", "SyncMark", "SyncProposal", "SyncSigner", "Syncable", "new_id",
     "syncable_tables",
 ]

@@ -22,6 +22,11 @@ class SyncSigner(Base):
     fingerprint: Mapped[str] = mapped_column(String(80))
     public_key: Mapped[str] = mapped_column(String(120))  # base64 of the raw 32-byte key
     trusted: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: What its packages may change (app/services/sync/roles.py): "team", or "partner" bound to `partner_id`.
+    role: Mapped[str] = mapped_column(String(12), default="team")
+    partner_id: Mapped[str | None] = mapped_column(String(36))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)  # its packages are refused from then on
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
     first_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -77,3 +82,24 @@ class SyncMark(Base):
     #: The change sequence the export's snapshot saw: the next incremental export carries ``seq > this``.
     seq: Mapped[int] = mapped_column(Integer)
     package_id: Mapped[str] = mapped_column(String(36))
+
+
+class SyncProposal(Base):
+    """A change to a shared library (a KPI definition, a playbook step…) that arrived from a partner's signer:
+    held for review and applied only when accepted, then as this laptop's own edit."""
+
+    __tablename__ = "sync_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    table_name: Mapped[str] = mapped_column(String(80))
+    row_id: Mapped[str] = mapped_column(String(120), index=True)
+    #: field -> [value here when it arrived (None for a new record), proposed value], in storage form
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    record: Mapped[dict] = mapped_column(JSON, default=dict)  # the incoming record, in storage form
+    is_new: Mapped[bool] = mapped_column(Boolean, default=False)
+    peer: Mapped[str] = mapped_column(String(200), default="")
+    signer_device: Mapped[str] = mapped_column(String(36), default="")
+    package_id: Mapped[str] = mapped_column(String(36), default="")
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)  # open / accepted / declined
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -225,7 +225,7 @@ def test_a_record_outside_the_manifest_scope_is_rejected(laptops, tmp_path):
     forged = build_package(tmp_path / "forged.tandem", alice, {"partners": rows},
                            scope={"kind": "partners", "partner_ids": [acme], "partner_names": ["Acme"]})
     result = bob.sync.import_package(forged, trust_new_signer=True)
-    assert result.tables["partners"] == {"new": 1, "updated": 0, "unchanged": 0, "conflicts": 0, "rejected": 1}
+    assert result.tables["partners"] == {"new": 1, "updated": 0, "unchanged": 0, "conflicts": 0, "proposed": 0, "rejected": 1}
     assert partner_names(bob) == {"Acme"}
     assert any("outside the package's scope" in r for r in result.rejections)
 
@@ -307,7 +307,7 @@ def test_cli_exit_codes_and_json_shape(pair, tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert set(out) == {"package_id", "tables", "total"}
-    assert set(out["total"]) == {"new", "updated", "unchanged", "conflicts", "rejected"}
+    assert set(out["total"]) == {"new", "updated", "unchanged", "conflicts", "proposed", "rejected"}
     assert out["tables"]["partners"]["new"] == 1
     assert "New signer" in proc.stderr
     proc = _cli_import(db, good, "--json", "--trust-new-signer")

@@ -234,6 +234,25 @@ def upgrade() -> None:
     sa.Column('package_id', sa.String(length=36), nullable=False),
     sa.PrimaryKeyConstraint('recipient', 'scope_key', name=op.f('pk_sync_marks'))
     )
+    op.create_table('sync_proposals',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('table_name', sa.String(length=80), nullable=False),
+    sa.Column('row_id', sa.String(length=120), nullable=False),
+    sa.Column('changes', sa.JSON(), nullable=False),
+    sa.Column('record', sa.JSON(), nullable=False),
+    sa.Column('is_new', sa.Boolean(), nullable=False),
+    sa.Column('peer', sa.String(length=200), nullable=False),
+    sa.Column('signer_device', sa.String(length=36), nullable=False),
+    sa.Column('package_id', sa.String(length=36), nullable=False),
+    sa.Column('received_at', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_proposals'))
+    )
+    with op.batch_alter_table('sync_proposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sync_proposals_row_id'), ['row_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sync_proposals_status'), ['status'], unique=False)
+
     op.create_table('sync_signers',
     sa.Column('device_id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -241,6 +260,10 @@ def upgrade() -> None:
     sa.Column('fingerprint', sa.String(length=80), nullable=False),
     sa.Column('public_key', sa.String(length=120), nullable=False),
     sa.Column('trusted', sa.Boolean(), nullable=False),
+    sa.Column('role', sa.String(length=12), nullable=False),
+    sa.Column('partner_id', sa.String(length=36), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_reason', sa.Text(), nullable=False),
     sa.Column('first_seen_at', sa.DateTime(), nullable=True),
     sa.Column('last_seen_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('device_id', name=op.f('pk_sync_signers'))
@@ -1117,6 +1140,11 @@ def downgrade() -> None:
 
     op.drop_table('attachments')
     op.drop_table('sync_signers')
+    with op.batch_alter_table('sync_proposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sync_proposals_status'))
+        batch_op.drop_index(batch_op.f('ix_sync_proposals_row_id'))
+
+    op.drop_table('sync_proposals')
     op.drop_table('sync_marks')
     with op.batch_alter_table('sync_history', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sync_history_package_id'))

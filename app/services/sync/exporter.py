@@ -3,7 +3,7 @@ partners, their records and only the library records they use (see scope.py) —
 lines into the zip, sign the manifest, encrypt the whole file when a passphrase is given.
 
 The package is written beside the target under a temporary name and renamed into place at the end, so a
-failure never leaves a half-written package behind. The temporary names are noted in the database while the
+failure never leaves a half-written package behind. The temporary names are noted beside the database while the
 export runs, so one left by a killed export is removed the next time the database is opened
 (`remove_leftover_exports`).
 """
@@ -17,11 +17,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from app import __version__
 from app.models.base import new_id
-from app.models.local import LocalSetting
 from app.services.clock import current_seq, utcnow
 from app.services.database import known_revisions
 from app.services.sync import crypto
@@ -75,52 +72,98 @@ def check_scope(conn, partner_ids: list[str]) -> None:
 def count_rows(conn, partner_ids: list[str] | None, since: Since | None, library: Library) -> dict[str, int]:
     counts = {}
     for spec in table_specs().values():
+        if partner_ids is not None and spec.name in SCOPED_WITHOUT_TABLES:
+            counts[spec.name] = 0
+            continue
         where, params = _where(spec, partner_ids, since, library)
         counts[spec.name] = conn.exec_driver_sql(f'SELECT count(*) FROM "{spec.name}"{where}',
                                                  tuple(params)).scalar()
     return counts
 
 
+#: What a package scoped to some partners leaves out of the shared libraries: their history, whose notes
+#: ("raised for Acme after the audit") could name other partners. Libraries travel as their current versions:
+#: the KPI history not at all, and the change notes of playbook and learning-track versions blank.
+SCOPED_WITHOUT_TABLES = frozenset({"kpi_versions"})
+SCOPED_BLANK_FIELDS = {"playbook_versions": ("change_note",), "learning_track_versions": ("change_note",)}
+
+
 def _lines(conn, spec: TableSpec, partner_ids, since, library: Library,
            tick: Callable[[int], None]) -> Iterator[bytes]:
+    if partner_ids is not None and spec.name in SCOPED_WITHOUT_TABLES:
+        return
     where, params = _where(spec, partner_ids, since, library)
     result = conn.exec_driver_sql(spec.select_sql + where + spec.order_sql, tuple(params))
-    n = 0
+    blank = SCOPED_BLANK_FIELDS.get(spec.name, ()) if partner_ids is not None else ()
     while rows := result.fetchmany(FETCH):
         for values in rows:
-            yield canonical_json(spec.from_db(values)) + b"\n"
-        n += len(rows)
+            row = spec.from_db(values)
+            for f in blank:
+                row[f] = ""
+            yield canonical_json(row) + b"\n"
         tick(len(rows))
 
 
-#: LocalSetting holding the temporary files of exports under way (a JSON list of paths).
-PENDING_KEY = "exports_under_way"
+def label_of(values: dict[str, Any]) -> str:
+    """A record's name, title, code or text, when it has one (for listings of records)."""
+    for attr in ("name", "title", "code", "text", "description"):
+        v = values.get(attr)
+        if isinstance(v, str) and v.strip():
+            return v.strip()[:60]
+    return ""
+
+
+def package_contents(db, *, partner_ids: list[str] | None, since: Since | None) -> dict[str, list[str]]:
+    """What a package would carry, without writing one: table -> a readable line per record (its name, title
+    or code, else its id), read exactly as `write_package` reads them (scope, history left out, notes blank)."""
+    out: dict[str, list[str]] = {}
+    with db.engine.connect() as conn, conn.begin():
+        library = scoped_library(conn, partner_ids, since) if partner_ids is not None else None
+        for spec in table_specs().values():
+            lines = []
+            for line in _lines(conn, spec, partner_ids, since, library, lambda _n: None):
+                row = json.loads(line)
+                label = label_of(row) or row["id"]
+                lines.append(label + (" (deleted)" if row.get("deleted_at") else ""))
+            if lines:
+                out[spec.name] = lines
+    return out
+
+
+def _pending_file(db) -> Path:
+    """Beside the database: the temporary files of exports under way (a JSON list), kept out of the database
+    itself so an export never waits for the write lock."""
+    return Path(f"{db.path}.exports")
 
 
 def _note_pending(db, path: Path, add: bool) -> None:
-    with db.sessions.begin() as s:
-        row = s.get(LocalSetting, PENDING_KEY)
-        paths = set(json.loads(row.value)) if row is not None and row.value else set()
-        (paths.add if add else paths.discard)(str(path))
-        if row is None:
-            s.add(LocalSetting(key=PENDING_KEY, value=json.dumps(sorted(paths))))
-        else:
-            row.value = json.dumps(sorted(paths))
+    note = _pending_file(db)
+    try:
+        paths = set(json.loads(note.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        paths = set()
+    (paths.add if add else paths.discard)(str(path))
+    if paths:
+        tmp = note.with_name(note.name + ".tmp")
+        tmp.write_text(json.dumps(sorted(paths)), encoding="utf-8")
+        os.replace(tmp, note)
+    else:
+        note.unlink(missing_ok=True)
 
 
 def remove_leftover_exports(db) -> list[Path]:
     """Remove the temporary files of exports that never finished (the app was killed); returns them."""
-    with db.sessions() as s:
-        value = s.scalar(select(LocalSetting.value).where(LocalSetting.key == PENDING_KEY))
-    if not value:
+    try:
+        names = json.loads(_pending_file(db).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return []
     removed = []
-    for name in json.loads(value):
+    for name in names:
         path = Path(name)
         if path.name.startswith(".tandem-export-") and path.exists():
             path.unlink(missing_ok=True)
             removed.append(path)
-        _note_pending(db, path, add=False)
+    _pending_file(db).unlink(missing_ok=True)
     return removed
 
 

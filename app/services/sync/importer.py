@@ -21,18 +21,20 @@ from sqlalchemy import Connection, insert, select, update
 from app.models.enums import PeriodKind
 from app.models.kpi import ID_SEPARATOR, measurement_id
 from app.models.local import LocalSetting
-from app.models.sync import SyncConflict, SyncHistory, SyncSigner
+from app.models.partner import Partner
+from app.models.sync import SyncConflict, SyncHistory, SyncProposal, SyncSigner
 from app.services.clock import CLOCK_KEY, COUNTER_MAX, format_rev, is_valid_rev, next_seq, parse_rev, rev_millis, row_versions, \
     utcnow
 from app.services.sync.keys import key_path, public_key_b64, device_key
 from app.services.sync.merge import DELETED, FieldConflict, knows, merge, restore_parent
 from app.services.sync.package import PackageReader
+from app.services.sync.roles import TEAM, Role, is_proposal, refusal
 from app.services.sync.tables import PARTNER_COLUMN, TableSpec, child_refs, dumps_json, table_specs
 
 BATCH = 2000
 IN_CHUNK = 500  # ids per "WHERE id IN (...)"
 MAX_REPORTED = 200  # rejection reasons and conflicts kept for the preview
-COUNT_KEYS = ("new", "updated", "unchanged", "conflicts", "rejected")
+COUNT_KEYS = ("new", "updated", "unchanged", "conflicts", "proposed", "rejected")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,10 @@ class SignerInfo:
     device_name: str
     fingerprint: str
     public_key: str
-    status: str  # "self", "trusted", "new" (never seen: the user decides), "mismatch" (known, other key)
+    status: str  # "self", "trusted", "new" (never seen: the user decides), "mismatch" (known, other key),
+    # "revoked" (its packages are refused)
+    role: Role | None = None  # what its packages may change (roles.py); None for this laptop itself
+    revoked_reason: str = ""
 
     @property
     def label(self) -> str:
@@ -92,12 +97,14 @@ def signer_status(conn: Connection, signer: dict[str, Any], own_device: str) -> 
         own = key_path(own_device)
         return "self" if own.exists() and public_key_b64(device_key(own_device)) == signer["public_key"] \
             else "mismatch"
-    known = conn.execute(select(SyncSigner.public_key, SyncSigner.trusted)
+    known = conn.execute(select(SyncSigner.public_key, SyncSigner.trusted, SyncSigner.revoked_at)
                          .where(SyncSigner.device_id == signer["device_id"])).first()
     if known is None:
         return "new"
     if known.public_key != signer["public_key"]:
         return "mismatch"
+    if known.revoked_at is not None:
+        return "revoked"
     return "trusted" if known.trusted else "new"
 
 
@@ -143,6 +150,9 @@ class _Run:
     quiet_updates: int = 0  # rows whose sync metadata (not user data) changed: written, counted unchanged
     latest_allowed: str = ""  # the highest rev a record may carry (MAX_AHEAD_MS past the wall clock)
     signer_label: str = ""
+    role: Role | None = None  # the signer's (roles.py); None: this laptop's own package
+    signer_device: str = ""
+    proposals: list[dict[str, Any]] = field(default_factory=list)
     _seq: int | None = None
 
     @property
@@ -215,18 +225,21 @@ META = ("id", "rev", "field_revs", "seen_revs", "base_revs")
 
 
 def _held(conn: Connection, spec: TableSpec, batch: list[dict | None]) -> dict[str, tuple]:
-    """id -> (rev, field_revs, seen_revs, base_revs as stored) of the batch's records this database holds."""
+    """id -> (rev, field_revs, seen_revs, base_revs as stored[, partner_id]) of the batch's records this
+    database holds."""
     ids = [rec["id"] for rec in batch if isinstance(rec, dict) and isinstance(rec.get("id"), str)]
+    columns = META + ((PARTNER_COLUMN,) if spec.partner_owned else ())
     held: dict[str, tuple] = {}
     for chunk in _chunks(ids):
-        for rid, *meta in conn.exec_driver_sql(*spec.select_by_ids(chunk, columns=META)):
+        for rid, *meta in conn.exec_driver_sql(*spec.select_by_ids(chunk, columns=columns)):
             held[rid] = tuple(meta)
     return held
 
 
-def _same_meta(rec: dict, meta: tuple) -> bool:
+def _same_meta(spec: TableSpec, rec: dict, meta: tuple) -> bool:
     try:
-        return rec["rev"] == meta[0] and all(dumps_json(rec[k]) == m for k, m in zip(META[2:], meta[1:]))
+        return rec["rev"] == meta[0] and all(dumps_json(rec[k]) == m for k, m in zip(META[2:], meta[1:4])) \
+            and (not spec.partner_owned or rec[PARTNER_COLUMN] == meta[4])
     except (KeyError, TypeError):
         return False
 
@@ -240,7 +253,7 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
     held = _held(conn, spec, batch)
     for rec in batch:
         meta = held.get(rec["id"]) if isinstance(rec, dict) and isinstance(rec.get("id"), str) else None
-        if meta is not None and rec["id"] not in ids_in_batch and _same_meta(rec, meta) \
+        if meta is not None and rec["id"] not in ids_in_batch and _same_meta(spec, rec, meta) \
                 and rec.keys() == spec.column_set and _in_scope(spec, rec, scope):
             ids_in_batch.add(rec["id"])
             run.count(table, "unchanged")
@@ -297,13 +310,21 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         if newest > run.max_rev:
             run.max_rev = newest
         local = locals_.get(rec["id"])
+        m = merge(spec.user_fields, local, rec) if local is not None else None
+        merged = rec if m is None else m.row if m.changed else None
+        why = refusal(run.role, run.signer_device, spec, local, rec, merged)
+        if why:
+            run.reject(table, rec, why)
+            continue
+        if is_proposal(run.role, spec) and merged is not None:
+            _propose(run, spec, local, rec, merged)
+            continue
         if local is None:
             inserts.append(spec.insert_params(rec, run.seq))
             run.count(table, "new")
             if rec[DELETED] is None:
                 live_children.append(rec)
             continue
-        m = merge(spec.user_fields, local, rec)
         if m.row is not None and m.changed:
             if m.row[DELETED] is None:
                 live_children.append(m.row)
@@ -331,6 +352,16 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
     _keep_parents(run, checks, live_children)
     if newly_deleted:
         _keep_parents_of_local_children(run, spec, newly_deleted)
+
+
+def _propose(run: _Run, spec: TableSpec, local: dict | None, rec: dict, merged: dict) -> None:
+    """Hold a library change from a partner's signer for review (roles.py): nothing changes until accepted."""
+    changes = {f: [None if local is None else local[f], merged[f]] for f in spec.user_fields
+               if local is None or merged[f] != local[f]}
+    run.count(spec.name, "proposed")
+    run.proposals.append(dict(table_name=spec.name, row_id=rec["id"], changes=changes, record=rec,
+                              is_new=local is None, peer=run.peer, signer_device=run.signer_device,
+                              package_id=run.package_id, received_at=utcnow(), status="open"))
 
 
 def _keep_parents(run: _Run, checks: list[tuple[str, str]], children: list[dict]) -> None:
@@ -437,19 +468,20 @@ def _supersede(run: _Run, table: str, row: dict) -> None:
             run.resolved_ids.append(cid)
 
 
-def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer: bool,
+def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer: bool | str,
                   progress: Callable[[int, int], None] | None = None,
                   backup: Callable[[], Path] | None = None) -> ImportResult:
     """Merge the verified package into ``db`` in one transaction (rolled back when ``dry_run``).
 
     The signer must be this device, a trusted one, or new with ``trust_new_signer`` (a dry run only
-    previews). A known device with another key is always refused. ``backup`` (not for a dry run) is called
+    previews): True or "team" trusts it as a colleague's laptop, "partner:<partner id>" as that partner's own
+    (sync/roles.py says what each may change). A known device with another key is always refused. ``backup`` (not for a dry run) is called
     before the write transaction begins, so copying never holds the write lock; when the import then changes
     nothing, the copy is removed again. Raises `PackageRefused` before writing anything; any other error
     rolls everything back.
     """
     with db.engine.connect() as conn:
-        signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run)
+        signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run, trust_new_signer)
     backup_path = backup() if backup and not dry_run else None
     try:
         result = _apply(db, reader, signer, dry_run, progress)
@@ -463,21 +495,42 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     return replace(result, backup_path=backup_path)
 
 
-def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, may_trust: bool) -> SignerInfo:
+def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, may_trust: bool | str,
+                  trust_as: bool | str = False) -> SignerInfo:
+    """The signer as this laptop knows it; refuses a forged, revoked or (without ``may_trust``) new one. A new
+    signer trusted now gets the role ``trust_as`` ("team", or "partner:<partner id>")."""
     from app.services.sync.errors import PackageRefused
 
     status = signer_status(conn, signer_d, own_device)
+    known = conn.execute(select(SyncSigner.role, SyncSigner.partner_id, SyncSigner.revoked_reason)
+                         .where(SyncSigner.device_id == signer_d["device_id"])).first()
+    if status == "self":
+        role = None
+    elif status == "new":
+        role = Role.parse(trust_as)
+    else:
+        role = Role(known.role or TEAM, known.partner_id) if known else Role(TEAM)
     signer = SignerInfo(signer_d["device_id"], signer_d["name"], signer_d["device_name"],
-                        signer_d["fingerprint"], signer_d["public_key"], status)
+                        signer_d["fingerprint"], signer_d["public_key"], status, role,
+                        known.revoked_reason if known else "")
     if status == "mismatch":
         raise PackageRefused(
             f"The package is refused: it claims to come from {signer.name or 'a known device'} "
             f"(device {signer.device_id[:8]}…) but is signed with a different key ({signer.fingerprint}). "
             "It may be forged.", signer)
+    if status == "revoked":
+        why = f" ({signer.revoked_reason})" if signer.revoked_reason else ""
+        raise PackageRefused(
+            f"The package is refused: its signer, {signer.label}, was revoked on this laptop{why}. "
+            "Nothing has been changed.", signer)
     if status == "new" and not may_trust:
         raise PackageRefused(
             f"The package is signed by a signer you have not trusted yet: {signer.label}. Check the "
             "fingerprint with its author, then import again trusting it (--trust-new-signer).", signer)
+    if role is not None and role.is_partner and conn.execute(
+            select(Partner.id).where(Partner.id == role.partner_id)).first() is None:
+        raise PackageRefused("The package is refused: the partner its signer is bound to is not in this "
+                             "database.", signer)
     return signer
 
 
@@ -493,13 +546,15 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
         # The signer may have been trusted or forgotten since the check above.
         status = signer_status(conn, reader.signer, db.device_id)
         if status != signer.status:
-            signer = _check_signer(conn, reader.signer, db.device_id, dry_run or signer.status == "new")
+            signer = _check_signer(conn, reader.signer, db.device_id, dry_run or signer.status == "new",
+                                   signer.role.text if signer.role else False)
         earlier = conn.execute(select(SyncHistory.at).where(SyncHistory.package_id == reader.package_id,
                                                             SyncHistory.direction == "import")
                                .order_by(SyncHistory.at)).scalar()
         declared = reader.tables()
         total_records = sum(int(t.get("count", 0)) for t in declared.values() if isinstance(t, dict))
-        run = _Run(conn, scope, reader.package_id, signer.name, signer_label=signer.label,
+        run = _Run(conn, scope, reader.package_id, signer.name, signer_label=signer.label, role=signer.role,
+                   signer_device=signer.device_id,
                    latest_allowed=format_rev(db.clock.wall_millis() + MAX_AHEAD_MS, COUNTER_MAX, "~"))
         for cid, table, row_id, fname, lrev, irev in conn.execute(
                 select(SyncConflict.id, SyncConflict.table_name, SyncConflict.row_id, SyncConflict.field,
@@ -526,11 +581,13 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                         progress(done, total_records)
             result_counts = {t: c for t, c in run.counts.items()}
             total = {k: sum(c[k] for c in result_counts.values()) for k in COUNT_KEYS}
-            changes = total["new"] + total["updated"] + total["conflicts"]
+            changes = total["new"] + total["updated"] + total["conflicts"] + total["proposed"]
             if not dry_run and (changes or run.quiet_updates or signer.status == "new"):
                 now = utcnow()
                 if run.conflict_rows:
                     conn.execute(insert(SyncConflict), run.conflict_rows)
+                if run.proposals:
+                    _store_proposals(conn, run.proposals)
                 if run.resolved_ids:
                     conn.execute(update(SyncConflict).where(SyncConflict.id.in_(run.resolved_ids))
                                  .values(status="resolved", resolution="superseded", resolved_at=now))
@@ -575,18 +632,30 @@ def merge_records(db, records: dict[str, list[dict[str, Any]]], *, peer: str, pa
     return {k: sum(c[k] for c in run.counts.values()) for k in COUNT_KEYS}
 
 
+def _store_proposals(conn: Connection, proposals: list[dict[str, Any]]) -> None:
+    """Keep the newest proposal per record: an open one for the same record is replaced by this package's."""
+    for p in proposals:
+        conn.execute(update(SyncProposal).where(
+            SyncProposal.table_name == p["table_name"], SyncProposal.row_id == p["row_id"],
+            SyncProposal.status == "open").values(status="superseded", decided_at=p["received_at"]))
+    conn.execute(insert(SyncProposal), proposals)
+
+
 def _remember_signer(conn: Connection, signer: SignerInfo, now: datetime) -> None:
     if signer.status == "self":
         return
     exists = conn.execute(select(SyncSigner.device_id).where(SyncSigner.device_id == signer.device_id)).first()
     if exists:
-        conn.execute(update(SyncSigner).where(SyncSigner.device_id == signer.device_id)
-                     .values(last_seen_at=now, trusted=True, name=signer.name, device_name=signer.device_name))
+        values = dict(last_seen_at=now, trusted=True, name=signer.name, device_name=signer.device_name)
+        if signer.status == "new" and signer.role is not None:  # trusted again now, with the role chosen now
+            values.update(role=signer.role.kind, partner_id=signer.role.partner_id)
+        conn.execute(update(SyncSigner).where(SyncSigner.device_id == signer.device_id).values(**values))
     else:
+        role = signer.role or Role(TEAM)
         conn.execute(insert(SyncSigner).values(
             device_id=signer.device_id, name=signer.name, device_name=signer.device_name,
             fingerprint=signer.fingerprint, public_key=signer.public_key, trusted=True, first_seen_at=now,
-            last_seen_at=now))
+            last_seen_at=now, role=role.kind, partner_id=role.partner_id))
 
 
 def _persist_clock(conn: Connection, db, rev: str) -> None:

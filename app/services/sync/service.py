@@ -17,17 +17,19 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app.models import Base, Partner
 from app.models.base import get_by_id
-from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncSigner
+from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncProposal, SyncSigner
 from app.services.clock import utcnow
 from app.services.database import backup_database
 from app.services.errors import NotFound, ValidationError
 from app.services.identity import IdentityService
+from app.services.records import get_live
 from app.services.sync import crypto
 from app.services.sync.errors import SyncError
-from app.services.sync.exporter import write_package
+from app.services.sync.exporter import label_of as _label_of, package_contents, write_package
 from app.services.sync.importer import ImportResult, apply_package, decode
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
 from app.services.sync.package import PackageReader
+from app.services.sync.roles import Role
 from app.services.sync.tables import Since, table_specs
 
 LAST = "LAST"
@@ -84,6 +86,33 @@ class SignerRow:
     fingerprint: str
     trusted: bool
     first_seen_at: datetime | None
+    role: str = "team"  # "team" or "partner"
+    partner_id: str | None = None
+    partner_name: str = ""
+    revoked_at: datetime | None = None
+    revoked_reason: str = ""
+
+    @property
+    def role_text(self) -> str:
+        """What its packages may change, in words."""
+        if self.revoked_at is not None:
+            return "revoked" + (f": {self.revoked_reason}" if self.revoked_reason else "")
+        return f"partner: {self.partner_name or self.partner_id}" if self.role == "partner" else "team"
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """A library change a partner's signer proposed (sync/roles.py), waiting for the lead or decided."""
+
+    id: int
+    table: str
+    row_id: str
+    record_label: str
+    changes: dict[str, list[Any]]  # field -> [value here when it arrived, proposed value]
+    is_new: bool
+    peer: str
+    received_at: datetime
+    status: str
 
 
 def _model_for(table: str):
@@ -213,6 +242,14 @@ class SyncService:
         return ExportResult(Path(out), manifest["package_id"], counts, sum(counts.values()), scope,
                             manifest["since"], bool(passphrase), note)
 
+    def export_contents(self, *, partner_ids: list[str] | None = None, since: str | date | None = None,
+                        recipient: str = "") -> dict[str, list[str]]:
+        """What `export` with these arguments would carry, table by table, one readable line per record: what
+        the recipient (a partner, for a scoped package) will see. Writes nothing."""
+        since_mark, _note = self.since_mark(since, recipient, sorted(set(partner_ids)) if partner_ids else None)
+        return package_contents(self._db, partner_ids=sorted(set(partner_ids)) if partner_ids is not None else None,
+                                since=since_mark)
+
     # -- import ------------------------------------------------------------------------------------------------
 
     @staticmethod
@@ -227,9 +264,10 @@ class SyncService:
             return apply_package(self._db, reader, dry_run=True, trust_new_signer=False, progress=progress)
 
     def import_package(self, path: str | os.PathLike, passphrase: str | None = None, *,
-                       trust_new_signer: bool = False, progress=None) -> ImportResult:
+                       trust_new_signer: bool | str = False, progress=None) -> ImportResult:
         """Verify, back up and merge the package in one transaction. Raises `PackageRefused` (nothing written)
-        or another error (everything rolled back)."""
+        or another error (everything rolled back). ``trust_new_signer``: trust a signer seen for the first time,
+        True or "team" as a colleague's laptop, "partner:<partner id>" as that partner's own (sync/roles.py)."""
         with PackageReader(path, passphrase) as reader:
             return apply_package(self._db, reader, dry_run=False, trust_new_signer=trust_new_signer,
                                  progress=progress, backup=lambda: backup_database(self._db.path))
@@ -307,8 +345,85 @@ class SyncService:
 
     def signers(self) -> list[SignerRow]:
         with self._sessions() as s:
-            return [SignerRow(r.device_id, r.name, r.device_name, r.fingerprint, r.trusted, r.first_seen_at)
+            names = dict(s.execute(select(Partner.id, Partner.name)).all())
+            return [SignerRow(r.device_id, r.name, r.device_name, r.fingerprint, r.trusted, r.first_seen_at,
+                              r.role or "team", r.partner_id, names.get(r.partner_id, ""), r.revoked_at,
+                              r.revoked_reason)
                     for r in s.scalars(select(SyncSigner).order_by(SyncSigner.name))]
+
+    def set_signer_role(self, device_id: str, role: str) -> None:
+        """Give a known signer another role: "team", or "partner:<partner id>" (sync/roles.py)."""
+        parsed = Role.parse(role)
+        with self._sessions.begin() as s:
+            row = s.get(SyncSigner, device_id)
+            if row is None:
+                raise NotFound(f"No signer {device_id}")
+            if parsed.is_partner:
+                get_live(s, Partner, parsed.partner_id, "partner")
+            row.role, row.partner_id = parsed.kind, parsed.partner_id
+
+    def revoke_signer(self, device_id: str, reason: str = "") -> None:
+        """Refuse this signer's packages from now on, saying why (undo with `reinstate_signer`)."""
+        with self._sessions.begin() as s:
+            row = s.get(SyncSigner, device_id)
+            if row is None:
+                raise NotFound(f"No signer {device_id}")
+            row.revoked_at, row.revoked_reason = utcnow(), reason.strip()
+
+    def reinstate_signer(self, device_id: str) -> None:
+        with self._sessions.begin() as s:
+            row = s.get(SyncSigner, device_id)
+            if row is None:
+                raise NotFound(f"No signer {device_id}")
+            row.revoked_at, row.revoked_reason = None, ""
+
+    # -- proposals from partners ---------------------------------------------------------------------------
+
+    def proposals(self, include_decided: bool = False) -> list[ProposalRow]:
+        """Library changes proposed by partners' signers, newest first."""
+        with self._sessions() as s:
+            stmt = select(SyncProposal).order_by(SyncProposal.received_at.desc(), SyncProposal.id.desc())
+            if not include_decided:
+                stmt = stmt.where(SyncProposal.status == "open")
+            out = []
+            for p in s.scalars(stmt):
+                label = _record_label(s, p.table_name, p.row_id)
+                if p.is_new:
+                    label = _label_of(p.record) or label
+                out.append(ProposalRow(p.id, p.table_name, p.row_id, label, dict(p.changes), p.is_new, p.peer,
+                                       p.received_at, p.status))
+            return out
+
+    def accept_proposal(self, proposal_id: int) -> None:
+        """Apply a partner's proposal as this laptop's own edit (stamped: it travels in the next package to
+        everyone). A field changed here since the proposal arrived keeps the proposal's value all the same:
+        accepting is a decision on the values shown."""
+        with self._sessions.begin() as s:
+            p = self._open_proposal(s, proposal_id)
+            model = _model_for(p.table_name)
+            obj = get_by_id(s, model, p.row_id)
+            values = {f: from_storage(model.__table__.c[f], new) for f, (_old, new) in p.changes.items()}
+            if obj is None:
+                obj = model(id=p.row_id, **values)
+                s.add(obj)
+            else:
+                for f, v in values.items():
+                    setattr(obj, f, v)
+            p.status, p.decided_at = "accepted", utcnow()
+
+    def decline_proposal(self, proposal_id: int) -> None:
+        with self._sessions.begin() as s:
+            p = self._open_proposal(s, proposal_id)
+            p.status, p.decided_at = "declined", utcnow()
+
+    @staticmethod
+    def _open_proposal(s, proposal_id: int) -> SyncProposal:
+        p = s.get(SyncProposal, proposal_id)
+        if p is None:
+            raise NotFound(f"No proposal {proposal_id}")
+        if p.status != "open":
+            raise ValidationError({"proposal": f"This proposal is already {p.status}."})
+        return p
 
     def known_recipients(self) -> list[str]:
         """Names to offer as an export's recipient: recipients of earlier exports (most recent first), then
@@ -378,4 +493,4 @@ def _record_label(s, table: str, row_id: str) -> str:
     return row_id[:8]
 
 
-__all__ = ["ConflictRow", "ExportResult", "HistoryRow", "SignerRow", "SyncError", "SyncService", "table_specs"]
+__all__ = ["ConflictRow", "ExportResult", "HistoryRow", "ProposalRow", "SignerRow", "SyncError", "SyncService", "table_specs"]
