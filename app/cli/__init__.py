@@ -12,7 +12,8 @@ from app.cli.common import add_db_option, run_command
 #: Modules that each add one command (a `register(subparsers)` function).
 COMMAND_MODULES = ["app.cli.partners", "app.cli.demo", "app.cli.report", "app.cli.sync",
                    "app.cli.agenda", "app.cli.learning", "app.cli.calendar", "app.cli.visit",
-                   "app.cli.attachments", "app.cli.measurements", "app.cli.check"]
+                   "app.cli.attachments", "app.cli.measurements", "app.cli.check", "app.cli.disputes",
+                   "app.cli.workspace"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -180,10 +180,22 @@ def _print_result(result) -> None:
         when = f" (already imported on {result.already_imported_at:%Y-%m-%d %H:%M})" \
             if result.already_imported_at else ""
         print(f"\nNothing to change: this database already holds everything in the package{when}.")
+    file_lines = result.files.lines(dry_run=result.dry_run)
+    if file_lines:
+        print("\nFiles:")
+        for line in file_lines[:21]:
+            print(f"  {line}")
+        if len(file_lines) > 21:
+            print(f"  … and {len(file_lines) - 21} more attachments without their file "
+                  "(`tandem import --json` lists them all).")
     if result.rejections:
         print("\nRejected records:")
         for reason in result.rejections[:20]:
             print(f"  {reason}")
+    if result.disputed:
+        verb = "would arrive" if result.dry_run else "arrived"
+        print(f"\n{result.disputed} open measurement dispute{'s' if result.disputed != 1 else ''} {verb} (new or "
+              "changed): review them with `tandem disputes list --open` or on the partner's scorecard.")
     if result.total["conflicts"]:
         print(f"\n{result.total['conflicts']} record(s) had conflicting edits; the newer value was kept on both "
               "laptops. Review them with `tandem conflicts` or in the app's Sync section.")

@@ -124,6 +124,14 @@ class TemplateStatus(StrEnum):
     PUBLISHED = "published"
 
 
+class DisputeStatus(StrEnum):
+    """Where a partner's challenge of a measurement stands: open until the team accepts or rejects it."""
+
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
 def label(value: StrEnum | str) -> str:
     """Human label for an enum value: 'at_risk' -> 'At risk'."""
     text = str(value).replace("_", " ")

@@ -77,7 +77,8 @@ def write_certificate_pdf(path: str | Path, data: CertificateData, page_size: st
                        colWidths=[inner * 0.38, inner * 0.24, inner * 0.38])
     signatures.setStyle(TableStyle([("LINEABOVE", (0, 0), (0, 0), 0.8, MUTED),
                                     ("LINEABOVE", (2, 0), (2, 0), 0.8, MUTED),
-                                    ("TOPPADDING", (0, 0), (-1, -1), 4)]))
+                                    ("TOPPADDING", (0, 0), (-1, -1), 4),
+                                    ("VALIGN", (0, 0), (-1, -1), "TOP")]))  # each name right under its line
     story = [
         Spacer(1, 8 * mm),
         brands,

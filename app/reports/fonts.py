@@ -8,7 +8,8 @@ family                  draws
 ``TandemSans``          Latin (Central European, Turkish, Vietnamese…), Greek, Cyrillic: Noto Sans
 ``TandemArabic``        Arabic, Persian, Urdu: Noto Sans Arabic
 ``TandemHebrew``        Hebrew: Noto Sans Hebrew
-``TandemCJK``           Chinese, Japanese, Korean: Droid Sans Fallback (one TrueType font for all three)
+``TandemCJK``           Chinese, Japanese and Korean Hanja: Droid Sans Fallback (one TrueType font for all three)
+``TandemKorean``        Hangul: Nanum Square (Droid Sans Fallback has almost none); asked first for Hangul
 ``TandemSymbols``       symbols, arrows, many emoji in outline: Noto Sans Symbols 2
 ``TandemEmoji``         the remaining emoji and symbols DejaVu Sans has (a subset of it)
 ======================  ==================================================================
@@ -18,13 +19,13 @@ A character none of them has prints as ``FALLBACK`` (�, from Noto Sans) instea
 How text gets there:
 
 - `Paragraph` (use it instead of reportlab's) splits each run of text by the font that has its glyphs, keeping
-  bold: a Latin name with Chinese in it prints in two fonts. `layout.para`, `layout.table` and every style do
-  this, so reports never name a font.
-- `visual(text)` puts right-to-left text (Arabic, Hebrew) in the order it is drawn (Unicode bidi, python-bidi)
-  and joins Arabic letters into their contextual forms (arabic-reshaper). `layout.esc` calls it on every piece
-  of user text, so Paragraph markup gets it too.
-- `draw_string` (canvas: running headers) and `graphic_strings` (charts) do both for a single line, and
-  shorten the text with an ellipsis to a maximum width.
+  bold: a Latin name with Chinese in it prints in two fonts. It joins Arabic letters into their contextual forms
+  (arabic-reshaper) before the text is measured, breaks the lines in logical (reading) order, and puts each line
+  in drawing order (Unicode bidi, `bidi_order`) only when it is drawn: a wrapped Arabic or Hebrew paragraph
+  keeps its first words on its first line, and is aligned right. `layout.para`, `layout.table` and every style
+  use it, so reports never name a font; `layout.esc` only cleans and escapes user text for its markup.
+- `visual(text)` does the same for one line: `draw_string` (canvas: running headers) and `graphic_strings`
+  (charts) use it, and shorten the text with an ellipsis to a maximum width (`fit`).
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import arabic_reshaper
-from bidi import get_display
+from bidi import algorithm as bidi_algorithm
 from reportlab.graphics.shapes import String
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.fonts import addMapping, ps2tt, tt2ps
-from reportlab.pdfbase import pdfmetrics
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph as _ReportlabParagraph
 
@@ -55,11 +58,31 @@ FAMILIES: tuple[tuple[str, str, str | None], ...] = (
     ("TandemArabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
     ("TandemHebrew", "NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"),
     ("TandemCJK", "DroidSansFallbackFull.ttf", None),
+    ("TandemKorean", "NanumSquareR.ttf", None),
     ("TandemSymbols", "NotoSansSymbols2-Regular.ttf", None),
     ("TandemEmoji", "DejaVuSans-Symbols.ttf", None),
 )
 _RTL_CLASSES = {"R", "AL"}
 _registered = False
+
+
+def _to_unicode_cmap(fontname: str, subset) -> str:
+    """reportlab's ToUnicode CMap of a font subset, with characters beyond U+FFFF (emoji, rare CJK) written as
+    UTF-16 surrogate pairs as the PDF format wants: reportlab writes their code point as hex, which readers take
+    for another character, so copying or searching 👍 in the PDF found "ὄ"."""
+    def utf16(code: int) -> str:
+        return chr(code).encode("utf-16-be", "surrogatepass").hex().upper()
+
+    return "\n".join([
+        "/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap", "/CIDSystemInfo",
+        f"<< /Registry ({fontname})", f"/Ordering ({fontname})", "/Supplement 0", ">> def",
+        f"/CMapName /{fontname} def", "/CMapType 2 def", "1 begincodespacerange", "<00> <%02X>" % (len(subset) - 1),
+        "endcodespacerange", f"{len(subset)} beginbfchar",
+        *(f"<{i:02X}> <{utf16(code)}>" for i, code in enumerate(subset)),
+        "endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"])
+
+
+ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
 def register_fonts() -> None:
@@ -89,10 +112,21 @@ def _glyphs(family: str) -> dict[int, int]:
     return pdfmetrics.getFont(family).face.charToGlyph
 
 
+#: Code point ranges drawn by one family before the others are asked: Hangul in the Korean font, so that a Korean
+#: word never mixes the few syllables Droid Sans Fallback has with Nanum's.
+PREFERRED: tuple[tuple[int, int, str], ...] = tuple(
+    (lo, hi, "TandemKorean") for lo, hi in ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F),
+                                             (0xAC00, 0xD7FF), (0xFFA0, 0xFFDC)))
+
+
 @lru_cache(maxsize=8192)
 def family_for(ch: str) -> str | None:
-    """The first family that has a glyph for ``ch``, or None if none has."""
+    """The family that draws ``ch``: its preferred one (`PREFERRED`) if that has it, else the first family that has
+    a glyph for it, or None if none has."""
     code = ord(ch)
+    for lo, hi, family in PREFERRED:
+        if lo <= code <= hi and code in _glyphs(family):
+            return family
     for family, _, _ in FAMILIES:
         if code in _glyphs(family):
             return family
@@ -142,69 +176,139 @@ def has_rtl(text: str) -> bool:
 
 
 _NUMBER = re.compile(r"\d+(?:[-./:,]\d+)*")
-_LRI, _RLI, _PDI = "\u2066", "\u2067", "\u2069"
-_ISOLATES = dict.fromkeys(map(ord, "\u2066\u2067\u2068\u2069"))
+# python-bidi's pure-Python algorithm (bidi.algorithm) tells where each character goes, which a paragraph needs to
+# keep every character in its own font and style. It knows embeddings, not isolates (Unicode 6.3), so the isolates
+# of user text are read as the embeddings nearest to them, and `_keep_composed` stands in for the isolating a
+# report would otherwise need.
+_AS_EMBEDDING = {"\u2066": "\u202a", "\u2067": "\u202b", "\u2068": "\u202a", "\u2069": "\u202c"}
 
 
-def _isolated(text: str) -> tuple[str, str]:
-    """``text`` with bidi isolates that keep what the report composed readable, and its base direction.
-
-    Numbers and dates (2026-12-02, 10:30) stay one left-to-right unit even after Arabic letters, which would
-    otherwise turn them into Arabic numbers and reverse their parts. In left-to-right text, each right-to-left
-    stretch (up to its last right-to-left letter) is isolated, so a date or our own words after an Arabic or
-    Hebrew name keep their place.
-    """
-    tokens = []  # (text, bidi class)
-    pos = 0
-    for m in _NUMBER.finditer(text):
-        tokens += [(ch, unicodedata.bidirectional(ch)) for ch in text[pos:m.start()]]
-        tokens.append((_LRI + m.group() + _PDI, "EN"))
-        pos = m.end()
-    tokens += [(ch, unicodedata.bidirectional(ch)) for ch in text[pos:]]
-    first_strong = next((cls for _, cls in tokens if cls in ("L", "R", "AL")), "L")
-    if first_strong != "L":
-        return "".join(t for t, _ in tokens), "R"
-    out, span = [], []  # span: a right-to-left stretch still open, from its first right-to-left letter
-    for t, cls in tokens:
+def base_direction(text: str) -> str:
+    """"R" if the first strong letter of ``text`` is right-to-left (Arabic, Hebrew), else "L"."""
+    for ch in text:
+        cls = unicodedata.bidirectional(ch)
         if cls in _RTL_CLASSES:
-            span.append(t)
-        elif span and cls == "L":
-            out += [_RLI, *_trimmed(span), _PDI, *_trailing(span), t]
-            span = []
-        elif span:
-            span.append(t)
-        else:
-            out.append(t)
-    if span:
-        out += [_RLI, *_trimmed(span), _PDI, *_trailing(span)]
-    return "".join(out), "L"
+            return "R"
+        if cls == "L":
+            return "L"
+    return "L"
 
 
-def _trimmed(span: list[str]) -> list[str]:
-    """The span up to and including its last right-to-left letter."""
-    last = max(i for i, t in enumerate(span) if len(t) == 1 and unicodedata.bidirectional(t) in _RTL_CLASSES)
-    return span[:last + 1]
+def _keep_composed(chars: list[dict], text: str, base_level: int) -> None:
+    """Levels that keep what a report composes readable, set on the resolved ``chars`` before they are reordered.
+
+    - A stretch of the other direction (an Arabic name in English text, Latin letters in Arabic text) ends at its
+      last letter: the spaces, punctuation and numbers after it, up to the next letter of the text's own
+      direction, belong to the text around it, as if the stretch were isolated. So "Signed by <Hebrew name>
+      (2 of 3)" keeps its brackets and numbers where they were written, and "<Arabic name> (KSA) 2026-12-02"
+      keeps its brackets around KSA.
+    - Numbers and dates (2026-12-02, 10:30) stay one left-to-right unit, even after Arabic letters, which would
+      otherwise reverse their parts.
+    """
+    other = {"R", "AL"} if base_level == 0 else {"L"}
+    own = {"L"} if base_level == 0 else {"R", "AL"}
+    after_other: list[dict] = []  # characters since the last letter of the other direction
+    in_other = False
+    for ch in chars:
+        cls = ch["orig"]
+        if cls in other:
+            in_other, after_other = True, []
+        elif cls in own:
+            for c in after_other:
+                c["level"] = base_level
+            in_other, after_other = False, []
+        elif in_other:
+            after_other.append(ch)
+    for c in after_other:
+        c["level"] = base_level
+    at = {ch["index"]: ch for ch in chars}
+    for m in _NUMBER.finditer(text):
+        unit = [at[i] for i in range(m.start(), m.end()) if i in at]
+        levels = {c["level"] for c in unit}
+        top = max(levels)
+        top += top % 2  # numbers read left to right: an even level
+        if levels != {top}:
+            for c in unit:
+                c["level"] = top
 
 
-def _trailing(span: list[str]) -> list[str]:
-    return span[len(_trimmed(span)):]
+_OPENING = dict(zip("([{（［｛⁅〈", ")]}）］｝⁆〉"))
+_CLOSING = set(_OPENING.values())
+
+
+def _strong(entry: dict) -> str | None:
+    cls = entry["type"]
+    return "L" if cls == "L" else "R" if cls in ("R", "AL", "EN", "AN") else None
+
+
+def _pair_brackets(chars: list[dict], base_level: int) -> None:
+    """Rule N0 of the bidi algorithm (Unicode 6.3, which bidi.algorithm predates): a pair of brackets takes the
+    direction of what it encloses, so "<Arabic name> (KSA)" keeps "(KSA)" whole. Run after the weak types are
+    resolved; sets the brackets' types for the neutral rules."""
+    stack: list[tuple[str, int]] = []
+    pairs: list[tuple[int, int]] = []
+    for pos, entry in enumerate(chars):
+        if entry["type"] != "ON":
+            continue
+        if entry["ch"] in _OPENING:
+            if len(stack) == 63:
+                break
+            stack.append((_OPENING[entry["ch"]], pos))
+        elif entry["ch"] in _CLOSING:
+            for k in range(len(stack) - 1, -1, -1):
+                if stack[k][0] == entry["ch"]:
+                    pairs.append((stack[k][1], pos))
+                    del stack[k:]
+                    break
+    for opening, closing in sorted(pairs):
+        own = "R" if chars[opening]["level"] % 2 else "L"
+        inside = {_strong(e) for e in chars[opening + 1:closing]} - {None}
+        if not inside:
+            continue
+        if own not in inside:  # only the other direction inside: it wins if it also comes before the brackets
+            before = next((d for e in reversed(chars[:opening]) if (d := _strong(e))), "R" if base_level else "L")
+            own = before if before != own else own
+        chars[opening]["type"] = chars[closing]["type"] = own
+
+
+def bidi_order(text: str, base: str | None = None) -> list[tuple[int, str]]:
+    """One line of ``text`` (logical order) in the order it is drawn left to right, as (index in ``text``,
+    character drawn): the Unicode bidi algorithm with ``base`` direction ("L", "R" or None: from the first strong
+    letter), bracket pairs (`_pair_brackets`) and the rules of `_keep_composed`, brackets mirrored in right-to-left
+    runs. Characters the algorithm drops (embedding controls, joiners) are left out."""
+    base = base or base_direction(text)
+    storage = bidi_algorithm.get_empty_storage()
+    storage["base_level"] = level = 0 if base == "L" else 1
+    storage["base_dir"] = base
+    bidi_algorithm.get_embedding_levels("".join(_AS_EMBEDDING.get(ch, ch) for ch in text), storage)
+    for i, entry in enumerate(storage["chars"]):
+        entry["index"] = i
+    bidi_algorithm.explicit_embed_and_overrides(storage, False)
+    bidi_algorithm.resolve_weak_types(storage, False)
+    _pair_brackets(storage["chars"], level)
+    bidi_algorithm.resolve_neutral_types(storage, False)
+    bidi_algorithm.resolve_implicit_levels(storage, False)
+    _keep_composed(storage["chars"], text, level)
+    bidi_algorithm.reorder_resolved_levels(storage, False)
+    bidi_algorithm.apply_mirroring(storage, False)
+    return [(entry["index"], entry["ch"]) for entry in storage["chars"]]
+
+
+def shape(text: object) -> str:
+    """``text`` (less control characters) with Arabic letters in their joined forms, still in logical order."""
+    s = clean(text)
+    return arabic_reshaper.reshape(s) if has_rtl(s) else s
 
 
 @lru_cache(maxsize=4096)
-def visual(text: str) -> str:
-    """``text`` in the order it is drawn left to right: right-to-left runs reversed (Unicode bidi, python-bidi;
-    the first strong letter sets the direction), Arabic letters in their joined forms. Text without
-    right-to-left letters comes back as it is (less control characters).
-
-    One line at a time: a long right-to-left paragraph that wraps is laid out as one line and then cut, so
-    its first words may land on its last line; names, titles and table cells are short enough for this not
-    to matter.
-    """
-    text = clean(text)
-    if not has_rtl(text):
-        return text
-    isolated, base = _isolated(arabic_reshaper.reshape(text))
-    return get_display(isolated, base_dir=base).translate(_ISOLATES)
+def visual(text: str, base: str | None = None) -> str:
+    """One line of ``text`` in the order it is drawn left to right: Arabic letters joined (arabic-reshaper),
+    right-to-left runs reversed (`bidi_order`). Text without right-to-left letters comes back as it is (less
+    control characters). Paragraphs do this line by line after wrapping (`Paragraph`)."""
+    shaped = shape(text)
+    if not has_rtl(shaped):
+        return shaped
+    return "".join(ch for _, ch in bidi_order(shaped, base))
 
 
 def string_width(text: str, size: float, bold: bool = False) -> float:
@@ -257,7 +361,8 @@ def graphic_strings(x: float, y: float, text: object, size: float, *, bold: bool
 
 
 def _split_frag(frag) -> Iterable:
-    """One parsed Paragraph fragment as fragments of one font each (keeping bold/italic and colours)."""
+    """One parsed Paragraph fragment, Arabic letters joined, as fragments of one font each (keeping bold/italic
+    and colours)."""
     text = getattr(frag, "text", "")
     if not text or getattr(frag, "cbDefn", None) is not None or getattr(frag, "lineBreak", False):
         return [frag]
@@ -265,8 +370,10 @@ def _split_frag(frag) -> Iterable:
         family, bold, italic = ps2tt(frag.fontName)
     except ValueError:  # a font that is not ours: leave it alone
         return [frag]
+    text = shape(text)
     runs = font_runs(text)
     if len(runs) == 1 and runs[0][0].lower() == family and runs[0][1] == text:
+        frag.text = text
         return [frag]
     out = []
     for run_family, s in runs:
@@ -277,14 +384,92 @@ def _split_frag(frag) -> Iterable:
     return out
 
 
+def _visual_words(words: list, base: str) -> list:
+    """One wrapped line of a many-fragment paragraph (fragments in logical order) as fragments in drawing order:
+    each character keeps its fragment's font and style."""
+    chars: list[str] = []
+    owners: list[int] = []
+    tail = []  # a line break ends the line whatever the direction
+    for n, w in enumerate(words):
+        if getattr(w, "cbDefn", None) is not None:
+            chars.append("\ufffc")  # an inline object moves like a neutral character
+            owners.append(n)
+        elif getattr(w, "text", ""):
+            chars += w.text
+            owners += [n] * len(w.text)
+        else:
+            tail.append(w)
+    text = "".join(chars)
+    if not has_rtl(text):
+        return words
+    groups: list[tuple[int, list[str]]] = []
+    for i, ch in bidi_order(text, base):
+        if groups and groups[-1][0] == owners[i]:
+            groups[-1][1].append(ch)
+        else:
+            groups.append((owners[i], [ch]))
+    out = []
+    for n, cs in groups:
+        w = words[n]
+        out.append(w if getattr(w, "cbDefn", None) is not None else w.clone(text="".join(cs)))
+    return out + tail
+
+
+def _visual_lines(bl_para, base: str):
+    """The lines reportlab broke a paragraph into (logical order) in drawing order, line by line."""
+    lines = []
+    for line in bl_para.lines:
+        if isinstance(line, tuple):  # one-fragment paragraph: (unused width, words)
+            extra, words = line
+            text = " ".join(words)
+            if has_rtl(text):
+                words = "".join(ch for _, ch in bidi_order(text, base)).split(" ")
+            lines.append((extra, words))
+        else:
+            lines.append(line.clone(words=_visual_words(line.words, base)))
+    return bl_para.clone(lines=lines)
+
+
 class Paragraph(_ReportlabParagraph):
-    """reportlab's Paragraph, with each run of text set in a font that has its glyphs (see the module doc)."""
+    """reportlab's Paragraph, with each run of text set in a font that has its glyphs, Arabic letters joined, and
+    right-to-left text (Arabic, Hebrew) wrapped in reading order: the lines are broken in logical order and each
+    line is then put in drawing order (`bidi_order`), so a wrapped Arabic name's first words are on its first
+    line. A paragraph whose first strong letter is right-to-left is aligned right where its style says left."""
+
+    _base: str | None = None  # "L" or "R" when the paragraph holds right-to-left text
 
     def _setup(self, text, style, bulletText, frags, cleaner):
         parsed = frags is None
         super()._setup(text, style, bulletText, frags, cleaner)
-        if parsed:  # split paragraphs are handed fragments already sorted by font
+        if parsed:  # split paragraphs are handed fragments already shaped and sorted by font
             self.frags = [piece for frag in self.frags for piece in _split_frag(frag)]
+            plain = "".join(getattr(f, "text", "") for f in self.frags)
+            if has_rtl(plain):
+                self._base = base_direction(plain)
+
+    def split(self, availWidth, availHeight):
+        parts = super().split(availWidth, availHeight)
+        for part in parts:
+            if part is not self:
+                part._base = self._base  # the direction of the whole paragraph, not of what is left of it
+        return parts
+
+    def drawPara(self, debug=0):
+        if self._base is None or not hasattr(self, "blPara"):
+            return super().drawPara(debug)
+        bl_para, style = self.blPara, self.style
+        self.blPara = _visual_lines(bl_para, self._base)
+        if self._base == "R" and style.alignment == TA_LEFT:
+            self.style = _right_aligned(style)
+        try:
+            return super().drawPara(debug)
+        finally:
+            self.blPara, self.style = bl_para, style
+
+
+@lru_cache(maxsize=64)
+def _right_aligned(style: ParagraphStyle) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}-rtl", parent=style, alignment=TA_RIGHT)
 
 
 register_fonts()

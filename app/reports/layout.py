@@ -24,7 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app import __version__
-from app.reports.fonts import BASE, BASE_BOLD, Paragraph, draw_string, string_width, visual
+from app.reports.fonts import BASE, BASE_BOLD, Paragraph, clean, draw_string, string_width, visual
 
 PAGE_SIZES = {"a4": A4, "letter": LETTER}
 MARGIN = 16 * mm
@@ -61,9 +61,10 @@ STYLES = _styles()
 
 
 def esc(text: object) -> str:
-    """User text ready for Paragraph markup: in drawing order (right-to-left runs, joined Arabic letters) and
-    escaped (a Paragraph reads a little XML)."""
-    return visual(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """User text ready for Paragraph markup: without the control characters a PDF cannot show, and escaped (a
+    Paragraph reads a little XML). Left in logical order: `Paragraph` joins Arabic letters and puts each wrapped
+    line of right-to-left text in drawing order."""
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def para(text: object, style: str = "body") -> Paragraph:

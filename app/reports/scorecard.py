@@ -1,4 +1,6 @@
 """Print a partner's KPI scorecard: composite, alerts, the KPI table with statuses, and a trend chart per KPI.
+A latest value with an open dispute is marked in the table, and every open dispute is listed with the value the
+partner proposes and why.
 
 `write_scorecard_pdf(path, card, trends)` is what the UI calls;
 the command line is app/cli/report/scorecard.py.
@@ -185,13 +187,18 @@ def _row_cells(r) -> list:
     status = Table([[status_dot(r.status), para(label(r.status.value) if r.status else "No data", "cell")]],
                    colWidths=[10, 38], style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0),
                                                             ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    disputed = r.latest_disputed
     return [para(f"{r.name} ({r.code})", "cell"), para(label(r.category.value), "cell"),
-            _latest_para(latest, when), status, para(change_text, "cell"), para(vel, "cell"),
+            _latest_para(latest, when, None if disputed is None else disputed.value_text(disputed.proposed_value)),
+            status, para(change_text, "cell"), para(vel, "cell"),
             para(bands, "cell"), para("–" if r.score is None else f"{r.score:.0f}", "right")]
 
 
-def _latest_para(latest: str, when: str) -> Paragraph:
-    return Paragraph(f"{esc(latest)}<br/><font size='7' color='#616e7c'>{esc(when)}</font>", STYLES["cell"])
+def _latest_para(latest: str, when: str, proposed: str | None = None) -> Paragraph:
+    text = f"{esc(latest)}<br/><font size='7' color='#616e7c'>{esc(when)}</font>"
+    if proposed is not None:
+        text += f"<br/><font size='7' color='#a15c00'>disputed: {esc(proposed)} proposed</font>"
+    return Paragraph(text, STYLES["cell"])
 
 
 def write_scorecard_pdf(path: str | Path, card: PartnerScorecard, trends: list[TrendSeries], *,
@@ -218,6 +225,15 @@ def write_scorecard_pdf(path: str | Path, card: PartnerScorecard, trends: list[T
     header = ["KPI", "Category", "Latest", "Status", "Change", "Velocity", "Target / amber / red", "Score"]
     rows = [header] + [_row_cells(r) for r in card.rows]
     story.append(table(rows, [0.2, 0.12, 0.12, 0.11, 0.12, 0.12, 0.13, 0.08], page_size=size))
+    if card.disputes:
+        story.append(para("Disputed values", "h1"))
+        story.append(para("Measurements the partner has challenged; they count as recorded until the dispute is "
+                          "accepted.", "small"))
+        rows = [["KPI", "Period", "Recorded", "Proposed", "Reason", "Raised by"]] + [
+            [para(f"{d.kpi_name} ({d.kpi_code})", "cell"), para(d.period_title, "cell"),
+             para(d.value_text(d.recorded_value), "right"), para(d.value_text(d.proposed_value), "right"),
+             para(d.reason, "cell"), para(d.raised_by, "cell")] for d in card.disputes]
+        story.append(table(rows, [0.2, 0.11, 0.12, 0.12, 0.33, 0.12], page_size=size))
     drawn = [t for t in trends if t.values]
     if drawn:
         story.append(para("Trends", "h1"))

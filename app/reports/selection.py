@@ -217,7 +217,7 @@ def filled_story(a: Assessment, page_size=PAGE_SIZES["a4"]) -> list:
     story.append(_decision_paragraph(a))
 
     story.append(para("Scorecard", "h1"))
-    widths = [0.34, 0.08, 0.13, 0.1, 0.35]
+    widths = [0.32, 0.1, 0.13, 0.1, 0.35]  # "Weight" in bold needs a tenth of the frame, on A4 as on Letter
     for g in GROUP_ORDER:
         lines = [line for line in a.scores if AlignmentGroup(line.criterion.group) is g]
         if not lines:
@@ -313,7 +313,7 @@ def blank_story(form: BlankForm, page_size=PAGE_SIZES["a4"]) -> list:
                             [_cell(GROUP_TITLES[g], "cell_bold"), "", "", ""]]
         for c in members:
             rows.append([_criterion_cell(c), _cell(_weight(c.weight)), ScoreBoxes(), WriteLines(3)])
-        story.append(_group_table(rows, [0.34, 0.08, 0.26, 0.32], page_size,
+        story.append(_group_table(rows, [0.31, 0.1, 0.27, 0.32], page_size,
                                   [("VALIGN", (1, 2), (2, -1), "MIDDLE")]))
     story.append(Spacer(1, 3 * mm))
     total = Table([[Paragraph("<b>Weighted score</b> = Σ (weight × score) ÷ 100 =", STYLES["body"]),

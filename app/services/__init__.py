@@ -9,6 +9,7 @@ from app.services.agenda import AgendaService
 from app.services.attachments import AttachmentService, BlobStore
 from app.services.coaching import CoachingService
 from app.services.database import Database
+from app.services.disputes import DisputeService
 from app.services.experiments import ExperimentService
 from app.services.identity import IdentityService
 from app.services.kpis import KpiService
@@ -22,6 +23,7 @@ from app.services.scorecards import ScorecardService
 from app.services.selection import SelectionService
 from app.services.settings import SettingsService
 from app.services.sync import SyncService
+from app.services.workspace import WorkspaceService
 
 
 @dataclass
@@ -46,6 +48,8 @@ class Services:
     learning: LearningService
     agenda: AgendaService
     attachments: AttachmentService
+    disputes: DisputeService
+    workspace: WorkspaceService  # this Tandem as a partner's workspace (None from current(): an ordinary one)
 
 
 def build_services(db: Database) -> Services:
@@ -55,13 +59,17 @@ def build_services(db: Database) -> Services:
     seed_reference_data(db)
     remove_leftover_exports(db)
     identity = IdentityService(db.sessions)
-    return Services(db=db, identity=identity, partners=PartnerService(db.sessions),
-                    playbooks=PlaybookService(db.sessions), onboarding=OnboardingService(db.sessions, identity),
-                    plans=PlanService(db.sessions),
-                    selection=SelectionService(db.sessions), settings=SettingsService(db.sessions),
+    workspace = WorkspaceService(db.sessions)
+    attachments = AttachmentService(db.sessions, BlobStore.beside(db.path), identity)
+    return Services(db=db, identity=identity, partners=PartnerService(db.sessions, workspace),
+                    playbooks=PlaybookService(db.sessions, workspace), onboarding=OnboardingService(db.sessions, identity),
+                    plans=PlanService(db.sessions, workspace),
+                    selection=SelectionService(db.sessions, workspace), settings=SettingsService(db.sessions),
                     actions=ActionService(db.sessions), experiments=ExperimentService(db.sessions),
                     coaching=CoachingService(db.sessions),
-                    kpis=KpiService(db.sessions, identity), measurements=MeasurementService(db.sessions),
-                    scorecards=ScorecardService(db.sessions), sync=SyncService(db, identity), learning=LearningService(db.sessions),
+                    kpis=KpiService(db.sessions, identity, workspace), measurements=MeasurementService(db.sessions),
+                    scorecards=ScorecardService(db.sessions), sync=SyncService(db, identity, workspace),
+                    learning=LearningService(db.sessions, workspace),
                     agenda=AgendaService(db.sessions, identity),
-                    attachments=AttachmentService(db.sessions, BlobStore.beside(db.path), identity))
+                    attachments=attachments, disputes=DisputeService(db.sessions, identity, attachments),
+                    workspace=workspace)

@@ -33,6 +33,7 @@ from app.models import (
     DecisionItem,
     Experiment,
     LogEntry,
+    MeasurementDispute,
     Partner,
     SelectionScore,
 )
@@ -55,6 +56,7 @@ TARGETS: dict[str, tuple[type, str]] = {
     "session": (CoachingSession, "coaching session"),
     "experiment": (Experiment, "experiment"),
     "action_item": (ActionItem, "action item"),
+    "measurement_dispute": (MeasurementDispute, "measurement dispute"),
 }
 
 

@@ -22,6 +22,7 @@ from app.models.enums import Direction, IndicatorKind, KpiCategory, label
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.identity import IdentityService
+from app.services.workspace import KPI_LIBRARY, WorkspaceService, check_library
 
 
 @dataclass(frozen=True)
@@ -186,9 +187,11 @@ def _clean(data: KpiData) -> KpiData:
 class KpiService:
     """KPI library use cases over one session factory."""
 
-    def __init__(self, sessions: sessionmaker, identity: IdentityService) -> None:
+    def __init__(self, sessions: sessionmaker, identity: IdentityService,
+                 workspace: WorkspaceService | None = None) -> None:
         self._sessions = sessions
         self._identity = identity
+        self._workspace = workspace  # in a partner's workspace the library is read-only
 
     def _author(self) -> str:
         who = self._identity.get()
@@ -223,6 +226,7 @@ class KpiService:
 
     def create(self, data: KpiData, note: str = "") -> KpiData:
         """Validate and add a KPI to the library as version 1 (with its first history entry)."""
+        check_library(self._workspace, KPI_LIBRARY)
         data = _clean(data)
         validate(data)
         with self._sessions.begin() as s:
@@ -239,6 +243,7 @@ class KpiService:
         history gains a snapshot with the author and ``note``; an unchanged save writes nothing."""
         if not data.id:
             raise ValueError("update() needs a KPI id; use create() for a new KPI")
+        check_library(self._workspace, KPI_LIBRARY)
         data = _clean(data)
         validate(data)
         with self._sessions.begin() as s:
@@ -261,6 +266,7 @@ class KpiService:
 
     def delete(self, kpi_id: str) -> None:
         """Retire a KPI from the library (a tombstone: its measurements and history stay, hidden)."""
+        check_library(self._workspace, KPI_LIBRARY)
         with self._sessions.begin() as s:
             k = s.get(Kpi, kpi_id)
             if k is None or k.deleted_at is not None:
@@ -269,6 +275,7 @@ class KpiService:
 
     def restore(self, kpi_id: str) -> KpiData:
         """Undo `delete`."""
+        check_library(self._workspace, KPI_LIBRARY)
         with self._sessions.begin() as s:
             k = s.get(Kpi, kpi_id)
             if k is None:

@@ -44,6 +44,7 @@ from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.records import get_live
 from app.services.reference_data import stable_id
+from app.services.workspace import LEARNING_LIBRARY, WorkspaceService, check_library
 
 DEFAULT_WINDOW_DAYS = 30  # "expiring" means: the last valid day falls within this many days
 MAX_VALIDITY_MONTHS = 120
@@ -468,8 +469,9 @@ def validate_track(name: str, items: Iterable[TrackItemData], validity_months: i
 class LearningService:
     """Modules, versioned tracks, assignments, completions and certifications over one session factory."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker, workspace: WorkspaceService | None = None) -> None:
         self._sessions = sessions
+        self._workspace = workspace  # in a partner's workspace modules and tracks are read-only
 
     # -- modules ------------------------------------------------------------------------------------------------
 
@@ -485,6 +487,7 @@ class LearningService:
 
     def save_module(self, data: ModuleData) -> ModuleData:
         """Create (no id) or update a module; codes are unique (any case). One transaction."""
+        check_library(self._workspace, LEARNING_LIBRARY)
         data = replace(data, code=data.code.strip(), title=data.title.strip(), description=data.description.strip(),
                        objective=data.objective.strip(), format=data.format.strip() or "e-learning",
                        assessment=data.assessment.strip(), duration_minutes=int(data.duration_minutes))
@@ -568,6 +571,7 @@ class LearningService:
                      partner_kind: PartnerKind | None = None, segment: str = "",
                      validity_months: int | None = None) -> TrackVersionData:
         """A new track with version 1 as a draft. One transaction."""
+        check_library(self._workspace, LEARNING_LIBRARY)
         items = tuple(items)
         validate_track(name, items, validity_months)
         with self._sessions.begin() as s:
@@ -585,6 +589,7 @@ class LearningService:
         """Store an edit and return the version holding it: a draft changes in place; a published version stays
         as it is and the edit becomes the next version, a draft (refused while another draft exists). An edit
         that changes nothing of a published version returns it unchanged."""
+        check_library(self._workspace, LEARNING_LIBRARY)
         items = tuple(items)
         validate_track(name, items, validity_months)
         with self._sessions.begin() as s:
@@ -623,6 +628,7 @@ class LearningService:
 
     def publish(self, version_id: str, change_note: str | None = None) -> TrackVersionData:
         """Publish a draft: it is frozen and can be assigned. Refused without modules. One transaction."""
+        check_library(self._workspace, LEARNING_LIBRARY)
         with self._sessions.begin() as s:
             v = get_live(s, LearningTrackVersion, version_id, "track version")
             if v.status is TemplateStatus.PUBLISHED:
@@ -637,6 +643,7 @@ class LearningService:
 
     def discard_draft(self, version_id: str) -> None:
         """Tombstone a draft version (and the track when that was its only version)."""
+        check_library(self._workspace, LEARNING_LIBRARY)
         with self._sessions.begin() as s:
             v = get_live(s, LearningTrackVersion, version_id, "track version")
             if v.status is TemplateStatus.PUBLISHED:

@@ -346,6 +346,52 @@ def suggest_mapping(headers: Iterable[str]) -> dict[str, str | None]:
     return mapping
 
 
+def store_cells(s, partner_id: str, period_kind: PeriodKind, cells: Iterable[CellEdit]) -> int:
+    """`MeasurementService.save_cells` in the caller's transaction ``s`` (a service that changes measurements
+    together with its own records, such as accepting a dispute, writes both in one transaction)."""
+    cells = [replace(c, period_start=period_start(period_kind, c.period_start)) for c in cells]
+    bad = [c for c in cells if c.value is not None and not math.isfinite(c.value)]
+    if bad:
+        raise ValidationError({"value": "A measurement must be a finite number."})
+    changed = 0
+    if s.get(Partner, partner_id) is None:
+        raise NotFound(f"No partner with id {partner_id}")
+    keys = {(c.kpi_id, c.period_start) for c in cells}
+    existing, cleared = {}, {}
+    if keys:
+        for m in s.scalars(select(Measurement).where(
+                Measurement.partner_id == partner_id, Measurement.period_kind == period_kind,
+                Measurement.kpi_id.in_({k for k, _ in keys}),
+                Measurement.period_start.in_({p for _, p in keys}))):
+            (cleared if m.deleted_at is not None else existing)[(m.kpi_id, m.period_start)] = m
+    now = utcnow()
+    for c in cells:
+        m = existing.get((c.kpi_id, c.period_start))
+        if c.value is None:
+            if m is not None:
+                m.deleted_at = now
+                cleared[(c.kpi_id, c.period_start)] = existing.pop((c.kpi_id, c.period_start))
+                changed += 1
+        elif m is None and (c.kpi_id, c.period_start) in cleared:
+            # The period had a value that was cleared: the same record comes back (its identity is
+            # the partner, KPI and period, on every laptop).
+            m = existing[(c.kpi_id, c.period_start)] = cleared.pop((c.kpi_id, c.period_start))
+            m.deleted_at, m.value, m.note = None, float(c.value), c.note or ""
+            changed += 1
+        elif m is None:
+            m = Measurement(partner_id=partner_id, kpi_id=c.kpi_id, period_kind=period_kind,
+                            period_start=c.period_start, value=float(c.value), note=c.note or "")
+            s.add(m)
+            existing[(c.kpi_id, c.period_start)] = m
+            changed += 1
+        elif m.value != c.value or (c.note is not None and m.note != c.note):
+            m.value = float(c.value)
+            if c.note is not None:
+                m.note = c.note
+            changed += 1
+    return changed
+
+
 class MeasurementService:
     """Measurement entry, the grid, CSV import and export over one session factory."""
 
@@ -416,48 +462,8 @@ class MeasurementService:
         given, replaces the stored note. Periods are normalised to their first day. Raises ValidationError
         (nothing stored) if any value is not a finite number.
         """
-        cells = [replace(c, period_start=period_start(period_kind, c.period_start)) for c in cells]
-        bad = [c for c in cells if c.value is not None and not math.isfinite(c.value)]
-        if bad:
-            raise ValidationError({"value": "A measurement must be a finite number."})
-        changed = 0
         with self._sessions.begin() as s:
-            if s.get(Partner, partner_id) is None:
-                raise NotFound(f"No partner with id {partner_id}")
-            keys = {(c.kpi_id, c.period_start) for c in cells}
-            existing, cleared = {}, {}
-            if keys:
-                for m in s.scalars(select(Measurement).where(
-                        Measurement.partner_id == partner_id, Measurement.period_kind == period_kind,
-                        Measurement.kpi_id.in_({k for k, _ in keys}),
-                        Measurement.period_start.in_({p for _, p in keys}))):
-                    (cleared if m.deleted_at is not None else existing)[(m.kpi_id, m.period_start)] = m
-            now = utcnow()
-            for c in cells:
-                m = existing.get((c.kpi_id, c.period_start))
-                if c.value is None:
-                    if m is not None:
-                        m.deleted_at = now
-                        cleared[(c.kpi_id, c.period_start)] = existing.pop((c.kpi_id, c.period_start))
-                        changed += 1
-                elif m is None and (c.kpi_id, c.period_start) in cleared:
-                    # The period had a value that was cleared: the same record comes back (its identity is
-                    # the partner, KPI and period, on every laptop).
-                    m = existing[(c.kpi_id, c.period_start)] = cleared.pop((c.kpi_id, c.period_start))
-                    m.deleted_at, m.value, m.note = None, float(c.value), c.note or ""
-                    changed += 1
-                elif m is None:
-                    m = Measurement(partner_id=partner_id, kpi_id=c.kpi_id, period_kind=period_kind,
-                                    period_start=c.period_start, value=float(c.value), note=c.note or "")
-                    s.add(m)
-                    existing[(c.kpi_id, c.period_start)] = m
-                    changed += 1
-                elif m.value != c.value or (c.note is not None and m.note != c.note):
-                    m.value = float(c.value)
-                    if c.note is not None:
-                        m.note = c.note
-                    changed += 1
-        return changed
+            return store_cells(s, partner_id, period_kind, cells)
 
     def snapshot(self, partner_id: str, period_kind: PeriodKind,
                  cells: Iterable[tuple[str, date]]) -> list[CellEdit]:

@@ -205,6 +205,28 @@ class OnboardingService:
 
     # -- starting ------------------------------------------------------------------------------------------
 
+    def suggested_playbook(self, partner_id: str, playbook_ids: list[str]) -> str | None:
+        """Of ``playbook_ids``, the playbook to offer first for this partner: the one most often used for
+        partners of the same kind here (a supplier gets what suppliers got), else one whose name names the kind
+        ("Supplier onboarding"), else None (the caller keeps its own order)."""
+        with self._sessions() as s:
+            kind = s.scalar(select(Partner.kind).where(Partner.id == partner_id))
+            if kind is None:
+                return None
+            used = s.execute(
+                select(PlaybookVersion.playbook_id, func.count())
+                .join(OnboardingChecklist, OnboardingChecklist.playbook_version_id == PlaybookVersion.id)
+                .join(Partner, Partner.id == OnboardingChecklist.partner_id)
+                .where(Partner.kind == kind, OnboardingChecklist.deleted_at.is_(None),
+                       PlaybookVersion.playbook_id.in_(playbook_ids))
+                .group_by(PlaybookVersion.playbook_id).order_by(func.count().desc())).first()
+            if used is not None:
+                return used[0]
+            names = dict(s.execute(select(PlaybookVersion.playbook_id, PlaybookVersion.name)
+                                   .where(PlaybookVersion.playbook_id.in_(playbook_ids))).all())
+        word = str(kind.value).lower()
+        return next((pid for pid in playbook_ids if word in names.get(pid, "").lower()), None)
+
     def default_owners(self, partner_id: str) -> dict[Side, str]:
         """Suggested owners: our enablement lead for our and joint steps, the partner's primary contact for
         theirs."""

@@ -25,6 +25,7 @@ from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.integrity import Problem, rules, show, value_problem
 from app.services.records import get_live, replace_children
+from app.services.workspace import WorkspaceService
 
 HIGH = 3  # a value or risk score of 3 or more counts as high in the value–risk matrix
 
@@ -208,8 +209,9 @@ def validate(data: PartnerData) -> None:
 class PartnerService:
     """Partner directory use cases over one session factory."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker, workspace: WorkspaceService | None = None) -> None:
         self._sessions = sessions
+        self._workspace = workspace  # a partner's workspace holds only its partner
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -310,7 +312,10 @@ class PartnerService:
     # -- writing -------------------------------------------------------------------------------------------
 
     def create(self, data: PartnerData) -> PartnerData:
-        """Validate and create a partner with its contacts and escalation path; returns it as stored."""
+        """Validate and create a partner with its contacts and escalation path; returns it as stored. Refused
+        (`WorkspaceReadOnly`) in a partner's workspace: it holds only that partner."""
+        if self._workspace is not None:
+            self._workspace.check_new_partner()
         data = _clean(data)
         validate(data)
         with self._sessions.begin() as s:

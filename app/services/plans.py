@@ -34,6 +34,7 @@ from app.models.enums import ItemStatus, Side
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.records import get_live
+from app.services.workspace import TEMPLATE_LIBRARY, WorkspaceService, check_library
 
 PHASES = (30, 60, 90)
 AT_RISK_DAYS = 7
@@ -206,8 +207,9 @@ def validate_content(content: Any) -> dict:
 class PlanService:
     """Success plans and plan templates over one session factory."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker, workspace: WorkspaceService | None = None) -> None:
         self._sessions = sessions
+        self._workspace = workspace  # in a partner's workspace the plan templates are read-only
 
     # -- plans ---------------------------------------------------------------------------------------------
 
@@ -455,6 +457,7 @@ class PlanService:
 
     def create_template(self, name: str, description: str, content: dict) -> TemplateRow:
         """Store a new plan template from an outline (see `template_content`). One transaction."""
+        check_library(self._workspace, TEMPLATE_LIBRARY)
         if not name.strip():
             raise ValidationError({"name": "The template needs a name."})
         content = validate_content(content)
@@ -467,10 +470,12 @@ class PlanService:
 
     def save_as_template(self, plan_id: str, name: str, description: str = "") -> TemplateRow:
         """Keep a plan's goals and milestones (without dates, statuses) as a new template."""
+        check_library(self._workspace, TEMPLATE_LIBRARY)
         plan = self.get(plan_id)
         return self.create_template(name, description, template_content(plan.goals, plan.milestones))
 
     def delete_template(self, template_id: str) -> None:
+        check_library(self._workspace, TEMPLATE_LIBRARY)
         with self._sessions.begin() as s:
             self._template(s, template_id).deleted_at = utcnow()
 

@@ -26,6 +26,7 @@ from app.models.enums import Side, TemplateStatus
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.records import get_live
+from app.services.workspace import PLAYBOOK_LIBRARY, WorkspaceService, check_library
 
 EXPORT_FORMAT = "tandem-playbook"
 EXPORT_FORMAT_VERSION = 1
@@ -188,8 +189,9 @@ def validate(name: str, steps: tuple[StepData, ...] | list[StepData]) -> None:
 class PlaybookService:
     """Playbook templates and their versions over one session factory."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker, workspace: WorkspaceService | None = None) -> None:
         self._sessions = sessions
+        self._workspace = workspace  # in a partner's workspace the library is read-only
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -258,6 +260,7 @@ class PlaybookService:
     def create(self, name: str, description: str = "", steps: list[StepData] | tuple[StepData, ...] = ()
                ) -> PlaybookVersionData:
         """A new playbook with version 1 as a draft; returns that version. One transaction."""
+        check_library(self._workspace, PLAYBOOK_LIBRARY)
         steps = tuple(_clean_step(x) for x in steps)
         validate(name, steps)
         with self._sessions.begin() as s:
@@ -276,6 +279,7 @@ class PlaybookService:
         version, a draft (unless nothing changed, then the published version is returned). Refused while the
         playbook already has a newer draft, so two drafts never compete. One transaction.
         """
+        check_library(self._workspace, PLAYBOOK_LIBRARY)
         steps = tuple(_clean_step(x) for x in steps)
         validate(name, steps)
         with self._sessions.begin() as s:
@@ -308,6 +312,7 @@ class PlaybookService:
 
     def publish(self, version_id: str, change_note: str | None = None) -> PlaybookVersionData:
         """Publish a draft: it becomes frozen and usable for onboarding. One transaction."""
+        check_library(self._workspace, PLAYBOOK_LIBRARY)
         with self._sessions.begin() as s:
             v = self._version(s, version_id)
             if v.status is TemplateStatus.PUBLISHED:
@@ -324,6 +329,7 @@ class PlaybookService:
 
     def discard_draft(self, version_id: str) -> None:
         """Tombstone a draft version (and the playbook too when that was its only version)."""
+        check_library(self._workspace, PLAYBOOK_LIBRARY)
         with self._sessions.begin() as s:
             v = self._version(s, version_id)
             if v.status is TemplateStatus.PUBLISHED:
@@ -339,6 +345,7 @@ class PlaybookService:
 
     def delete(self, playbook_id: str) -> None:
         """Tombstone a playbook: it leaves the list; checklists made from it keep their items."""
+        check_library(self._workspace, PLAYBOOK_LIBRARY)
         with self._sessions.begin() as s:
             self._playbook(s, playbook_id).deleted_at = utcnow()
 
@@ -381,6 +388,7 @@ class PlaybookService:
         nothing, if it changes nothing); any other file becomes a new playbook. Raises ValidationError naming
         each problem of the file; nothing is stored then. One transaction.
         """
+        check_library(self._workspace, PLAYBOOK_LIBRARY)
         name, description, change_note, playbook_id, steps = self._parse(text)
         validate(name, steps)
         with self._sessions() as s:

@@ -15,6 +15,9 @@ The rules (also in docs/kpis.md):
   row, getting worse fast (velocity at or below −``fast_worsening``). Series whose latest value is older than
   ``stale_periods`` periods are not alerted on: nobody measures them any more. A series raises at most one
   alert, the most severe.
+- **Disputes**: a partner's open measurement disputes (app/services/disputes.py) mark the rows of their KPIs
+  (`KpiScore.disputes`, `KpiScore.latest_disputed`) and are all listed in `PartnerScorecard.disputes`. They change
+  no figure: the recorded value counts until a dispute is accepted.
 
 Everything is computed over whole arrays (one SQL query fetching the last ``window`` values of every series
 through a covering index, then numpy), never a Python loop per measurement. Any thread may call; each call
@@ -23,7 +26,7 @@ is one read transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -41,6 +44,7 @@ from app.models.enums import (
     PeriodKind,
     Quadrant,
 )
+from app.services.disputes import DisputeRow, open_disputes
 from app.services.errors import NotFound
 from app.services.kpis import fmt
 from app.services.measurements import period_title
@@ -109,6 +113,13 @@ class KpiScore:
     velocity: float | None
     trend: Trend | None
     score: float | None
+    disputes: tuple[DisputeRow, ...] = ()  # open disputes of this KPI's measurements for the partner
+
+    @property
+    def latest_disputed(self) -> DisputeRow | None:
+        """The open dispute of the latest value shown, if any."""
+        return next((d for d in self.disputes if d.period_kind is self.period_kind
+                     and d.period_start == self.latest_period), None)
 
     @property
     def change(self) -> float | None:
@@ -153,6 +164,7 @@ class PartnerScorecard:
     composite: float | None
     status: Status | None  # the worst status of the partner's KPIs
     alerts: tuple[Alert, ...]
+    disputes: tuple[DisputeRow, ...] = ()  # every open dispute of the partner's measurements
 
     def counts(self) -> dict[Status, int]:
         return {st: sum(1 for r in self.rows if r.status is st) for st in Status}
@@ -490,16 +502,19 @@ class ScorecardService:
             c = self._compute(s, [partner_id], kpis)
             overrides = {o.kpi_id: o for o in s.scalars(select(KpiOverride).where(
                 KpiOverride.partner_id == partner_id, KpiOverride.deleted_at.is_(None)))}
+            disputes = open_disputes(s, [partner_id])
         rows = [self._row(c, i, kpis) for i in range(len(c.partner))]
         measured = {r.kpi_id for r in rows}
         for kpi_id in set(overrides) - measured:
             if kpi_id in kpis.index:
                 rows.append(self._empty_row(kpis.rows[kpis.index[kpi_id]], overrides[kpi_id]))
         rows.sort(key=lambda r: (_CATEGORIES.index(r.category), r.code))
+        if disputes:  # marked on the rows of their KPIs (a dispute of a KPI with no row is in `disputes` only)
+            rows = [replace(r, disputes=tuple(d for d in disputes if d.kpi_id == r.kpi_id)) for r in rows]
         alerts = self._alerts(c, kpis, {partner_id: name}, today)
         composite = _weighted(rows)
         worst = max((r.status for r in rows if r.status), key=lambda st: list(Status).index(st), default=None)
-        return PartnerScorecard(partner_id, name, tuple(rows), composite, worst, tuple(alerts))
+        return PartnerScorecard(partner_id, name, tuple(rows), composite, worst, tuple(alerts), tuple(disputes))
 
     def _row(self, c: _Computed, i: int, kpis: _KpiTable) -> KpiScore:
         k = kpis.rows[c.kpi[i]]

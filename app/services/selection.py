@@ -50,6 +50,7 @@ from app.models.enums import AlignmentGroup, PartnerStatus, Side, TemplateStatus
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.records import get_live, replace_children
+from app.services.workspace import CRITERIA_LIBRARY, WorkspaceService, check_library
 
 WEIGHT_TOTAL = 100.0
 SCORE_MIN, SCORE_MAX = 1, 5
@@ -349,8 +350,9 @@ def _num(value: float) -> str:
 class SelectionService:
     """Selection use cases over one session factory."""
 
-    def __init__(self, sessions: sessionmaker) -> None:
+    def __init__(self, sessions: sessionmaker, workspace: WorkspaceService | None = None) -> None:
         self._sessions = sessions
+        self._workspace = workspace  # in a partner's workspace the criteria sets are read-only
 
     # -- criteria sets -------------------------------------------------------------------------------------
 
@@ -380,6 +382,7 @@ class SelectionService:
 
     def create_criteria_set(self, edit: CriteriaEdit) -> CriteriaSetData:
         """A new criteria set (new lineage, version 1, draft). Validates weights; one transaction."""
+        check_library(self._workspace, CRITERIA_LIBRARY)
         validate_criteria(edit)
         from app.models import new_id
 
@@ -397,6 +400,7 @@ class SelectionService:
         (version = highest in the lineage + 1) and stays as it was. Returns the version written.
         Raises ValidationError (weights must add up to 100) or NotFound.
         """
+        check_library(self._workspace, CRITERIA_LIBRARY)
         validate_criteria(edit)
         with self._sessions.begin() as s:
             row = get_live(s, CriteriaSet, set_id, "criteria set")
@@ -418,6 +422,7 @@ class SelectionService:
 
     def publish_criteria_set(self, set_id: str) -> CriteriaSetData:
         """Publish a draft version: new assessments use it from now on. Checks the weights again."""
+        check_library(self._workspace, CRITERIA_LIBRARY)
         current = self.criteria_set(set_id)
         validate_criteria(CriteriaEdit(current.name, current.description, current.criteria))
         with self._sessions.begin() as s:
@@ -574,10 +579,11 @@ class SelectionService:
         return self.get(assessment_id)
 
     def sign(self, assessment_id: str, signed_by: str, override_reason: str = "",
-             at: datetime | None = None) -> Assessment:
+             at: datetime | None = None, *, to_onboarding: bool = False) -> Assessment:
         """Sign the selection decision. Refused (SigningBlocked naming the missing items) while the checklist
         is incomplete, unless ``override_reason`` says why it is signed anyway; the reason and the items
         missing at that moment are kept. A reason given for a complete checklist is not needed and not kept.
+        ``to_onboarding`` moves a partner that is still a candidate to onboarding in the same transaction.
         """
         if not signed_by.strip():
             raise ValidationError({"signed_by": "Say who signs the decision."})
@@ -592,6 +598,9 @@ class SelectionService:
             row.signed_at, row.signed_by = at or utcnow(), signed_by.strip()
             row.override_reason = override_reason.strip() if missing else ""
             row.override_missing = "\n".join(missing)
+            partner = s.get(Partner, row.partner_id)
+            if to_onboarding and partner.status == PartnerStatus.CANDIDATE:
+                partner.status = PartnerStatus.ONBOARDING
         return self.get(assessment_id)
 
     def reopen(self, assessment_id: str) -> Assessment:

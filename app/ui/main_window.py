@@ -3,7 +3,8 @@
 Built once in app/ui/application.py with the `Services`; sections are created when first shown, so start-up
 costs only the first section. The window remembers its geometry and its splitters (app/ui/settings_store.py)
 and opens maximised on a screen smaller than `ROOMY`; every section sits in a scroll area, and no splitter
-pane collapses to nothing.
+pane collapses to nothing. In a partner's workspace a banner across the top names the partner and the lead
+who shared it (app/ui/workspace.py), and File → New partner is disabled.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -29,6 +31,7 @@ from app.ui import settings_store
 from app.ui.scrolling import no_collapsing_splitters, scrollable
 from app.ui.sections import MENU_INSTALLERS, SECTIONS
 from app.ui.wheel import install_wheel_guard
+from app.ui.workspace import WorkspaceBanner, new_partner_lock
 
 #: Below this screen size the main window opens maximised (a 1366×768 field laptop has no room to spare).
 ROOMY = QSize(1440, 900)
@@ -61,12 +64,18 @@ class MainWindow(QMainWindow):
         for title, _factory in SECTIONS:
             self.sidebar.addItem(title)
             self.stack.addWidget(QWidget())  # replaced by the real section when first shown
+        self.banner = WorkspaceBanner(services)  # hidden unless this Tandem is a partner's workspace
         central = QWidget()
-        layout = QHBoxLayout(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(self.banner)
+        layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.sidebar)
         layout.addWidget(self.stack, 1)
+        outer.addLayout(layout, 1)
         self.setCentralWidget(central)
 
         self.user_label = QLabel()
@@ -80,8 +89,12 @@ class MainWindow(QMainWindow):
         self.sidebar.currentRowChanged.connect(self._show_section)
         self.bus.open_partner.connect(self.open_partner)
         self.bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.bus.changed.connect(self._workspace_changed)
+        self._show_workspace()
         start = next((i for i, (t, _f) in enumerate(SECTIONS) if t == "Partners"), 0)
         self.sidebar.setCurrentRow(start)
+        if self.banner.workspace is not None:  # a partner's workspace opens on its partner
+            self.open_partner(self.banner.workspace.partner_id)
 
     # -- sections ------------------------------------------------------------------------------------------
 
@@ -117,7 +130,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
-        new_partner = QAction("&New partner", self, shortcut=QKeySequence.StandardKey.New)
+        self.new_partner_action = new_partner = QAction("&New partner", self, shortcut=QKeySequence.StandardKey.New)
         new_partner.triggered.connect(lambda: self.show_section("Partners").new_partner())
         self.file_menu.addAction(new_partner)
         self.file_menu.addSeparator()
@@ -158,6 +171,22 @@ class MainWindow(QMainWindow):
     def _show_identity(self) -> None:
         who = self.services.identity.get()
         self.user_label.setText(f"{who.display_name} · {who.device_name}")
+
+    def _show_workspace(self) -> None:
+        """The banner, and New partner, as this Tandem is (or is not) a partner's workspace."""
+        self.banner.refresh()
+        lock = new_partner_lock(self.services)
+        if lock:
+            self.file_menu.setToolTipsVisible(True)
+            lock.disable(self.new_partner_action)
+            self.new_partner_action.setStatusTip(lock.reason)
+
+    def _workspace_changed(self, change) -> None:
+        if "*" in change.tables or "local_settings" in change.tables:  # an import may have made it one
+            was = self.banner.workspace
+            self._show_workspace()
+            if was is None and self.banner.workspace is not None:  # it just became one: show its partner
+                self.open_partner(self.banner.workspace.partner_id)
 
     def _fit_to_screen(self, available: QRect) -> None:
         """Where the user left it, if that fits this screen; else maximised on a small screen (field laptops

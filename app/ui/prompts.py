@@ -23,3 +23,25 @@ def save_or_discard(parent: QWidget, what: str, save: Callable[[], bool], discar
         discard()
         return True
     return False
+
+
+def confirm_signing(parent: QWidget, partner: str, signer: str, candidate: bool) -> tuple[bool, bool]:
+    """Ask before a selection decision is signed: (sign, move the partner to onboarding). A candidate is
+    offered the move in the same question (Sign and start onboarding / Sign only / Cancel)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Sign the selection",
+                      f"Sign the selection of {partner} as {signer}?", parent=parent)
+    box.setInformativeText(f"{partner} is still a candidate: move it to onboarding as well?" if candidate
+                           else "The assessment becomes read-only until it is reopened.")
+    if candidate:
+        box.setStandardButtons(Button.Yes | Button.No | Button.Cancel)
+        box.button(Button.Yes).setText("Sign and move to &onboarding")
+        box.button(Button.No).setText("&Sign only")
+        box.setDefaultButton(Button.Yes)
+    else:
+        box.setStandardButtons(Button.Yes | Button.Cancel)
+        box.button(Button.Yes).setText("&Sign")
+        box.setDefaultButton(Button.Yes)
+    answer = box.exec()
+    if answer == Button.Cancel or answer not in (Button.Yes, Button.No):
+        return False, False
+    return True, candidate and answer == Button.Yes

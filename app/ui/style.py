@@ -8,6 +8,8 @@ QWidget { font-size: 10pt; }
 #sidebar::item:hover:!selected { background: #29343f; }
 #pageTitle { font-size: 15pt; font-weight: 600; padding: 2px 2px 6px 2px; color: #1f2933; }
 #muted { color: #616e7c; }
+#workspaceBanner { background: #e3f0fa; color: #102a43; border-bottom: 1px solid #bcccdc;
+                   border-left: 4px solid #4fa3d1; padding: 7px 14px; }
 #error { color: #b71c1c; background: #fdecea; border: 1px solid #f5c6c0; border-radius: 4px; padding: 6px; }
 QGroupBox { font-weight: 600; border: 1px solid #d9e2ec; border-radius: 6px; margin-top: 12px; padding-top: 6px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #334e68; }

@@ -60,3 +60,14 @@ def test_partner_without_measurements_prints_a_clear_page(services, tmp_path):
     card = services.scorecards.partner_scorecard(p.id)
     text = _text(write_scorecard_pdf(tmp_path / "empty.pdf", card, []))
     assert "No measurements yet" in text
+
+
+def test_a_disputed_value_is_marked_and_the_dispute_listed(services, tmp_path):
+    p = _partner_with_data(services)
+    otd = services.kpis.find("OTD")
+    services.disputes.raise_dispute(p.id, otd.id, PeriodKind.MONTH, date(2026, 10, 1), 97.2,
+                                    "Lot 4711 arrived on time", today=date(2026, 11, 23))
+    card = services.scorecards.partner_scorecard(p.id, today=date(2026, 11, 23))
+    text = _text(write_scorecard_pdf(tmp_path / "sc.pdf", card, []))
+    assert "disputed: 97.2 % proposed" in text
+    assert "Disputed values" in text and "Lot 4711 arrived on time" in text

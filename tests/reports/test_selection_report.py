@@ -10,10 +10,18 @@ from pypdf import PdfReader
 
 from app.cli import main as cli_main
 from app.models.enums import PartnerStatus
+from app.reports.layout import MARGIN
 from app.reports.selection import write_blank, write_filled
 from app.services.errors import NotFound
 from app.services.partners import PartnerData
 from app.services.selection import ReferenceCallData, checklist_template
+from tests.reports.pdf_checks import (
+    PRINTABLE_MARGIN,
+    missing_glyphs,
+    outside,
+    overlapping,
+    read_pdf,
+)
 
 A4 = (595, 842)
 LETTER = (612, 792)
@@ -141,10 +149,10 @@ def test_long_text_wraps_inside_the_page(services, tmp_path):
     out = write_partner(services, tmp_path / "long.pdf", p.id)
     text = _text(out)
     assert "finding0" in text and "finding149" in text  # nothing cut off
-    for page in PdfReader(str(out)).pages:  # every glyph within the page
-        xs = []
-        page.extract_text(visitor_text=lambda t, cm, tm, font, size: xs.append(tm[4] * cm[0] + cm[4]) if t.strip() else None)
-        assert all(0 <= x <= float(page.mediabox.width) for x in xs)
+    pages = read_pdf(out)  # every glyph within the page margins, none over another
+    assert not outside(pages, lambda page: (MARGIN, PRINTABLE_MARGIN, page.width - MARGIN,
+                                            page.height - PRINTABLE_MARGIN))
+    assert not overlapping(pages) and not missing_glyphs(pages)
 
 
 def test_filled_form_for_a_partner_without_assessment_says_what_to_do(services, db_path, tmp_path, capsys):

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.models.enums import ItemStatus, PartnerStatus, Side
+from app.models.enums import ItemStatus, PartnerKind, PartnerStatus, Side
 from app.services.errors import NotFound, ValidationError
 from app.services.partners import ContactData, PartnerData
 from app.services.playbooks import StepData
@@ -172,3 +172,19 @@ def test_demo_data_has_checklists_at_various_stages(demo_services):
     percents = {r.progress.percent for r in rows}
     assert len(percents) > 2
     assert any(r.overdue for r in rows)
+
+
+def test_the_playbook_offered_first_is_the_one_partners_of_the_same_kind_got(services, partner, small_version):
+    """A supplier is offered what suppliers got here, else a playbook named for suppliers; never simply the
+    first name in the alphabet (*Distributor channel onboarding* for a supplier)."""
+    steps = [StepData("Kick-off", owner_side=Side.JOINT, day_offset=0)]
+    distributor = services.playbooks.publish(services.playbooks.create("Distributor channel onboarding", "", steps).id)
+    supplier = services.playbooks.publish(services.playbooks.create("Supplier quality onboarding", "", steps).id)
+    ids = sorted({distributor.playbook_id, supplier.playbook_id, small_version.playbook_id})
+    assert partner.kind == PartnerKind.SUPPLIER
+    assert services.onboarding.suggested_playbook(partner.id, ids) == supplier.playbook_id  # by its name
+    other = services.partners.create(PartnerData(name="Kestrel Metals", kind=PartnerKind.SUPPLIER))
+    services.onboarding.start(other.id, small_version.id, START)
+    assert services.onboarding.suggested_playbook(partner.id, ids) == small_version.playbook_id  # what suppliers got
+    shop = services.partners.create(PartnerData(name="Retail One", kind=PartnerKind.CUSTOMER))
+    assert services.onboarding.suggested_playbook(shop.id, ids) is None  # nothing to go by: the list's order

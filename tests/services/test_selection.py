@@ -143,6 +143,15 @@ def test_complete_checklist_signs_without_override(services, assessment):
     assert a.override_reason == "" and a.stage == "Signed"
 
 
+def test_signing_can_move_a_candidate_to_onboarding_and_leaves_other_stages_alone(services, assessment, candidate):
+    a = _complete_checklist(services, assessment)
+    services.selection.sign(a.id, "Mira Holm")
+    assert services.partners.get(candidate.id).status == PartnerStatus.CANDIDATE  # not asked: stays
+    services.selection.reopen(a.id)
+    services.selection.sign(a.id, "Mira Holm", to_onboarding=True)
+    assert services.partners.get(candidate.id).status == PartnerStatus.ONBOARDING
+
+
 def test_override_needs_a_reason_which_is_kept_with_the_missing_items(services, assessment):
     with pytest.raises(SigningBlocked):
         services.selection.sign(assessment.id, "Mira Holm", override_reason="   ")

@@ -117,3 +117,58 @@ def test_reconcile_reports_a_blob_without_its_row_and_a_row_without_its_blob(ser
     assert {name for _id, name in report.rows_without_blob} == {"terms.pdf"}
     text = " ".join(report.lines())
     assert "came without the record" in text and "terms.pdf is not in the package" in text
+
+
+def test_staged_files_are_kept_only_when_published(tmp_path):
+    from app.services.sync.blobs import Staging, remove_leftover_staging
+
+    store = BlobStore(tmp_path / "files")
+    one, two = b"first photo", b"second photo"
+    with Staging(store) as staging:
+        staging.add(_sha(one), [one])
+        with pytest.raises(BlobRejected, match="tampered"):
+            staging.add(_sha(two), [b"not the second photo"])
+        assert staging.shas == [_sha(one)] and not store.has(_sha(one))  # staged, not in place yet
+    assert [p for p in store.root.rglob("*") if p.is_file()] == []  # left unpublished: removed
+    with Staging(store) as staging:
+        staging.add(_sha(one), [one])
+        staging.add(_sha(two), [two])
+        assert staging.publish() == sorted([_sha(one), _sha(two)])
+    assert store.path(_sha(two)).read_bytes() == two
+    with Staging(store) as staging:  # already here: the staged copy goes, nothing new
+        staging.add(_sha(one), [one])
+        assert staging.publish() == []
+    (store.root / ".incoming" / "import-killed.part").write_bytes(b"half")
+    (store.root / ".incoming" / "tmpattach.part").write_bytes(b"an attach under way")
+    assert [p.name for p in remove_leftover_staging(store)] == ["import-killed.part"]
+    assert sorted(p.name for p in (store.root / ".incoming").iterdir()) == ["tmpattach.part"]
+
+
+def test_reconcile_for_a_package_counts_its_files_as_here_and_checks_its_rows(services, two):
+    _a, _b, rows = two
+    store = services.attachments.store
+    store.path(rows["a_own"].sha256).unlink()  # arriving in the package (a preview has not stored it)
+    store.path(rows["b_own"].sha256).unlink()  # missing, but not a row of this package
+    with services.db.engine.connect() as conn:
+        report = reconcile(conn, store, [rows["a_own"].sha256], [rows["a_own"].sha256],
+                           rows=[rows["a_own"].id, rows["a_shared"].id])
+        everything = reconcile(conn, store, [])
+    assert report.rows_without_blob == () and report.stored == (rows["a_own"].sha256,)
+    assert report.as_json() == {"received": 1, "new": 1, "already_here": 0, "without_row": 0, "missing": 0,
+                                "missing_attachments": []}
+    assert {n for _i, n in everything.rows_without_blob} == {"audit.pdf", "pallets.jpg"}
+    assert "1 file in the package: 1 new would be stored" in report.lines(dry_run=True)[0]
+
+
+def test_a_damaged_stored_file_is_not_written_into_a_package(services, two, tmp_path):
+    a, _b, rows = two
+    store = services.attachments.store
+    store.path(rows["a_own"].sha256).write_bytes(b"bit rot")
+    writer = PackageWriter(tmp_path / "p.zip")
+    with services.db.engine.connect() as conn:
+        missing = write_blobs(writer, store, blobs_in_scope(conn, [a]))
+    writer.finish({"format": "test"}, lambda data: b"sig")
+    assert missing == [rows["a_own"].sha256]
+    with zipfile.ZipFile(tmp_path / "p.zip") as z:
+        assert [n for n in z.namelist() if n.startswith("blobs/")] == [entry_name(rows["a_shared"].sha256)]
+        assert z.getinfo(entry_name(rows["a_shared"].sha256)).compress_type == zipfile.ZIP_STORED

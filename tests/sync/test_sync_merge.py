@@ -12,7 +12,7 @@ from app.models import LogEntry, Measurement, Partner
 from app.models.sync import SyncConflict
 from app.services.clock import utcnow
 from tests.sync.conftest import add_partner, edit, get
-from tests.sync.helpers import add_log, add_measurement, add_session, read_records, state
+from tests.sync.helpers import KPI_OTD, add_log, add_measurement, add_session, build_package, read_records, state
 
 
 def test_first_import_brings_everything_and_shared_libraries_merge_without_conflicts(laptops):
@@ -43,6 +43,27 @@ def test_incoming_revisions_are_kept_and_reimport_is_a_reported_no_op(laptops):
     assert again.already_imported_at is not None
     assert again.total["unchanged"] == first.total["new"] + first.total["unchanged"] + first.total["conflicts"]
     assert state(bob) == before
+
+
+def test_a_package_imported_again_after_what_it_lacked_arrived_applies_what_was_refused(laptops):
+    """Re-importing a package that was applied whole is answered without reading it; one that had records
+    refused is merged again, so what it brought is not lost once the records it needed have arrived."""
+    alice, bob = laptops.new("alice"), laptops.new("bob")
+    pid = add_partner(alice, "Acme")
+    add_measurement(alice, pid, 3, 88.0)
+    full = laptops.package()
+    alice.sync.export(full)
+    records = read_records(full)
+    figures = build_package(laptops.package(), alice, {"measurements": records["measurements"]})
+    partners = build_package(laptops.package(), alice, {"partners": records["partners"]})
+    first = bob.sync.import_package(figures, trust_new_signer=True)
+    assert first.total["rejected"] == 1 and not bob.measurements.series(pid, KPI_OTD)
+    bob.sync.import_package(partners)
+    again = bob.sync.import_package(figures)
+    assert again.total["new"] == 1
+    assert [m.value for m in bob.measurements.series(pid, KPI_OTD)] == [88.0]
+    once_more = bob.sync.import_package(figures)
+    assert once_more.no_op and once_more.total["unchanged"] == 1
 
 
 def test_edits_to_different_fields_on_two_laptops_both_survive(laptops):

@@ -306,8 +306,10 @@ def test_cli_exit_codes_and_json_shape(pair, tmp_path):
     proc = _cli_import(db, good, "--dry-run", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert set(out) == {"package_id", "tables", "total"}
+    assert set(out) == {"package_id", "tables", "total", "files"}
     assert set(out["total"]) == {"new", "updated", "unchanged", "conflicts", "proposed", "rejected"}
+    assert out["files"] == {"received": 0, "new": 0, "already_here": 0, "without_row": 0, "missing": 0,
+                            "missing_attachments": []}
     assert out["tables"]["partners"]["new"] == 1
     assert "New signer" in proc.stderr
     proc = _cli_import(db, good, "--json", "--trust-new-signer")

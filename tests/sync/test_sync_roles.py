@@ -85,6 +85,20 @@ def test_a_declined_proposal_changes_nothing_and_a_planted_kpi_waits_as_a_new_pr
         assert s.scalar(select(Kpi.name).where(Kpi.code == "PLANT")) == "Planted"
 
 
+def test_a_declined_proposal_is_not_asked_again_by_the_next_package_but_a_new_edit_is(laptops, world):
+    lead, acme_laptop, acme, _beta = world
+    edit(acme_laptop, Kpi, KPI_OTD, target=50.0)
+    _back(laptops, acme_laptop, lead, acme)
+    (p,) = lead.sync.proposals()
+    lead.sync.decline_proposal(p.id)
+    again = _back(laptops, acme_laptop, lead, acme)  # the partner's next package still carries its edit
+    assert again.tables["kpis"]["proposed"] == 0 and again.no_op and lead.sync.proposals() == []
+    edit(acme_laptop, Kpi, KPI_OTD, target=60.0)  # a new edit is a new proposal
+    third = _back(laptops, acme_laptop, lead, acme)
+    assert third.tables["kpis"]["proposed"] == 1 and not third.no_op
+    assert [q.changes["target"][1] for q in lead.sync.proposals()] == [60.0]
+
+
 def test_a_partner_may_change_its_own_people_and_figures_but_not_its_commercial_fields(laptops, world):
     lead, acme_laptop, acme, _beta = world
     _contact(acme_laptop, acme, "Ana Acme", "ana@acme.example")

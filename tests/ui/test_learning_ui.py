@@ -14,7 +14,7 @@ from app.services.learning import TrackItemData
 from app.services.partners import ContactData, PartnerData
 from app.services.reference_data import stable_id
 from app.ui.bus import ChangeBus
-from app.ui.learning.matrix_model import BACKGROUNDS, CELL_ROLE, FIXED
+from app.ui.learning.matrix_model import BACKGROUNDS, FIXED
 from app.ui.learning.partner_tab import LearningTab
 from app.ui.learning.section import LearningSection
 

@@ -12,6 +12,7 @@ from app.services.partners import ContactData, PartnerData
 from app.services.playbooks import StepData
 from app.ui.bus import ChangeBus
 from app.ui.onboarding.checklist_model import CHECK
+from app.ui.onboarding import checklist_tab
 from app.ui.onboarding.checklist_tab import OnboardingTab
 from app.ui.onboarding.portfolio import OVERDUE, PROGRESS, OnboardingPortfolioSection
 
@@ -242,3 +243,17 @@ def test_moving_the_start_is_undone_and_redone(qtbot, tab, services, started):
     stack.redo()
     assert tab.start.date() == to_qdate(old.start_date + timedelta(days=14))
     assert services.onboarding.get(started[1].id).start_date == old.start_date + timedelta(days=14)
+
+
+def test_the_start_dialog_offers_the_playbook_named_for_the_partners_kind(qtbot, services, monkeypatch):
+    steps = [StepData("Kick-off", owner_side=Side.JOINT, day_offset=0)]
+    for name in ("Distributor channel onboarding", "Supplier quality onboarding"):
+        services.playbooks.publish(services.playbooks.create(name, "", steps).id)
+    p = services.partners.create(PartnerData(name="Fresh supplier"))
+    widget = OnboardingTab(services, ChangeBus())
+    qtbot.addWidget(widget)
+    widget.set_partner(p.id)
+    shown = []
+    monkeypatch.setattr(checklist_tab.StartOnboardingDialog, "exec", lambda d: shown.append(d.version.currentText()))
+    widget.start_button.click()
+    assert shown and shown[0].startswith("Supplier quality onboarding")

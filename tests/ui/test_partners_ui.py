@@ -6,10 +6,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.models.enums import PartnerKind
-from app.services.partners import PartnerQuery
+from app.services.partners import PartnerData, PartnerQuery
 from app.ui.bus import ChangeBus
 from app.ui.main_window import MainWindow
 from app.ui.partners.directory import PartnerDirectoryWidget
+from app.ui.partners.section import PartnersSection
 
 
 @pytest.fixture
@@ -162,3 +163,46 @@ def test_new_partner_opens_at_the_top_with_name_focused(qtbot, window, demo_serv
     bar.setValue(bar.maximum())
     section.new_partner()
     assert bar.value() == 0
+
+
+def test_an_empty_database_offers_the_ways_to_begin(qtbot, services, monkeypatch):
+    """First run: not just "0 partners" but Add a partner, Import a package and Explore demo data."""
+    bus = ChangeBus()
+    section = PartnersSection(services, bus)
+    qtbot.addWidget(section)
+    page = section.page
+    assert page.stack.currentWidget() is page.welcome
+    imported = []
+    monkeypatch.setattr("app.ui.sync.dialogs.choose_and_import", lambda *a: imported.append(a))
+    page.welcome.import_button.click()
+    assert imported  # the Sync section's import dialog
+    page.welcome.add_button.click()
+    assert page.stack.currentIndex() == 1 and page.title.text() == "New partner"
+    services.partners.create(PartnerData(name="First Partner"))
+    page.show_partner(None)
+    assert page.stack.currentWidget() is not page.welcome  # a partner exists: pick one in the directory
+
+
+def test_explore_demo_data_makes_a_separate_database_and_opens_it(qtbot, services, monkeypatch, tmp_path):
+    from PySide6.QtCore import QProcess
+
+    from app.ui.partners import welcome
+
+    started = []
+    monkeypatch.setattr(welcome, "user_data_dir", lambda: tmp_path)
+    monkeypatch.setattr(welcome, "DEMO_PARTNERS", 5)
+    monkeypatch.setattr(QProcess, "startDetached", lambda program, args: started.append(args) or (True, 1))
+    panel = welcome.WelcomePanel()
+    qtbot.addWidget(panel)
+    panel.demo_button.click()
+    qtbot.waitUntil(lambda: bool(started), timeout=60_000)
+    demo = tmp_path / "demo.sqlite"
+    assert started[0][-2:] == ["--db", str(demo)] and "own window" in panel.status.text()
+    from app.services import build_services
+    from app.services.database import open_database
+    s = build_services(open_database(demo))
+    try:
+        assert s.partners.count() == 5
+    finally:
+        s.db.close()
+    assert services.partners.count() == 0  # the user's own database is untouched

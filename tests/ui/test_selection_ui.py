@@ -71,10 +71,40 @@ def test_sign_is_blocked_naming_missing_items_then_allowed(tab, services, candid
     a = services.selection.for_partner(candidate.id)
     assert a.is_complete and all(i.done_by == "Mira Holm" for i in a.checklist)
     assert tab.sign_button.isEnabled() and "Ready to sign" in tab.sign_status.text()
+    _answer_signing(monkeypatch, QMessageBox.StandardButton.No)  # sign only
     tab.sign_button.click()
     assert services.selection.for_partner(candidate.id).signed_by == "Mira Holm"
+    assert services.partners.get(candidate.id).status == PartnerStatus.CANDIDATE
     assert tab.reopen_button.isVisibleTo(tab) and not tab.sign_button.isVisibleTo(tab)
     assert "Signed" in tab.sign_status.text()
+
+
+def _answer_signing(monkeypatch, button) -> list[str]:
+    """Answer the signing question with ``button``; returns the questions asked (text, informative text)."""
+    asked = []
+
+    def exec_(box):
+        asked.append(f"{box.text()} {box.informativeText()} [{', '.join(b.text() for b in box.buttons())}]")
+        return button
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
+    return asked
+
+
+def test_signing_asks_first_and_can_move_the_candidate_to_onboarding(tab, bus, services, candidate, monkeypatch):
+    tab.start_button.click()
+    monkeypatch.setattr(workspace, "OverrideDialog", _fake_dialog("Sole source"))
+    asked = _answer_signing(monkeypatch, QMessageBox.StandardButton.Cancel)
+    changes = []
+    bus.changed.connect(changes.append)
+    tab.sign_with_override()
+    assert "Sign the selection of Kestrelforge Precision GmbH as Mira Holm?" in asked[0]
+    assert "still a candidate" in asked[0] and "Sign and move to &onboarding" in asked[0]
+    assert not services.selection.for_partner(candidate.id).is_signed  # cancelled: nothing signed
+    _answer_signing(monkeypatch, QMessageBox.StandardButton.Yes)
+    tab.sign_with_override()
+    assert services.selection.for_partner(candidate.id).is_signed
+    assert services.partners.get(candidate.id).status == PartnerStatus.ONBOARDING
+    assert changes[-1].touches("partners")  # the directory shows the new stage
 
 
 def test_references_item_refuses_a_tick_without_calls(tab, services, candidate, monkeypatch):
@@ -93,6 +123,7 @@ def test_override_keeps_the_reason(tab, services, candidate, monkeypatch):
     tab.start_button.click()
     assert tab.override_button.isEnabled()
     monkeypatch.setattr(workspace, "OverrideDialog", _fake_dialog("Sole source; board approved"))
+    _answer_signing(monkeypatch, QMessageBox.StandardButton.No)
     tab.sign_with_override()
     a = services.selection.for_partner(candidate.id)
     assert a.overridden and a.override_reason == "Sole source; board approved"

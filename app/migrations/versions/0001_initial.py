@@ -465,6 +465,37 @@ def upgrade() -> None:
     with op.batch_alter_table('learning_track_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_learning_track_versions_track_id'), ['track_id'], unique=False)
 
+    op.create_table('measurement_disputes',
+    sa.Column('partner_id', sa.String(length=36), nullable=False),
+    sa.Column('kpi_id', sa.String(length=36), nullable=False),
+    sa.Column('period_kind', sa.Enum('week', 'month', 'quarter', name='periodkind', native_enum=False, length=32), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('proposed_value', sa.Float(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'accepted', 'rejected', name='disputestatus', native_enum=False, length=32), nullable=False),
+    sa.Column('resolution_reason', sa.Text(), nullable=False),
+    sa.Column('raised_by', sa.String(length=120), nullable=False),
+    sa.Column('raised_device', sa.String(length=36), nullable=False),
+    sa.Column('raised_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by', sa.String(length=120), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['kpi_id'], ['kpis.id'], name=op.f('fk_measurement_disputes_kpi_id_kpis')),
+    sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_measurement_disputes_partner_id_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_measurement_disputes'))
+    )
+    with op.batch_alter_table('measurement_disputes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_measurement_disputes_kpi_id'), ['kpi_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_measurement_disputes_partner_id'), ['partner_id'], unique=False)
+
     op.create_table('measurements',
     sa.Column('partner_id', sa.String(length=36), nullable=False),
     sa.Column('kpi_id', sa.String(length=36), nullable=False),
@@ -1104,6 +1135,11 @@ def downgrade() -> None:
 
     op.drop_table('playbook_versions')
     op.drop_table('measurements')
+    with op.batch_alter_table('measurement_disputes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_measurement_disputes_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_measurement_disputes_kpi_id'))
+
+    op.drop_table('measurement_disputes')
     with op.batch_alter_table('learning_track_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_learning_track_versions_track_id'))
 

@@ -1,6 +1,7 @@
 """Writing a package: select the records in scope (and changed since a mark) — for a package scoped to some
 partners, their records and only the library records they use (see scope.py) — stream them as canonical JSON
-lines into the zip, sign the manifest, encrypt the whole file when a passphrase is given.
+lines into the zip, add the files of the attachment rows it carries (``blobs/<sha256>``, each once: see
+blobs.py), sign the manifest, encrypt the whole file when a passphrase is given.
 
 The package is written beside the target under a temporary name and renamed into place at the end, so a
 failure never leaves a half-written package behind. The temporary names are noted beside the database while the
@@ -19,12 +20,14 @@ from typing import Any
 
 from app import __version__
 from app.models.base import new_id
+from app.services.attachments import BlobStore
 from app.services.clock import current_seq, utcnow
 from app.services.database import known_revisions
 from app.services.sync import crypto
+from app.services.sync.blobs import BlobRejected, blobs_in_scope, write_blobs
 from app.services.sync.errors import SyncError
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
-from app.services.sync.package import FORMAT, FORMAT_VERSION, PackageWriter
+from app.services.sync.package import FORMAT, FORMAT_VERSION, MAX_ENTRIES, PackageWriter
 from app.services.sync.scope import IN_IDS, ids_param, scoped_library
 from app.services.sync.tables import PARTNER_COLUMN, Since, TableSpec, canonical_json, table_specs
 
@@ -179,6 +182,24 @@ def _drop_temp(db, path: Path) -> None:
     _note_pending(db, path, add=False)
 
 
+def _write_files(db, conn, writer: PackageWriter, partner_ids: list[str] | None, since: Since | None,
+                 other_entries: int) -> tuple[list[str], list[str]]:
+    """Add the files of the live attachment rows the package carries (read in the same snapshot as the
+    records, so a package never holds another partner's file nor a file without its row); returns (sha256
+    carried, sha256 of rows carried whose file is not on this laptop or is damaged here)."""
+    shas = blobs_in_scope(conn, partner_ids, since)
+    if other_entries + len(shas) + 2 > MAX_ENTRIES:
+        raise SyncError(f"The package would hold {len(shas)} files, more than one package may carry "
+                        f"({MAX_ENTRIES - other_entries - 2}). Export fewer partners at a time, or only what "
+                        "changed since the last export.")
+    try:
+        missing = write_blobs(writer, BlobStore.beside(db.path), shas)
+    except BlobRejected as exc:
+        raise SyncError(str(exc)) from exc
+    gone = set(missing)
+    return [s for s in shas if s not in gone], missing
+
+
 def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names: list[str],
                   since: Since | None, author: str, device_name: str, passphrase: str | None,
                   progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], int]:
@@ -216,6 +237,7 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                     n = writer.write_lines(f"records/{spec.name}.jsonl",
                                            _lines(conn, spec, partner_ids, since, library, tick))
                     tables[spec.name] = {"count": n, "columns": list(spec.columns)}
+                carried, missing = _write_files(db, conn, writer, partner_ids, since, len(tables))
                 manifest = {
                     "format": FORMAT, "format_version": FORMAT_VERSION,
                     "schema_revision": known_revisions()[1], "app_version": __version__,
@@ -226,8 +248,10 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                                "partner_names": partner_names} if partner_ids is not None
                               else {"kind": "everything"}),
                     "since": "" if since is None else str(since.param),
+                    "continues": since.continues if since else "",
                     "tables": tables,
-                    "blobs": [],
+                    "blobs": carried,
+                    "blobs_missing": missing,  # rows carried whose file this laptop does not have (intact)
                 }
                 writer.finish(manifest, key.sign)
             except BaseException:

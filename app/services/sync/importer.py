@@ -8,6 +8,7 @@ never involved). A failure anywhere rolls the whole import back.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,12 +20,15 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from app.models.enums import PeriodKind
-from app.models.kpi import ID_SEPARATOR, measurement_id
+from app.models.kpi import ID_SEPARATOR
 from app.models.local import LocalSetting
 from app.models.partner import Partner
 from app.models.sync import SyncConflict, SyncHistory, SyncProposal, SyncSigner
-from app.services.clock import CLOCK_KEY, COUNTER_MAX, format_rev, is_valid_rev, next_seq, parse_rev, rev_millis, row_versions, \
-    utcnow
+from app.services.attachments import BlobStore
+from app.services.clock import CLOCK_KEY, COUNTER_MAX, REV_RE, format_rev, next_seq, parse_rev, rev_millis, \
+    row_versions, utcnow
+from app.services.sync.blobs import BlobRejected, BlobReport, Staging, reconcile, remove_leftover_staging
+from app.services.sync.errors import PackageRefused
 from app.services.sync.keys import key_path, public_key_b64, device_key
 from app.services.sync.merge import DELETED, FieldConflict, knows, merge, restore_parent
 from app.services.sync.package import PackageReader
@@ -82,14 +86,17 @@ class ImportResult:
     backup_path: Path | None = None
     rejections: tuple[str, ...] = ()
     conflicts: tuple[ConflictPreview, ...] = ()
+    disputed: int = 0  # open measurement disputes this package brought or changed (app/models/dispute.py)
+    files: BlobReport = field(default_factory=BlobReport)  # attachment files received, new here, without their row, rows missing one
 
     @property
     def no_op(self) -> bool:
         t = self.total
-        return t["new"] + t["updated"] + t["conflicts"] == 0
+        return t["new"] + t["updated"] + t["conflicts"] + t["proposed"] == 0 and not self.files.stored
 
     def as_json(self) -> dict[str, Any]:
-        return {"package_id": self.package_id, "tables": self.tables, "total": self.total}
+        return {"package_id": self.package_id, "tables": self.tables, "total": self.total,
+                "files": self.files.as_json()}
 
 
 def signer_status(conn: Connection, signer: dict[str, Any], own_device: str) -> str:
@@ -153,6 +160,7 @@ class _Run:
     role: Role | None = None  # the signer's (roles.py); None: this laptop's own package
     signer_device: str = ""
     proposals: list[dict[str, Any]] = field(default_factory=list)
+    disputed: int = 0
     _seq: int | None = None
 
     @property
@@ -172,41 +180,50 @@ class _Run:
             self.rejections.append(f"{table} {rid or '(unreadable record)'}: {reason}")
 
 
+_PERIOD_KINDS = frozenset(k.value for k in PeriodKind)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -> str | None:
-    if rec is None:
+    """Why ``rec`` cannot be merged into ``spec``'s table, or None. Runs for every record of a package, so it is
+    written for speed: exact types, one regex per rev, no per-record allocation on the common path."""
+    if type(rec) is not dict:
         return "not a valid record"
     if rec.keys() != spec.column_set:
         return "its fields do not match this version of Tandem"
-    if not isinstance(rec["id"], str) or not rec["id"]:
+    rid = rec["id"]
+    if type(rid) is not str or not rid:
         return "no id"
-    maps = (rec["field_revs"], rec["seen_revs"], rec["base_revs"])
-    if not is_valid_rev(rec["rev"]) or not all(isinstance(m, dict) for m in maps) \
-            or not all(is_valid_rev(r) for m in maps if m for r in m.values()):
+    valid_rev = REV_RE.fullmatch
+    rev = rec["rev"]
+    if type(rev) is not str or valid_rev(rev) is None:
         return "its revision stamps are not valid"
-    if spec.name == "measurements" and rec["id"] != _measurement_id(rec):
+    for m in (rec["field_revs"], rec["seen_revs"], rec["base_revs"]):
+        if type(m) is not dict:
+            return "its revision stamps are not valid"
+        for r in m.values() if m else ():
+            if type(r) is not str or valid_rev(r) is None:
+                return "its revision stamps are not valid"
+    if spec.id_separator is not None and rid != _measurement_id(rec):
         return "a measurement's id must follow from its partner, KPI and period"
-    if spec.partner_owned and spec.name == "partners" and rec[PARTNER_COLUMN] != rec["id"]:
+    if spec.name == "partners" and rec[PARTNER_COLUMN] != rid:
         return "a partner must belong to itself"
-    if not _in_scope(spec, rec, scope):
+    if scope is not None and spec.partner_owned and rec[PARTNER_COLUMN] not in scope:
         return "it belongs to a partner outside the package's scope"
     return None
 
 
-def _in_scope(spec: TableSpec, rec: dict, scope: frozenset[str] | None) -> bool:
-    return scope is None or not spec.partner_owned or rec[PARTNER_COLUMN] in scope
-
-
 def _measurement_id(rec: dict) -> str | None:
     """The id a measurement record must carry: its key written out (models/kpi.py), the key well formed."""
-    try:
-        start, kind = rec["period_start"], PeriodKind(rec["period_kind"])
-        if date.fromisoformat(start).isoformat() != start:
-            return None
-        if not all(isinstance(rec[c], str) and ID_SEPARATOR not in rec[c] for c in ("partner_id", "kpi_id")):
-            return None
-        return measurement_id(rec["partner_id"], rec["kpi_id"], kind, start)
-    except (TypeError, ValueError):
+    start, kind, pid, kid = rec["period_start"], rec["period_kind"], rec["partner_id"], rec["kpi_id"]
+    if type(start) is not str or _ISO_DAY.fullmatch(start) is None or kind not in _PERIOD_KINDS \
+            or type(pid) is not str or type(kid) is not str or ID_SEPARATOR in pid or ID_SEPARATOR in kid:
         return None
+    try:
+        date.fromisoformat(start)
+    except ValueError:
+        return None
+    return f"{pid}{ID_SEPARATOR}{kid}{ID_SEPARATOR}{kind}{ID_SEPARATOR}{start}"
 
 
 def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool) -> dict[str, str | None]:
@@ -237,26 +254,46 @@ def _held(conn: Connection, spec: TableSpec, batch: list[dict | None]) -> dict[s
 
 
 def _same_meta(spec: TableSpec, rec: dict, meta: tuple) -> bool:
+    return rec["rev"] == meta[0] and _same_json(rec["field_revs"], meta[1]) \
+        and _same_json(rec["seen_revs"], meta[2]) and _same_json(rec["base_revs"], meta[3]) \
+        and (not spec.partner_owned or rec[PARTNER_COLUMN] == meta[4])
+
+
+def _same_json(value: Any, stored: str | None) -> bool:
+    """True when ``value`` is what the stored JSON text says (most revision maps are empty)."""
+    if value == {}:
+        return stored == "{}"
     try:
-        return rec["rev"] == meta[0] and all(dumps_json(rec[k]) == m for k, m in zip(META[2:], meta[1:4])) \
-            and (not spec.partner_owned or rec[PARTNER_COLUMN] == meta[4])
-    except (KeyError, TypeError):
+        return value is not None and dumps_json(value) == stored
+    except TypeError:
         return False
+
+
+def _newest(rec: dict) -> str:
+    """The highest rev a (valid) record carries."""
+    fr, seen, base = rec["field_revs"], rec["seen_revs"], rec["base_revs"]
+    if not (fr or seen or base):
+        return rec["rev"]  # the usual record: its maps are empty
+    return max((rec["rev"], *fr.values(), *seen.values(), *base.values()))
 
 
 def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None:
     table, conn, scope = spec.name, run.conn, run.scope
+    counts = run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
     valid: list[dict] = []
     ids_in_batch: set[str] = set()
     # Re-importing a package (or a package mostly of records this laptop has) costs a look at metadata: a
     # record held exactly as it arrives, revs and version vector alike, is unchanged and needs no merge.
     held = _held(conn, spec, batch)
+    columns, owned = spec.column_set, spec.partner_owned
     for rec in batch:
-        meta = held.get(rec["id"]) if isinstance(rec, dict) and isinstance(rec.get("id"), str) else None
-        if meta is not None and rec["id"] not in ids_in_batch and _same_meta(spec, rec, meta) \
-                and rec.keys() == spec.column_set and _in_scope(spec, rec, scope):
-            ids_in_batch.add(rec["id"])
-            run.count(table, "unchanged")
+        # A record stored here exactly as it arrives (same revs, so valid, and its partner in scope) is unchanged.
+        rid = rec.get("id") if type(rec) is dict else None
+        meta = held.get(rid) if type(rid) is str else None
+        if meta is not None and rec.keys() == columns and _same_meta(spec, rec, meta) \
+                and (scope is None or not owned or rec[PARTNER_COLUMN] in scope) and rid not in ids_in_batch:
+            ids_in_batch.add(rid)
+            counts["unchanged"] += 1
             continue
         reason = _validate(spec, rec, scope)
         if reason is None and rec["id"] in ids_in_batch:
@@ -274,11 +311,13 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         checks.append((PARTNER_COLUMN, "partners"))
     specs = table_specs()
     for col, target in checks:
-        wanted = {r[col] for r in valid if r[col] is not None}
+        wanted = {r[col] for r in valid} - {None}
         if not wanted:
             continue
         target_owned = target in specs and specs[target].partner_owned
         found = _existing(conn, target, wanted, target_owned)
+        if scope is None and len(found) == len(wanted):
+            continue  # the usual case: every reference resolves
         kept = []
         for r in valid:
             v = r[col]
@@ -292,8 +331,9 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
                 kept.append(r)
         valid = kept
 
+    # Only records held here with other metadata need their local row: the rest are new.
     locals_: dict[str, dict] = {}
-    for chunk in _chunks([r["id"] for r in valid]):
+    for chunk in _chunks([r["id"] for r in valid if r["id"] in held]):
         for values in conn.exec_driver_sql(*spec.select_by_ids(chunk)):
             row = spec.from_db(values)
             locals_[row["id"]] = row
@@ -302,47 +342,53 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
     live_children: list[dict] = []  # records written live: each may bring its deleted parents back
     newly_deleted: list[str] = []  # records this batch deleted: their local children may bring them back
     now = utcnow()
+    role, device = run.role, run.signer_device
+    # A new record from this laptop or a colleague needs no role check (roles.refusal) but for devices.
+    plain_new = (role is None or not role.is_partner) and table != "devices"
+    insert_params, seq = spec.insert_params, run.seq if valid else 0
     for rec in valid:
-        newest = max((rec["rev"], *rec["field_revs"].values(), *rec["seen_revs"].values(),
-                      *rec["base_revs"].values()))
+        newest = _newest(rec)
         if newest > run.latest_allowed:
             _refuse_future(run, newest)
         if newest > run.max_rev:
             run.max_rev = newest
         local = locals_.get(rec["id"])
-        m = merge(spec.user_fields, local, rec) if local is not None else None
-        merged = rec if m is None else m.row if m.changed else None
-        why = refusal(run.role, run.signer_device, spec, local, rec, merged)
-        if why:
-            run.reject(table, rec, why)
-            continue
-        if is_proposal(run.role, spec) and merged is not None:
-            _propose(run, spec, local, rec, merged)
-            continue
+        if local is not None or not plain_new:
+            m = merge(spec.user_fields, local, rec) if local is not None else None
+            merged = rec if m is None else m.row if m.changed else None
+            why = refusal(role, device, spec, local, rec, merged)
+            if why:
+                run.reject(table, rec, why)
+                continue
+            if is_proposal(role, spec) and merged is not None:
+                _propose(run, spec, local, rec, merged)
+                continue
         if local is None:
-            inserts.append(spec.insert_params(rec, run.seq))
-            run.count(table, "new")
+            inserts.append(insert_params(rec, seq))
+            counts["new"] += 1
             if rec[DELETED] is None:
                 live_children.append(rec)
+            run.disputed += _open_dispute(table, rec)
             continue
         if m.row is not None and m.changed:
+            run.disputed += _open_dispute(table, m.row)
             if m.row[DELETED] is None:
                 live_children.append(m.row)
             elif local[DELETED] is None:
                 newly_deleted.append(rec["id"])
         if m.row is not None:
-            updates.append(spec.update_params(m.row, run.seq))
+            updates.append(spec.update_params(m.row, seq))
             if not m.changed:
                 run.quiet_updates += 1
         fresh = [c for c in m.conflicts if not _known_conflict(run, table, rec["id"], c)]
         if fresh:
-            run.count(table, "conflicts")
+            counts["conflicts"] += 1
             for c in fresh:
                 _record_conflict(run, table, rec["id"], c, now)
         elif m.changed:
-            run.count(table, "updated")
+            counts["updated"] += 1
         else:
-            run.count(table, "unchanged")
+            counts["unchanged"] += 1
         if m.row is not None and m.changed:
             _supersede(run, table, m.row)
     if inserts:
@@ -354,8 +400,20 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
         _keep_parents_of_local_children(run, spec, newly_deleted)
 
 
+def _open_dispute(table: str, row: dict) -> int:
+    """1 for a live, open measurement dispute written by the import (counted as "disputed")."""
+    return int(table == "measurement_disputes" and row["status"] == "open" and row[DELETED] is None)
+
+
 def _propose(run: _Run, spec: TableSpec, local: dict | None, rec: dict, merged: dict) -> None:
-    """Hold a library change from a partner's signer for review (roles.py): nothing changes until accepted."""
+    """Hold a library change from a partner's signer for review (roles.py): nothing changes until accepted.
+    The same edit (same record and rev) proposed before is not asked again, whatever was decided."""
+    for (record,) in run.conn.execute(select(SyncProposal.record).where(
+            SyncProposal.table_name == spec.name, SyncProposal.row_id == rec["id"],
+            SyncProposal.status != "superseded")):
+        if isinstance(record, dict) and record.get("rev") == rec["rev"]:
+            run.count(spec.name, "unchanged")
+            return
     changes = {f: [None if local is None else local[f], merged[f]] for f in spec.user_fields
                if local is None or merged[f] != local[f]}
     run.count(spec.name, "proposed")
@@ -470,7 +528,7 @@ def _supersede(run: _Run, table: str, row: dict) -> None:
 
 def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer: bool | str,
                   progress: Callable[[int, int], None] | None = None,
-                  backup: Callable[[], Path] | None = None) -> ImportResult:
+                  backup: Callable[[], Path] | None = None, confine_to: str | None = None) -> ImportResult:
     """Merge the verified package into ``db`` in one transaction (rolled back when ``dry_run``).
 
     The signer must be this device, a trusted one, or new with ``trust_new_signer`` (a dry run only
@@ -478,13 +536,14 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     (sync/roles.py says what each may change). A known device with another key is always refused. ``backup`` (not for a dry run) is called
     before the write transaction begins, so copying never holds the write lock; when the import then changes
     nothing, the copy is removed again. Raises `PackageRefused` before writing anything; any other error
-    rolls everything back.
+    rolls everything back. ``confine_to`` (a partner's workspace: app/services/workspace.py) takes only that
+    partner's records, whatever the package's scope: the others are rejected.
     """
     with db.engine.connect() as conn:
         signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run, trust_new_signer)
     backup_path = backup() if backup and not dry_run else None
     try:
-        result = _apply(db, reader, signer, dry_run, progress)
+        result = _apply(db, reader, signer, dry_run, progress, confine_to)
     except BaseException:
         if backup_path:
             backup_path.unlink(missing_ok=True)
@@ -535,10 +594,14 @@ def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, m
 
 
 def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
-           progress: Callable[[int, int], None] | None) -> ImportResult:
+           progress: Callable[[int, int], None] | None, confine_to: str | None = None) -> ImportResult:
     manifest = reader.manifest
     scope, scope_text = scope_of(manifest)
+    if confine_to is not None:
+        scope = frozenset({confine_to}) & (scope if scope is not None else {confine_to})
     specs = table_specs()
+    store = BlobStore.beside(db.path)
+    incoming = reader.blobs()  # verified by the reader: each named by its sha256, its bytes hashed
     # BEGIN IMMEDIATE: the import reads before it writes, and must not find at its first write that another
     # writer has committed since its snapshot began (SQLite would refuse the upgrade at once).
     with db.engine.connect().execution_options(sqlite_begin="IMMEDIATE") as conn:
@@ -548,9 +611,11 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
         if status != signer.status:
             signer = _check_signer(conn, reader.signer, db.device_id, dry_run or signer.status == "new",
                                    signer.role.text if signer.role else False)
-        earlier = conn.execute(select(SyncHistory.at).where(SyncHistory.package_id == reader.package_id,
-                                                            SyncHistory.direction == "import")
-                               .order_by(SyncHistory.at)).scalar()
+        imports = conn.execute(select(SyncHistory.at, SyncHistory.counts).where(
+            SyncHistory.package_id == reader.package_id, SyncHistory.direction == "import")
+            .order_by(SyncHistory.at)).all()
+        earlier = imports[0].at if imports else None
+        _check_continues(conn, manifest, signer)
         declared = reader.tables()
         total_records = sum(int(t.get("count", 0)) for t in declared.values() if isinstance(t, dict))
         run = _Run(conn, scope, reader.package_id, signer.name, signer_label=signer.label, role=signer.role,
@@ -561,9 +626,18 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                        SyncConflict.local_rev, SyncConflict.incoming_rev).where(SyncConflict.status == "open")):
             run.open_conflicts[(table, row_id)].append((cid, fname, lrev, irev))
 
+        staging = Staging(store)  # incoming files under temporary names until just before the commit
         try:
             done = 0
             order = [t for t in specs if t in declared] + sorted(t for t in declared if t not in specs)
+            if _applied_whole(imports):
+                # This very package (its id and contents signed) was applied before with nothing refused or held
+                # for review: merging is idempotent and what this laptop did since only built on it, so
+                # every record is unchanged without reading it.
+                for table in order:
+                    meta = declared[table] if isinstance(declared[table], dict) else {}
+                    run.count(table, "unchanged", int(meta.get("count", 0)))
+                order = []
             for table in order:
                 run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
                 spec = specs.get(table)
@@ -582,7 +656,17 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
             result_counts = {t: c for t, c in run.counts.items()}
             total = {k: sum(c[k] for c in result_counts.values()) for k in COUNT_KEYS}
             changes = total["new"] + total["updated"] + total["conflicts"] + total["proposed"]
-            if not dry_run and (changes or run.quiet_updates or signer.status == "new"):
+            # Files: reported from the merged records (a preview too, before its rollback); stored below.
+            new_files = [sha for sha in incoming if not store.has(sha)]
+            files = reconcile(conn, store, incoming, new_files,
+                              rows=_attachment_ids(reader) if "attachments" in declared else ())
+            if not dry_run and (changes or run.quiet_updates or signer.status == "new" or new_files):
+                remove_leftover_staging(store)  # of imports killed earlier (we hold the write lock)
+                for sha in new_files:  # checked again as they are copied: read since the reader verified them
+                    try:
+                        staging.add(sha, reader.blob_chunks(sha))
+                    except BlobRejected as exc:
+                        raise PackageRefused(str(exc), signer) from exc
                 now = utcnow()
                 if run.conflict_rows:
                     conn.execute(insert(SyncConflict), run.conflict_rows)
@@ -595,10 +679,16 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                 conn.execute(insert(SyncHistory).values(
                     package_id=reader.package_id, direction="import", peer=signer.name,
                     peer_device=signer.device_id, at=now, scope=scope_text,
-                    counts={"tables": result_counts, "total": total},
-                    result="imported" if changes else "no changes", file_name=reader.path.name))
+                    counts={"tables": result_counts, "total": total, "files": files.counts()},
+                    result="imported" if changes else "files received" if new_files else "no changes",
+                    file_name=reader.path.name))
                 if run.max_rev:
                     _persist_clock(conn, db, run.max_rev)
+                # Files in place before the commit: a committed import never names a file it did not deliver
+                # (a failed commit leaves verified, content-addressed files no row names: see blobs.py).
+                published = set(staging.publish())
+                files = replace(files, stored=tuple(s for s in incoming if s in published),
+                                already_here=tuple(s for s in incoming if s not in published))
                 trans.commit()
                 if run.max_rev:
                     db.clock.observe(run.max_rev)
@@ -606,14 +696,59 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
             else:
                 trans.rollback()
                 applied = False
+                if not dry_run:  # kept in the history all the same: a package continuing this one needs it
+                    with conn.begin():
+                        conn.execute(insert(SyncHistory).values(
+                            package_id=reader.package_id, direction="import", peer=signer.name,
+                            peer_device=signer.device_id, at=utcnow(), scope=scope_text,
+                            counts={"tables": result_counts, "total": total}, result="no changes",
+                            file_name=reader.path.name))
         except BaseException:
+            staging.discard()  # a refused or failed import leaves no new file
             if trans.is_active:
                 trans.rollback()
             raise
     return ImportResult(
         package_id=reader.package_id, tables=result_counts, total=total, signer=signer, scope=scope_text,
         created_at=str(manifest.get("created_at", "")), dry_run=dry_run, applied=applied,
-        already_imported_at=earlier, rejections=tuple(run.rejections), conflicts=tuple(run.previews))
+        already_imported_at=earlier, rejections=tuple(run.rejections), conflicts=tuple(run.previews),
+        disputed=run.disputed, files=files)
+
+
+def _attachment_ids(reader: PackageReader) -> list[str]:
+    """The ids of the attachment records a package carries (to report those still without their file)."""
+    return [r["id"] for r in reader.iter_records("attachments") if isinstance(r, dict) and isinstance(r.get("id"), str)]
+
+
+def _check_continues(conn: Connection, manifest: dict[str, Any], signer: SignerInfo) -> None:
+    """Refuse an incremental package whose predecessor (the package it continues) was never imported here.
+
+    Revision stamps order each laptop's edits, and a laptop holding one of another's edits is taken to hold
+    all that laptop's earlier ones (merge.py's version vectors): a delete made here after the later package
+    alone would hide the earlier package's edits for good. So the chain is taken in order."""
+    from app.services.sync.errors import PackageRefused
+
+    prior = manifest.get("continues") or ""
+    if not isinstance(prior, str):
+        raise PackageRefused("The package is damaged: its manifest cannot be read.", signer)
+    if not prior or signer.status == "self":
+        return
+    if conn.execute(select(SyncHistory.id).where(SyncHistory.package_id == prior,
+                                                 SyncHistory.direction == "import")).first() is None:
+        who = signer.name or "its author"
+        raise PackageRefused(
+            f"The package is refused: it holds only what changed since an earlier package from {who} "
+            f"(package {prior[:8]}…), which has not been imported on this laptop. Import that package first, or "
+            f"ask {who} for a package with everything. Nothing has been changed.", signer)
+
+
+def _applied_whole(imports: list) -> bool:
+    """True when an earlier import of the package applied every record (none rejected, none proposed)."""
+    for _at, counts in imports:
+        total = (counts or {}).get("total") or {}
+        if total.get("rejected", 1) == 0 and total.get("proposed", 0) == 0:
+            return True
+    return False
 
 
 def merge_records(db, records: dict[str, list[dict[str, Any]]], *, peer: str, package_id: str) -> dict[str, int]:

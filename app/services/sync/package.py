@@ -8,7 +8,11 @@ everything.
 `PackageReader` validates everything before a single record is parsed: entry names (no absolute paths,
 no ``..``, no duplicates, no links, nothing the manifest does not name), entry count, sizes and compression
 ratio (checked on the declared sizes and again while streaming, so a zip bomb is refused quickly and in
-bounded memory), the signature, the format version, and then the sha256 of every entry.
+bounded memory), the signature, the format version, and then the sha256 of every entry. A blob entry is
+named by its own sha256, so the manifest must declare exactly that hash for it (and a size no attachment
+exceeds): checked with the listing, before a byte of it is read, and then by the hash check like every entry.
+Blobs are written stored, not deflated (`PackageWriter.write_chunks`): attachments are mostly photos and PDFs,
+compressed already, and a stored entry cannot expand, so the compression-ratio rule holds for every entry.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from app.services.attachments import MAX_BYTES as MAX_BLOB
 from app.services.sync import crypto
 from app.services.sync.errors import PackageRefused
 from app.services.sync.keys import fingerprint, verify
@@ -44,6 +49,7 @@ MAX_LINE = 16 << 20
 READ_CHUNK = 1 << 20
 
 _ENTRY_NAME = re.compile(r"^(records/[a-z_][a-z0-9_]{0,79}\.jsonl|blobs/[0-9a-f]{64})$")
+BLOB_PREFIX = "blobs/"
 
 
 class PackageWriter:
@@ -74,6 +80,21 @@ class PackageWriter:
             fh.write(data)
         self.entries[name] = {"sha256": digest.hexdigest(), "size": size}
         return count
+
+    def write_chunks(self, name: str, chunks: Iterator[bytes], *, stored: bool = True) -> dict[str, Any]:
+        """Write one entry from an iterator of byte chunks, each written as it comes (a file of any size in
+        bounded memory); ``stored``: not deflated (for files compressed already). Returns its size and sha256."""
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        digest, size = hashlib.sha256(), 0
+        with self._zip.open(info, "w", force_zip64=True) as fh:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                fh.write(chunk)
+        self.entries[name] = meta = {"sha256": digest.hexdigest(), "size": size}
+        return meta
 
     def finish(self, manifest: dict[str, Any], sign) -> bytes:
         """Add the entries to ``manifest``, write it and its signature (``sign(bytes) -> bytes``)."""
@@ -216,6 +237,14 @@ class PackageReader:
             what = f"entries the manifest does not name: {', '.join(extra)}" if extra else \
                 f"missing entries: {', '.join(missing)}"
             raise PackageRefused(f"The package is refused: {what}.")
+        for name, meta in entries.items():
+            if name.startswith(BLOB_PREFIX):
+                if meta.get("sha256") != name[len(BLOB_PREFIX):]:
+                    raise PackageRefused(f"The package was tampered with: the file '{name}' is not named by its "
+                                         "own hash.")
+                if not isinstance(meta.get("size"), int) or meta["size"] > MAX_BLOB:
+                    raise PackageRefused(f"The package is refused: the file '{name}' is larger than any "
+                                         "attachment may be.")
         for info in infos:
             meta = entries.get(info.filename)
             if meta is not None and info.file_size != meta.get("size"):
@@ -261,6 +290,19 @@ class PackageReader:
 
     def tables(self) -> dict[str, dict[str, Any]]:
         return dict(self.manifest.get("tables") or {})
+
+    def blobs(self) -> list[str]:
+        """sha256 of the files the package carries (its ``blobs/<sha256>`` entries, verified on opening)."""
+        prefix = len(BLOB_PREFIX)
+        return sorted(name[prefix:] for name in self.manifest["entries"] if name.startswith(BLOB_PREFIX))
+
+    def blob_chunks(self, sha256: str) -> Iterator[bytes]:
+        """The bytes of one carried file, streamed in chunks (never more than its declared size)."""
+        name = f"{BLOB_PREFIX}{sha256}"
+        meta = self.manifest["entries"].get(name)
+        if meta is None:
+            raise KeyError(name)
+        return self._stream(name, int(meta["size"]))
 
     def iter_records(self, table: str) -> Iterator[dict[str, Any] | None]:
         """The records of one table, one dict per line (None for a line that is not a JSON object)."""

@@ -2,7 +2,9 @@
 
 - **team** (a colleague's laptop) and this laptop itself: whatever the package's scope covers.
 - **partner P** (the partner's own people, in their own Tandem): only P's records, only the tables and fields
-  the partner side owns (`PARTNER_MAY`), and where a table has sides only rows on the partner's side. A change
+  the partner side owns (`PARTNER_MAY`; `PARTNER_RULES` where a field list is not enough: the partner raises a
+  measurement dispute and edits it while open, only the team accepts or rejects it), and where a table has
+  sides only rows on the partner's side. A change
   to a shared library (a KPI definition, a playbook step) is not applied: it becomes a *proposal* the lead
   accepts or declines (`SyncProposal`).
 
@@ -13,6 +15,7 @@ counted as *rejected* with its reason; the rest of the package applies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,8 +39,17 @@ PARTNER_MAY: dict[str, frozenset[str] | None] = {
     "learning_completions": None,
     "learning_certifications": None,  # derived from its completions, on its laptop as on ours
     "attachments": None,
-    "measurement_disputes": None,
+    # raised and edited while open; never accepted or rejected (`_dispute_refusal`)
+    "measurement_disputes": frozenset({"proposed_value", "reason"}),
 }
+
+#: Partner-owned tables whose partner rule is more than a field list: (spec, local, incoming, merged) -> reason.
+PARTNER_RULES: dict[str, Callable[[TableSpec, dict[str, Any] | None, dict[str, Any], dict[str, Any]],
+                                  str | None]] = {}
+
+#: A dispute's outcome: only the team sets these.
+DISPUTE_RESOLUTION = frozenset({"status", "resolution_reason", "resolved_by", "resolved_at"})
+DISPUTE_OPEN = "open"
 
 #: Tables with a side: a partner's signer may write only rows on the partner's side.
 SIDE_COLUMN = {"contacts": "side", "escalation_steps": "side", "action_items": "owner_side",
@@ -92,6 +104,9 @@ def refusal(role: Role | None, signer_device: str, spec: TableSpec, local: dict[
     side = SIDE_COLUMN.get(table)
     if side and (incoming[side] != PARTNER_SIDE or (local is not None and local[side] != PARTNER_SIDE)):
         return f"a partner's package may change only {table.replace('_', ' ')} on the partner's side"
+    rule = PARTNER_RULES.get(table)
+    if rule is not None:
+        return rule(spec, local, incoming, merged)
     allowed = PARTNER_MAY[table]
     if allowed is not None:
         if local is None:
@@ -100,6 +115,29 @@ def refusal(role: Role | None, signer_device: str, spec: TableSpec, local: dict[
         if changed - allowed:
             return f"a partner's package may not change {', '.join(sorted(changed - allowed))}"
     return None
+
+
+def _dispute_refusal(spec: TableSpec, local: dict[str, Any] | None, incoming: dict[str, Any],
+                     merged: dict[str, Any]) -> str | None:
+    """A partner raises a dispute about its own measurement (open, unresolved) and may change the value and
+    reason it proposes while it is open; accepting or rejecting it is the team's."""
+    if local is None:
+        if incoming["status"] != DISPUTE_OPEN or incoming["resolution_reason"] or incoming["resolved_by"] \
+                or incoming["resolved_at"] is not None:
+            return "only the team may accept or reject a dispute"
+        return None
+    changed = {f for f in spec.user_fields if merged[f] != local[f]}
+    if changed & DISPUTE_RESOLUTION:
+        return "only the team may accept or reject a dispute"
+    if local["status"] != DISPUTE_OPEN:
+        return "a partner's package may change a dispute only while it is open"
+    allowed = PARTNER_MAY[spec.name] or frozenset()
+    if changed - allowed:
+        return f"a partner's package may not change {', '.join(sorted(changed - allowed))}"
+    return None
+
+
+PARTNER_RULES["measurement_disputes"] = _dispute_refusal
 
 
 def is_proposal(role: Role | None, spec: TableSpec) -> bool:

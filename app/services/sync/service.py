@@ -113,6 +113,7 @@ class ProposalRow:
     peer: str
     received_at: datetime
     status: str
+    signer_device: str = ""  # the device of the signer that proposed it (a row of `signers()`)
 
 
 def _model_for(table: str):
@@ -169,10 +170,11 @@ def parse_text(column, text: str) -> Any:
 
 
 class SyncService:
-    def __init__(self, db, identity: IdentityService) -> None:
+    def __init__(self, db, identity: IdentityService, workspace=None) -> None:
         self._db = db
         self._sessions = db.sessions
         self._identity = identity
+        self._workspace = workspace  # app/services/workspace.py: a first scoped import may make one
 
     # -- keys --------------------------------------------------------------------------------------------------
 
@@ -201,7 +203,7 @@ class SyncService:
         if mark is None:
             who = recipient or "this recipient"
             return None, f"no earlier export to {who} for this scope: the package holds everything"
-        return Since(seq=mark.seq), f"changes since the export of {mark.exported_at:%Y-%m-%d %H:%M} UTC"
+        return Since(seq=mark.seq, continues=mark.package_id), f"changes since the export of {mark.exported_at:%Y-%m-%d %H:%M} UTC"
 
     def export(self, out: str | os.PathLike, *, partner_ids: list[str] | None = None, since: str | date | None = None,
                recipient: str = "", passphrase: str | None = None, progress=None) -> ExportResult:
@@ -257,11 +259,40 @@ class SyncService:
         p = Path(path)
         return p.is_file() and crypto.is_encrypted(p)
 
-    def preview(self, path: str | os.PathLike, passphrase: str | None = None, progress=None) -> ImportResult:
+    def preview(self, path: str | os.PathLike, passphrase: str | None = None, progress=None, *,
+                trust_new_signer: bool | str = False) -> ImportResult:
         """What importing the package would do, per table; changes nothing (the merge runs in a transaction
-        that is rolled back). Raises `PackageRefused` for a package that would be refused."""
+        that is rolled back). Raises `PackageRefused` for a package that would be refused. A signer seen for
+        the first time is previewed with the role ``trust_new_signer`` would give it (as `import_package`;
+        False: as a colleague's laptop)."""
         with PackageReader(path, passphrase) as reader:
-            return apply_package(self._db, reader, dry_run=True, trust_new_signer=False, progress=progress)
+            return apply_package(self._db, reader, dry_run=True, trust_new_signer=trust_new_signer,
+                                 progress=progress, confine_to=self._confined_to())
+
+    def package_labels(self, path: str | os.PathLike, passphrase: str | None,
+                       records: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """A readable name for each (table, row id) as the package carries the record ("Fake Lead (Acme)"),
+        for records this database does not hold (a rejected new contact). Records not in the package are
+        left out. Reads the package only; any thread."""
+        wanted: dict[str, set[str]] = {}
+        for table, row_id in records:
+            wanted.setdefault(table, set()).add(row_id)
+        found: dict[tuple[str, str], tuple[str, str | None]] = {}
+        with PackageReader(path, passphrase) as reader:
+            for table, ids in wanted.items():
+                for rec in reader.iter_records(table):
+                    if isinstance(rec, dict) and rec.get("id") in ids:
+                        found[(table, rec["id"])] = (_label_of(rec) or str(rec["id"])[:8], rec.get("partner_id"))
+        with self._sessions() as s:
+            names = dict(s.execute(select(Partner.id, Partner.name).where(
+                Partner.id.in_({p for _l, p in found.values() if isinstance(p, str)}))).all())
+        return {key: f"{label} ({names[pid]})" if pid in names and key[0] != "partners" else label
+                for key, (label, pid) in found.items()}
+
+    def _confined_to(self) -> str | None:
+        """The partner a workspace holds (packages bring only its records), or None."""
+        current = self._workspace.current() if self._workspace is not None else None
+        return current.partner_id if current else None
 
     def import_package(self, path: str | os.PathLike, passphrase: str | None = None, *,
                        trust_new_signer: bool | str = False, progress=None) -> ImportResult:
@@ -269,8 +300,13 @@ class SyncService:
         or another error (everything rolled back). ``trust_new_signer``: trust a signer seen for the first time,
         True or "team" as a colleague's laptop, "partner:<partner id>" as that partner's own (sync/roles.py)."""
         with PackageReader(path, passphrase) as reader:
-            return apply_package(self._db, reader, dry_run=False, trust_new_signer=trust_new_signer,
-                                 progress=progress, backup=lambda: backup_database(self._db.path))
+            first = self._workspace is not None and self._workspace.may_begin()
+            result = apply_package(self._db, reader, dry_run=False, trust_new_signer=trust_new_signer,
+                                   progress=progress, backup=lambda: backup_database(self._db.path),
+                                   confine_to=self._confined_to())
+            if first:  # a lead's package scoped to one partner makes a fresh laptop that partner's workspace
+                self._workspace.begin_from_import(result, reader.manifest)
+            return result
 
     # -- conflicts ---------------------------------------------------------------------------------------------
 
@@ -391,7 +427,7 @@ class SyncService:
                 if p.is_new:
                     label = _label_of(p.record) or label
                 out.append(ProposalRow(p.id, p.table_name, p.row_id, label, dict(p.changes), p.is_new, p.peer,
-                                       p.received_at, p.status))
+                                       p.received_at, p.status, p.signer_device))
             return out
 
     def accept_proposal(self, proposal_id: int) -> None:

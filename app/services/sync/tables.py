@@ -45,9 +45,15 @@ class TableSpec:
         return row
 
     def _stored(self, row: dict[str, Any], columns: tuple[str, ...]) -> list:
-        json_cols = self.json_columns
-        return [(dumps_json(row[c]) if row[c] is not None else None) if c in json_cols else row[c]
-                for c in columns]
+        values = [row[c] for c in columns]
+        for i in self._json_positions(columns):
+            if values[i] is not None:
+                values[i] = dumps_json(values[i])
+        return values
+
+    @cache  # noqa: B019 (one entry per spec and column tuple: a handful in all)
+    def _json_positions(self, columns: tuple[str, ...]) -> tuple[int, ...]:
+        return tuple(i for i, c in enumerate(columns) if c in self.json_columns)
 
     @cached_property
     def select_sql(self) -> str:
@@ -115,6 +121,9 @@ class Since:
 
     seq: int | None = None
     rev: str | None = None
+    #: For ``seq``: the package (to the same recipient and scope) whose snapshot ended at ``seq``. The package
+    #: says it continues that one, so a laptop that has not imported it refuses this one (importer.py).
+    continues: str = ""
 
     @property
     def clause(self) -> str:

@@ -1,6 +1,10 @@
-"""The partner's Scorecard tab: composite and alerts, the KPI table, and one trend chart per KPI.
+"""The partner's Scorecard tab: composite and alerts, the partner's measurement disputes, the KPI table, and one
+trend chart per KPI.
 
-Loaded in the background whenever the page shows another partner or its measurements change.
+Loaded in the background whenever the page shows another partner or its measurements or disputes change.
+A disputed latest value is shaded, with the proposed value and the reason on hover; the KPI table's context
+menu (right-click, or the menu key) raises a dispute about a KPI's latest value or settles one, as do the
+Disputes panel's buttons (app/ui/measurements/disputes.py).
 Print makes the PDF (app/reports/scorecard.py); charts save as PNG files.
 """
 
@@ -9,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -27,13 +32,15 @@ from PySide6.QtWidgets import (
 from app.models.enums import label
 from app.services import Services
 from app.services.kpis import fmt
-from app.services.scorecards import PartnerScorecard, TrendSeries
+from app.services.disputes import DisputeRow
+from app.services.scorecards import KpiScore, PartnerScorecard, TrendSeries
 from app.ui.bus import Change, ChangeBus
 from app.ui.charts.trend import TrendChartWidget
 from app.ui.dashboard.lights import light
+from app.ui.measurements.disputes import DISPUTED, DisputeActions, DisputesPanel, KeyboardMenu, tooltip
 from app.ui.workers import run_in_background
 
-WATCHED = ("measurements", "kpis", "kpi_overrides")
+WATCHED = ("measurements", "kpis", "kpi_overrides", "measurement_disputes")
 HEADERS = ["KPI", "Latest", "Period", "Status", "Change", "Velocity", "Target", "Amber", "Red", "Score"]
 
 
@@ -44,6 +51,7 @@ class ScorecardTab(QWidget):
         self.partner_id: str | None = None
         self.card: PartnerScorecard | None = None
         self.trends: list[TrendSeries] = []
+        self.disputes: list[DisputeRow] = []
         self.charts: list[TrendChartWidget] = []
         self._token = 0
         self.summary = QLabel("")
@@ -59,9 +67,27 @@ class ScorecardTab(QWidget):
         self.table.setHorizontalHeaderLabels(HEADERS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for c in range(1, len(HEADERS)):
             self.table.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        self.dispute_actions = DisputeActions(services, bus, self)
+        self.disputes_panel = DisputesPanel(self.dispute_actions)
+        # The KPI table's context menu (right-click or the menu key) acts on the selected KPI.
+        self.raise_action = QAction("Raise a dispute about the latest value…", self.table)
+        self.raise_action.triggered.connect(self._raise_for_selected)
+        self.accept_action = QAction("Accept the dispute", self.table)
+        self.accept_action.triggered.connect(lambda: self._settle(self.dispute_actions.accept))
+        self.reject_action = QAction("Reject the dispute…", self.table)
+        self.reject_action.triggered.connect(lambda: self._settle(self.dispute_actions.reject))
+        self.edit_action = QAction("Change the dispute…", self.table)
+        self.edit_action.triggered.connect(lambda: self._settle(self.dispute_actions.edit, own=True))
+        for a in (self.raise_action, self.edit_action, self.accept_action, self.reject_action):
+            self.table.addAction(a)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.keyboard_menu = KeyboardMenu(self.table)
+        self.table.itemSelectionChanged.connect(self._update_actions)
         self.chart_area = QWidget()
         self.chart_grid = QGridLayout(self.chart_area)
         scroll = QScrollArea()
@@ -74,6 +100,7 @@ class ScorecardTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.alerts)
+        layout.addWidget(self.disputes_panel)
         layout.addWidget(self.table)
         layout.addWidget(scroll, 1)
         bus.changed.connect(self._changed)
@@ -102,13 +129,15 @@ class ScorecardTab(QWidget):
 
         def work():
             card = services.scorecards.partner_scorecard(pid)
-            return card, [services.scorecards.trend(pid, r.kpi_id) for r in card.rows]
+            return card, [services.scorecards.trend(pid, r.kpi_id) for r in card.rows], services.disputes.list(pid)
 
         run_in_background(work, lambda result: token == self._token and self._show(*result),
                           lambda exc: token == self._token and self.summary.setText(f"Cannot load: {exc}"))
 
-    def _show(self, card: PartnerScorecard | None, trends: list[TrendSeries]) -> None:
-        self.card, self.trends = card, trends
+    def _show(self, card: PartnerScorecard | None, trends: list[TrendSeries],
+              disputes: list[DisputeRow] | None = None) -> None:
+        self.card, self.trends, self.disputes = card, trends, list(disputes or [])
+        self.disputes_panel.set_rows(self.disputes)
         rows = card.rows if card else ()
         if card is None:
             self.summary.setText("Choose a saved partner to see its scorecard.")
@@ -129,8 +158,10 @@ class ScorecardTab(QWidget):
             unit = f" {r.unit}" if r.unit and r.unit != "count" else ""
             change = r.change
             cells = [
-                f"{r.name} ({r.code})" + ("  · override" if r.overridden else ""),
-                "–" if r.latest_value is None else f"{fmt(r.latest_value)}{unit}",
+                f"{r.name} ({r.code})" + ("  · override" if r.overridden else "")
+                + ("  · disputed" if r.disputes else ""),
+                ("–" if r.latest_value is None else f"{fmt(r.latest_value)}{unit}")
+                + (" ⚑" if r.latest_disputed else ""),
                 r.latest_title,
                 label(r.status.value) if r.status else "No data",
                 "–" if change is None else f"{'+' if change > 0 else ''}{fmt(change)}"
@@ -143,13 +174,19 @@ class ScorecardTab(QWidget):
                 item = QTableWidgetItem(text)
                 if j == 3:
                     item.setIcon(light(r.status))
-                if j == 0 and r.overridden:
-                    item.setToolTip(f"Partner override: {r.override_reason or 'no reason given'}")
+                if j == 0 and (r.overridden or r.disputes):
+                    tips = [f"Partner override: {r.override_reason or 'no reason given'}"] if r.overridden else []
+                    tips += [f"{d.period_title}: {tooltip(d)}" for d in r.disputes]
+                    item.setToolTip("<br>".join(tips))
+                if j in (1, 2) and r.latest_disputed:
+                    item.setBackground(DISPUTED)
+                    item.setToolTip(tooltip(r.latest_disputed))
                 if j >= 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(i, j, item)
         self.table.setFixedHeight(self.table.horizontalHeader().height() + 4
                                   + sum(self.table.rowHeight(i) for i in range(len(rows))))
+        self._update_actions()
         # Charts: reuse widgets, two per row.
         drawn = [t for t in trends if t.values]
         while len(self.charts) < len(drawn):
@@ -162,6 +199,40 @@ class ScorecardTab(QWidget):
         for chart in self.charts[len(drawn):]:
             chart.set_series(None)
             chart.setVisible(False)
+
+    # -- disputes --------------------------------------------------------------------------------------------
+
+    def selected_row(self) -> KpiScore | None:
+        rows = self.card.rows if self.card else ()
+        i = self.table.currentRow() if self.table.selectedItems() else -1
+        return rows[i] if 0 <= i < len(rows) else None
+
+    def _selected_dispute(self) -> DisputeRow | None:
+        """The open dispute of the selected KPI: of its latest value, else its newest one."""
+        r = self.selected_row()
+        if r is None or not r.disputes:
+            return None
+        return r.latest_disputed or r.disputes[0]
+
+    def _update_actions(self) -> None:
+        r, d = self.selected_row(), self._selected_dispute()
+        self.raise_action.setEnabled(r is not None and r.latest_period is not None and r.latest_disputed is None)
+        self.accept_action.setEnabled(self.dispute_actions.may_settle(d))
+        self.reject_action.setEnabled(self.dispute_actions.may_settle(d))
+        self.edit_action.setEnabled(self.dispute_actions.may_edit(d))
+
+    def _raise_for_selected(self) -> None:
+        r = self.selected_row()
+        if r is None or r.latest_period is None or self.partner_id is None:
+            return
+        self.dispute_actions.raise_(self.partner_id, r.kpi_id, f"{r.name} ({r.code})", r.period_kind,
+                                    r.latest_period, r.latest_value, r.unit)
+
+    def _settle(self, action, own: bool = False) -> None:
+        d = self._selected_dispute()
+        allowed = self.dispute_actions.may_edit(d) if own else self.dispute_actions.may_settle(d)
+        if d is not None and allowed:
+            action(d)
 
     def _print(self) -> None:
         if not self.card:

@@ -3,7 +3,10 @@ why), and the partners that have their own target or thresholds (overrides). Als
 import and export of measurements.
 
 Unsaved edits in the definition form are never lost silently: selecting another KPI or starting a new one
-asks whether to save them first (Save / Discard / Cancel), as the partner page does."""
+asks whether to save them first (Save / Discard / Cancel), as the partner page does.
+
+In a partner's workspace the library is the lead's: the form is read-only and New KPI, Save and Retire are
+disabled with the reason as their tooltip (app/ui/workspace.py). Overrides and the measurement CSV stay."""
 
 from __future__ import annotations
 
@@ -33,9 +36,11 @@ from app.models.enums import Direction, IndicatorKind, KpiCategory, label
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.kpis import KpiData, fmt
+from app.services.workspace import KPI_LIBRARY
 from app.ui.bus import Change, ChangeBus
 from app.ui.prompts import save_or_discard
 from app.ui.tables import read_only_table
+from app.ui.workspace import LibraryLock, library_lock
 
 LIST_HEADERS = ["Code", "Name", "Category", "Better", "Target", "Amber", "Red", "Weight", "Version"]
 
@@ -55,6 +60,7 @@ class KpiLibrarySection(QWidget):
         self.kpis: list[KpiData] = []
         self.current: KpiData | None = None
         self._loaded: KpiData | None = None  # the form as show_kpi filled it: what "unsaved edits" differ from
+        self.lock = LibraryLock()  # read-only in a partner's workspace (set by reload)
 
         self.list = read_only_table(LIST_HEADERS)
         self.list.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -62,7 +68,7 @@ class KpiLibrarySection(QWidget):
         for c in (0, 2, 3, 4, 5, 6, 7, 8):
             self.list.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         self.list.itemSelectionChanged.connect(self._selected)
-        new = QPushButton("New KPI")
+        self.new_button = new = QPushButton("New KPI")
         new.clicked.connect(self.new_kpi)
         import_button = QPushButton("Import measurements…")
         import_button.clicked.connect(self._import)
@@ -184,6 +190,8 @@ class KpiLibrarySection(QWidget):
     # -- list ----------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
+        self.lock = library_lock(self.services, KPI_LIBRARY)
+        self._show_lock()
         keep = self.current.id if self.current else None
         writing_new = self.current is not None and self.current.id is None
         self.kpis = self.services.kpis.list()
@@ -270,6 +278,13 @@ class KpiLibrarySection(QWidget):
         self._fill_history()
         self._fill_overrides()
         self._loaded = self.form_data()
+        self._show_lock()
+
+    def _show_lock(self) -> None:
+        """In a partner's workspace: nothing of the definition can be changed here, and the buttons say why."""
+        self.lock.disable(self.new_button, self.save_button, self.retire_button)
+        self.lock.read_only(self.code, self.name, self.unit, self.category, self.direction, self.indicator,
+                            self.target, self.amber, self.red, self.weight, self.definition, self.note)
 
     def is_dirty(self) -> bool:
         """True when the definition form differs from what was shown (the change note alone is no change)."""
@@ -289,7 +304,7 @@ class KpiLibrarySection(QWidget):
             self.show_kpi(self.current)
 
     def new_kpi(self) -> None:
-        if not self.confirm_leave():
+        if self.lock or not self.confirm_leave():
             return
         self._select_id(None)
         self.show_kpi(KpiData(code="", name="", target=0, amber_threshold=0, red_threshold=0))

@@ -1,5 +1,8 @@
 """The Learning section: the shared library of tracks (versions, drafts, publish) and modules (with what
-people said of each one), and the certification status across partners with the renewals due."""
+people said of each one), and the certification status across partners with the renewals due.
+
+In a partner's workspace tracks and modules are the lead's: their editors are read-only, the buttons that would
+change them disabled with the reason as tooltip (app/ui/workspace.py)."""
 
 from __future__ import annotations
 
@@ -33,12 +36,14 @@ from app.models.enums import PartnerKind, label
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.learning import EXPIRED, ModuleData, TrackItemData, TrackVersionData
+from app.services.workspace import LEARNING_LIBRARY
 from app.ui.bus import Change, ChangeBus
 from app.ui.learning.dialogs import ModuleDialog
 from app.ui.learning.matrix_model import BACKGROUNDS
 from app.ui.scrolling import no_collapsing_splitters
 from app.ui.tables import read_only_table
 from app.ui.workers import run_in_background
+from app.ui.workspace import LibraryLock, library_lock
 
 LIBRARY_TABLES = ("learning_modules", "learning_tracks", "learning_track_versions", "learning_track_items")
 PEOPLE_TABLES = ("learning_assignments", "learning_completions", "learning_certifications", "partners")
@@ -70,10 +75,11 @@ class TrackLibraryView(QWidget):
         super().__init__()
         self.services, self.bus = services, bus
         self.version: TrackVersionData | None = None
+        self.lock = LibraryLock()  # read-only in a partner's workspace (set by reload)
         self.tracks = read_only_table(["Track", "For", "Version", "Modules"])
         _stretch(self.tracks, 0)
         self.tracks.itemSelectionChanged.connect(self._track_selected)
-        new = QPushButton("New track…")
+        self.new_button = new = QPushButton("New track…")
         new.clicked.connect(self.new_track)
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -102,6 +108,7 @@ class TrackLibraryView(QWidget):
         add = QPushButton("Add")
         add.clicked.connect(self._add_item)
         up, down, remove = QPushButton("Up"), QPushButton("Down"), QPushButton("Remove")
+        self.item_buttons = (add, up, down, remove)
         up.clicked.connect(lambda: self._move(-1))
         down.clicked.connect(lambda: self._move(1))
         remove.clicked.connect(self._remove_item)
@@ -150,6 +157,9 @@ class TrackLibraryView(QWidget):
 
     def reload(self, select_track: str | None = None) -> None:
         current = select_track or (self.version.track_id if self.version else None)
+        self.lock = library_lock(self.services, LEARNING_LIBRARY)
+        self.lock.disable(self.new_button, self.add_module, *self.item_buttons)
+        self.lock.read_only(self.name, self.description, self.kind, self.segment, self.validity, self.note)
         self.add_module.clear()
         for m in self.services.learning.modules():
             self.add_module.addItem(m.label, m)
@@ -195,6 +205,7 @@ class TrackLibraryView(QWidget):
         self.publish_button.setEnabled(bool(v) and not published)
         self.discard_button.setEnabled(bool(v) and not published)
         self.save_button.setEnabled(bool(v))
+        self.lock.disable(self.save_button, self.publish_button, self.discard_button)
 
     def _append(self, item: TrackItemData, text: str) -> None:
         row = QListWidgetItem(text)
@@ -261,6 +272,8 @@ class TrackLibraryView(QWidget):
         self.reload()
 
     def new_track(self) -> None:
+        if self.lock:
+            return
         v = self.services.learning.create_track("New track")
         self.bus.changed.emit(Change.of(*LIBRARY_TABLES))
         self.reload(v.track_id)
@@ -274,11 +287,12 @@ class ModuleLibraryView(QWidget):
     def __init__(self, services: Services, bus: ChangeBus) -> None:
         super().__init__()
         self.services, self.bus = services, bus
+        self.lock = LibraryLock()  # read-only in a partner's workspace (set by reload)
         self.modules = read_only_table(["Code", "Title", "Format", "Duration", "Assessed by", "Counts for"])
         _stretch(self.modules, 1)
         self.modules.itemSelectionChanged.connect(self._selected)
-        self.modules.cellDoubleClicked.connect(lambda *_: self.edit())
-        new, edit = QPushButton("New module…"), QPushButton("Edit…")
+        self.modules.cellDoubleClicked.connect(lambda *_: None if self.lock else self.edit())
+        self.new_button, self.edit_button = new, edit = QPushButton("New module…"), QPushButton("Edit…")
         new.clicked.connect(lambda: self.edit(new=True))
         edit.clicked.connect(lambda: self.edit())
         self.detail = QLabel()
@@ -310,6 +324,8 @@ class ModuleLibraryView(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        self.lock = library_lock(self.services, LEARNING_LIBRARY)
+        self.lock.disable(self.new_button, self.edit_button)
         current = self.selected()
         rows = self.services.learning.modules()
         self.modules.blockSignals(True)

@@ -7,6 +7,10 @@ into (Up/Down always, Left/Right at the start/end of the text). Delete clears th
 copies them and Ctrl+V pastes a block copied from a spreadsheet (tab or semicolon separated) starting at the
 current cell.
 
+A value with an open dispute is shaded, the proposed value and the reason on hover; the context menu (right-click
+or the menu key) raises a dispute about the current cell, changes one raised here, or accepts or rejects one
+raised on another laptop (app/ui/measurements/disputes.py).
+
 A write refreshes the grid in place (same KPIs, same periods: the values change, the cursor and the view stay),
 so the keyboard never loses its place; only another period kind or window rebuilds it. Every edit, paste or delete is one service call (one transaction) and one command on the
 app-wide undo stack (Edit → Undo puts back exactly what was there, empty cells included); a value that is
@@ -18,7 +22,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -45,10 +49,12 @@ from app.services.measurements import (
     period_title,
     shift_period,
 )
+from app.services.disputes import DisputeRow
 from app.ui.bus import Change, ChangeBus
+from app.ui.measurements.disputes import DISPUTED, DisputeActions, KeyboardMenu, tooltip
 from app.ui.measurements.undo import EditCellsCommand
 
-TABLES = ("measurements", "kpis")
+TABLES = ("measurements", "kpis", "measurement_disputes")
 
 
 class MeasurementGridModel(QAbstractTableModel):
@@ -60,6 +66,20 @@ class MeasurementGridModel(QAbstractTableModel):
         super().__init__()
         self.grid: MeasurementGrid | None = None
         self._save = save
+        self.disputes: dict[tuple[str, date], DisputeRow] = {}  # (KPI id, period start) -> open dispute
+
+    def dispute_at(self, index) -> DisputeRow | None:
+        if self.grid is None or not index.isValid():
+            return None
+        return self.disputes.get((self.grid.kpis[index.row()].id, self.grid.periods[index.column()]))
+
+    def set_disputes(self, disputes: dict[tuple[str, date], DisputeRow]) -> None:
+        """Mark the cells with an open dispute (a refresh in place)."""
+        if disputes == self.disputes:
+            return
+        self.disputes = disputes
+        if self.grid is not None and self.grid.kpis and self.grid.periods:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.grid.kpis) - 1, len(self.grid.periods) - 1))
 
     def set_grid(self, grid: MeasurementGrid | None) -> None:
         """Show ``grid``. The same KPIs and periods with other values refresh in place (no reset: an open
@@ -93,6 +113,17 @@ class MeasurementGridModel(QAbstractTableModel):
             return "" if value is None else fmt(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.FontRole) \
+                and self.disputes:
+            dispute = self.dispute_at(index)
+            if dispute is not None:
+                if role == Qt.ItemDataRole.ToolTipRole:
+                    return tooltip(dispute)
+                if role == Qt.ItemDataRole.FontRole:
+                    font = QFont()
+                    font.setItalic(True)
+                    return font
+                return QBrush(DISPUTED)
         if role == Qt.ItemDataRole.BackgroundRole and index.column() == len(self.grid.periods) - 1:
             return QBrush(QColor("#f3f8fc"))  # the current period: where the next value goes
         return None
@@ -228,6 +259,20 @@ class MeasurementGridWidget(QWidget):
         header.setMinimumSectionSize(header.fontMetrics().horizontalAdvance("Week 52, 2026") + 12)
         self.table.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.installEventFilter(self)
+        self.dispute_actions = DisputeActions(services, bus, self)
+        self.raise_action = QAction("Raise a dispute about this value…", self.table)
+        self.raise_action.triggered.connect(self.raise_dispute)
+        self.edit_dispute_action = QAction("Change the dispute…", self.table)
+        self.edit_dispute_action.triggered.connect(lambda: self._on_dispute(self.dispute_actions.edit, own=True))
+        self.accept_action = QAction("Accept the dispute", self.table)
+        self.accept_action.triggered.connect(lambda: self._on_dispute(self.dispute_actions.accept))
+        self.reject_action = QAction("Reject the dispute…", self.table)
+        self.reject_action.triggered.connect(lambda: self._on_dispute(self.dispute_actions.reject))
+        for a in (self.raise_action, self.edit_dispute_action, self.accept_action, self.reject_action):
+            self.table.addAction(a)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.keyboard_menu = KeyboardMenu(self.table)
+        self.table.selectionModel().currentChanged.connect(lambda *_: self._update_dispute_actions())
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Periods:"))
         bar.addWidget(self.kind)
@@ -275,9 +320,12 @@ class MeasurementGridWidget(QWidget):
         self._set_enabled(self.partner_id is not None)
         if self.partner_id is None:
             self.model.set_grid(None)
+            self.model.set_disputes({})
             return
         self.model.set_grid(self.services.measurements.grid(self.partner_id, self.kind.currentData(),
                                                             last=self.last))
+        self.model.set_disputes(self.services.disputes.open_by_cell(self.partner_id, self.kind.currentData()))
+        self._update_dispute_actions()
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.kind, self.earlier, self.later, self.import_button, self.table):
@@ -365,6 +413,35 @@ class MeasurementGridWidget(QWidget):
         rows = sorted({i.row() for i in idx})
         cols = sorted({i.column() for i in idx})
         return "\n".join("\t".join(self.model.index(r, c).data() or "" for c in cols) for r in rows)
+
+    # -- disputes ------------------------------------------------------------------------------------------------
+
+    def current_dispute(self) -> DisputeRow | None:
+        return self.model.dispute_at(self.table.currentIndex())
+
+    def _update_dispute_actions(self) -> None:
+        index, d = self.table.currentIndex(), self.current_dispute()
+        self.raise_action.setEnabled(index.isValid() and d is None and self.model.grid is not None
+                                     and self.model.grid.periods[index.column()] <= date.today())
+        self.edit_dispute_action.setEnabled(self.dispute_actions.may_edit(d))
+        self.accept_action.setEnabled(self.dispute_actions.may_settle(d))
+        self.reject_action.setEnabled(self.dispute_actions.may_settle(d))
+
+    def raise_dispute(self) -> bool:
+        """Raise a dispute about the current cell (its value, or a period with none recorded)."""
+        grid, index = self.model.grid, self.table.currentIndex()
+        if grid is None or not index.isValid() or self.current_dispute() is not None:
+            return False
+        k = grid.kpis[index.row()]
+        return self.dispute_actions.raise_(grid.partner_id, k.id, f"{k.name} ({k.code})", grid.period_kind,
+                                           grid.periods[index.column()], grid.values[index.row()][index.column()],
+                                           k.unit)
+
+    def _on_dispute(self, action, own: bool = False) -> None:
+        d = self.current_dispute()
+        allowed = self.dispute_actions.may_edit(d) if own else self.dispute_actions.may_settle(d)
+        if d is not None and allowed:
+            action(d)
 
     # -- CSV -----------------------------------------------------------------------------------------------------
 

@@ -507,7 +507,9 @@ class OnboardingTab(QWidget):
             QMessageBox.information(self, "No playbook", "Publish a playbook in the Playbooks section first.")
             return
         partner = self._services.partners.get(self.partner_id)
-        dialog = StartOnboardingDialog(versions, self._onboarding.default_owners(self.partner_id), partner.name, self)
+        suggested = self._onboarding.suggested_playbook(self.partner_id, sorted({v.playbook_id for v in versions}))
+        dialog = StartOnboardingDialog(versions, self._onboarding.default_owners(self.partner_id), partner.name, self,
+                                       suggested=suggested)
         if dialog.exec() != StartOnboardingDialog.DialogCode.Accepted:
             return
         version_id, start, owners, title = dialog.values()

@@ -23,13 +23,18 @@ from app.ui.onboarding.common import from_qdate, to_qdate
 
 class StartOnboardingDialog(QDialog):
     def __init__(self, versions: list[VersionRow], owners: dict[Side, str], partner_name: str,
-                 parent: QWidget | None = None, start: date | None = None) -> None:
+                 parent: QWidget | None = None, start: date | None = None, suggested: str | None = None) -> None:
+        """``suggested``: the playbook preselected (its newest published version), e.g. the one used for
+        partners of the same kind."""
         super().__init__(parent)
         self.setWindowTitle(f"Start onboarding · {partner_name}")
         self.setMinimumWidth(460)
         self.version = QComboBox()
         for v in versions:
             self.version.addItem(f"{v.playbook_name} · version {v.version} ({v.step_count} steps)", v.id)
+        first = next((i for i, v in enumerate(versions) if v.playbook_id == suggested), None)
+        if first is not None:  # versions come newest first within each playbook
+            self.version.setCurrentIndex(first)
         self.title = QLineEdit()
         self.title.setPlaceholderText("e.g. Onboarding, Re-onboarding 2027 (default: the playbook's name)")
         self.start = QDateEdit(to_qdate(start or date.today()))

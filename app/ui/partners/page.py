@@ -20,6 +20,7 @@ from app.services.partners import PartnerData
 from app.ui.bus import Change, ChangeBus
 from app.ui.partners.profile import PartnerProfileWidget
 from app.ui.partners.tabs import PARTNER_TABS
+from app.ui.partners.welcome import WelcomePanel
 from app.ui.partners.undo import (
     PARTNER_TABLES,
     DeletePartnerCommand,
@@ -61,9 +62,13 @@ class PartnerPage(QWidget):
         v.setContentsMargins(0, 0, 0, 0)
         v.addWidget(self.title)
         v.addWidget(self.tabs, 1)
+        self.welcome = WelcomePanel()  # an empty database: the ways to begin
+        self.welcome.add_requested.connect(self.new_partner)
+        self.welcome.import_requested.connect(self._import_package)
         self.stack = QStackedWidget()
         self.stack.addWidget(empty)
         self.stack.addWidget(page)
+        self.stack.addWidget(self.welcome)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
@@ -72,6 +77,7 @@ class PartnerPage(QWidget):
         self.profile.delete_requested.connect(self.delete)
         self.profile.learning_requested.connect(lambda: self.show_tab("Learning"))
         bus.changed.connect(self._on_change)
+        self._show_nothing()
 
     # -- showing -------------------------------------------------------------------------------------------
 
@@ -79,7 +85,7 @@ class PartnerPage(QWidget):
         """Show a stored partner (None: nothing selected)."""
         if partner_id is None:
             self.partner_id = self._bus.viewed_partner_id = None
-            self.stack.setCurrentIndex(0)
+            self._show_nothing()
             self._tell_tabs(None)
             return
         try:
@@ -175,7 +181,18 @@ class PartnerPage(QWidget):
         self._bus.undo_stack.push(DeletePartnerCommand(self._services.partners, self._bus, data))
         self._bus.status_message.emit(f"Deleted {data.name}")
 
+    def _show_nothing(self) -> None:
+        """No partner shown: the hint to pick one, or on an empty database the welcome panel."""
+        self.stack.setCurrentWidget(self.welcome if self._services.partners.count() == 0 else self.stack.widget(0))
+
+    def _import_package(self) -> None:
+        from app.ui.sync.dialogs import choose_and_import  # the Sync section's own dialog
+
+        choose_and_import(self, self._services, self._bus)
+
     def _on_change(self, change: Change) -> None:
+        if not self.partner_id and self.stack.currentIndex() != 1 and change.touches("partners"):
+            self._show_nothing()  # the first partner arrived (or the last went)
         if not self.partner_id or (change.partner_ids and self.partner_id not in change.partner_ids):
             return
         if change.touches(*PARTNER_TABLES) and not self.profile.is_dirty():

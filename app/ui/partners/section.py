@@ -1,4 +1,5 @@
-"""The Partners section: the directory beside the selected partner's page."""
+"""The Partners section: the directory beside the selected partner's page. In a partner's workspace the
+directory holds that partner alone and New partner is disabled, saying why (app/ui/workspace.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from app.ui.bus import Change, ChangeBus
 from app.ui.partners.directory import PartnerDirectoryWidget
 from app.ui.partners.page import PartnerPage
 from app.ui.partners.undo import PARTNER_TABLES
+from app.ui.workspace import new_partner_lock
 
 
 class PartnersSection(QWidget):
     def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._services = services
         self.directory = PartnerDirectoryWidget(services.partners)
         self.page = PartnerPage(services, bus)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -33,12 +36,16 @@ class PartnersSection(QWidget):
         # Ctrl+N belongs to File → New partner (one owner: two would make Qt's shortcut ambiguous)
         QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search)
         bus.changed.connect(self._on_change)
+        self._lock = new_partner_lock(services)
+        self._lock.disable(self.directory.new_button)
 
     def confirm_leave(self) -> bool:
         """Save or drop unsaved profile edits before the window closes (False: the user cancelled)."""
         return self.page.confirm_leave()
 
     def new_partner(self) -> None:
+        if self._lock:  # a partner's workspace holds only its partner
+            return
         if self.page.confirm_leave():
             self.page.new_partner()
 
@@ -67,6 +74,9 @@ class PartnersSection(QWidget):
         self.directory.search.selectAll()
 
     def _on_change(self, change: Change) -> None:
+        if "*" in change.tables and not self._lock:  # an import may have made this a partner's workspace
+            self._lock = new_partner_lock(self._services)
+            self._lock.disable(self.directory.new_button)
         if change.touches(*PARTNER_TABLES):
             self.directory.reload()
             if self.page.partner_id and self.directory.current_partner_id() is None:

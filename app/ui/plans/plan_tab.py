@@ -30,6 +30,7 @@ from app.reports.plan import write_plan_pdf
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.plans import PHASES, PhaseData, PlanData
+from app.services.workspace import TEMPLATE_LIBRARY
 from app.ui.bus import Change, ChangeBus
 from app.ui.onboarding.common import (
     AT_RISK_BG,
@@ -46,6 +47,7 @@ from app.ui.plans.dialogs import REMOVE, GoalDialog, MilestoneDialog, NewPlanDia
 from app.ui.plans.timeline import PlanTimelineWidget
 from app.ui.plans.undo import TABLES, GoalCommand, MilestoneCommand, PlanFieldsCommand
 from app.ui.tables import read_only_table
+from app.ui.workspace import library_lock
 
 
 def _table(headers: list[str], stretch: int) -> QTableWidget:
@@ -230,6 +232,7 @@ class SuccessPlanTab(QWidget):
         has = bool(rows)
         for b in (self.template_button, self.delete_button, self.print_button, self.pdf_button, self.plan_combo):
             b.setEnabled(has)
+        library_lock(self._services, TEMPLATE_LIBRARY).disable(self.template_button)  # a workspace: the lead's
         self.new_button.setEnabled(self.partner_id is not None)
         if not has:
             self.plan = None

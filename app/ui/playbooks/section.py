@@ -3,6 +3,9 @@
 A draft is edited and saved in place; saving an edit of a published version makes the next version (a draft),
 which Publish freezes. Compare… shows what changed between two versions; Export… writes a readable JSON file
 for a partner to co-author, Import… reads one back (as a new version, or a new playbook).
+
+In a partner's workspace the playbooks are the lead's: the editor is read-only, its write buttons disabled with the
+reason as tooltip (app/ui/workspace.py); Compare… and Export… stay.
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ from app.models.enums import Side, TemplateStatus, label
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.playbooks import MAX_OFFSET, PlaybookVersionData, StepData
+from app.services.workspace import PLAYBOOK_LIBRARY
 from app.ui.bus import Change, ChangeBus
 from app.ui.playbooks.diff_dialog import PlaybookDiffDialog
 from app.ui.prompts import save_or_discard
+from app.ui.workspace import LibraryLock, library_lock
 
 TABLES = ("playbooks", "playbook_versions", "playbook_steps")
 COLUMNS = ["Step", "Owner side", "Day", "Evidence", "KPI", "Description"]
@@ -56,6 +61,7 @@ class PlaybooksSection(QWidget):
         self._quiet = False
         self._filling = False  # True while the list is being refilled (no question asked)
         self._loaded_key: tuple | None = None  # what the editor showed when the version was loaded
+        self.lock = LibraryLock()  # read-only in a partner's workspace (set by reload)
 
         # Left: the playbooks.
         title = QLabel("Playbooks")
@@ -218,6 +224,8 @@ class PlaybooksSection(QWidget):
 
     def reload(self, select_playbook: str | None = None, select_version: str | None = None) -> None:
         current = select_playbook or (self.version.playbook_id if self.version else None)
+        self.lock = library_lock(self._services, PLAYBOOK_LIBRARY)
+        self._show_lock()
         self._filling = True
         self.list.blockSignals(True)
         self.list.clear()
@@ -272,6 +280,13 @@ class PlaybooksSection(QWidget):
         self.discard_button.setEnabled(not v.is_published)
         self.compare_button.setEnabled(self.version_combo.count() > 1)
         self._loaded_key = self._edit_key()
+        self._show_lock()
+
+    def _show_lock(self) -> None:
+        """In a partner's workspace: the editor shows the version and changes nothing, and its buttons say why."""
+        self.lock.disable(self.new_button, self.import_button, self.add_step, self.remove_step, self.up, self.down,
+                          self.save_button, self.publish_button, self.discard_button)
+        self.lock.read_only(self.name, self.description, self.change_note, self.steps)
 
     def _add_row(self, step: StepData, edit: bool = False, at: int | None = None) -> None:
         row = self.steps.rowCount() if at is None else at
@@ -302,6 +317,9 @@ class PlaybooksSection(QWidget):
         kpi.setCurrentIndex(max(0, kpi.findData(step.kpi_id)))
         self.steps.setCellWidget(row, KPI, kpi)
         self.steps.setItem(row, DESCRIPTION, QTableWidgetItem(step.description))
+        if self.lock:
+            evidence.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            self.lock.read_only(side, day, kpi)
         if edit:
             self.steps.setCurrentCell(row, TITLE)
             self.steps.editItem(title)
@@ -395,7 +413,7 @@ class PlaybooksSection(QWidget):
         self._written(v.playbook_id, None, f"Discarded draft version {v.version}")
 
     def new_playbook(self) -> None:
-        if not self.confirm_leave():
+        if self.lock or not self.confirm_leave():
             return
         v = self._playbooks.create("New playbook", "", [StepData("Kick-off", owner_side=Side.JOINT)])
         self._written(v.playbook_id, v.id, "Made a new playbook (draft)")
@@ -429,7 +447,7 @@ class PlaybooksSection(QWidget):
         self._bus.status_message.emit(f"Exported to {chosen}")
 
     def import_file(self, path: str | None = None) -> None:
-        if not self.confirm_leave():
+        if self.lock or not self.confirm_leave():
             return
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, "Import playbook", str(Path.home()),

@@ -8,6 +8,9 @@ The weights must add up to 100: the total under the table is recomputed on every
 the service's own message ("The weights add up to 96, not 100 (4 missing).") while they do not, and Save and
 Publish stay disabled until they do. Edits are never dropped silently: switching to another version asks whether
 to save them first, and so does closing the window (the main window calls the section's ``confirm_leave``).
+
+In a partner's workspace the criteria are the lead's: the editor is read-only, its buttons disabled with the
+reason as tooltip (app/ui/workspace.py).
 """
 
 from __future__ import annotations
@@ -43,8 +46,10 @@ from app.services.selection import (
     default_lineage,
     validate_criteria,
 )
+from app.services.workspace import CRITERIA_LIBRARY
 from app.ui.bus import Change, ChangeBus
 from app.ui.prompts import save_or_discard
+from app.ui.workspace import LibraryLock, library_lock
 
 CRITERIA_TABLES = ("criteria_sets", "criteria")
 COLUMNS = ["Code", "Name", "Group", "Weight", "Description"]
@@ -87,7 +92,9 @@ class CriteriaEditorWidget(QWidget):
 
     def __init__(self, services: Services, bus: ChangeBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._services = services
         self._selection, self._bus = services.selection, bus
+        self.lock = LibraryLock()  # read-only in a partner's workspace (set by reload)
         self.current: CriteriaSetData | None = None
         self._loaded_key: tuple | None = None
         self._filling = False  # True while the widgets are being filled from the database
@@ -193,6 +200,8 @@ class CriteriaEditorWidget(QWidget):
     def reload(self, select_id: str | None = None) -> None:
         """Fill the version list (newest first within each set) and show ``select_id`` (default: the one shown,
         else the version new assessments use)."""
+        self.lock = library_lock(self._services, CRITERIA_LIBRARY)
+        self.lock.read_only(self.name, self.description, self.table)
         sets = self._selection.criteria_sets()
         try:
             in_use = self._selection.latest_published().id
@@ -274,6 +283,7 @@ class CriteriaEditorWidget(QWidget):
             weight = WeightSpinBox(c.weight)
             weight.valueChanged.connect(self._edited)
             self.table.setCellWidget(row, WEIGHT, weight)
+            self.lock.read_only(group, weight)
             description = QTableWidgetItem(c.description)
             description.setToolTip(c.description)
             self.table.setItem(row, DESCRIPTION, description)
@@ -351,6 +361,8 @@ class CriteriaEditorWidget(QWidget):
         self.remove_button.setEnabled(0 <= row < count)
         self.up_button.setEnabled(row > 0)
         self.down_button.setEnabled(0 <= row < count - 1)
+        self.lock.disable(self.add_button, self.remove_button, self.up_button, self.down_button, self.revert_button,
+                          self.save_button, self.publish_button)
 
     # -- editing the table ---------------------------------------------------------------------------------
 

@@ -33,13 +33,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models.enums import label
+from app.models.enums import PartnerStatus, label
 from app.reports.selection import write_blank, write_filled
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.selection import GROUP_ORDER, SCORE_LABELS, Assessment, ScoreLine
 from app.ui.bus import Change, ChangeBus
 from app.ui.printing import print_pdf, save_pdf_as
+from app.ui.prompts import confirm_signing
 from app.ui.scrolling import Columns
 from app.ui.selection.dialogs import OverrideDialog, ReferenceCallDialog
 
@@ -382,7 +383,7 @@ class SelectionTab(QWidget):
 
     # -- editing ---------------------------------------------------------------------------------------------
 
-    def _write(self, fn, table: str) -> None:
+    def _write(self, fn, *tables: str) -> None:
         """Run a service write; show it, or show why it was refused and the stored state again."""
         try:
             a = fn()
@@ -391,7 +392,7 @@ class SelectionTab(QWidget):
             self.reload()
             return
         self._show(a)
-        self._bus.changed.emit(Change.of(table, partner_id=a.partner_id))
+        self._bus.changed.emit(Change.of(*tables, partner_id=a.partner_id))
 
     def start(self) -> None:
         if self.partner_id:
@@ -442,19 +443,32 @@ class SelectionTab(QWidget):
         call_id = self.calls.item(row, 0).data(Qt.ItemDataRole.UserRole)
         self._write(lambda: self._services.selection.remove_reference_call(call_id), "reference_calls")
 
+    def _confirm_signing(self) -> tuple[bool, bool]:
+        """(sign, move to onboarding): asked before a signature, which makes the assessment read-only."""
+        partner = self._services.partners.get(self.partner_id)
+        return confirm_signing(self, partner.name, self._me(), partner.status == PartnerStatus.CANDIDATE)
+
     def sign(self) -> None:
-        if self.assessment is not None:
+        if self.assessment is None:
+            return
+        sign, move = self._confirm_signing()
+        if sign:
             aid = self.assessment.id
-            self._write(lambda: self._services.selection.sign(aid, self._me()), "selection_assessments")
+            self._write(lambda: self._services.selection.sign(aid, self._me(), to_onboarding=move),
+                        "selection_assessments", *(("partners",) if move else ()))
 
     def sign_with_override(self) -> None:
         if self.assessment is None:
             return
         dialog = OverrideDialog(self.assessment.missing_items, self)
-        if dialog.exec():
+        if not dialog.exec():
+            return
+        sign, move = self._confirm_signing()
+        if sign:
             aid, reason = self.assessment.id, dialog.value()
-            self._write(lambda: self._services.selection.sign(aid, self._me(), override_reason=reason),
-                        "selection_assessments")
+            self._write(lambda: self._services.selection.sign(aid, self._me(), override_reason=reason,
+                                                              to_onboarding=move),
+                        "selection_assessments", *(("partners",) if move else ()))
 
     def reopen(self) -> None:
         if self.assessment is None:

@@ -1,11 +1,16 @@
-"""The Sync section: open conflicts to resolve (keep mine / keep theirs / edit), the history of packages
-exchanged, and the signers this laptop trusts."""
+"""The Sync section: open conflicts to resolve (keep mine / keep theirs / edit), partners' proposals for the
+shared libraries (accept / decline), the history of packages exchanged, and the signers this laptop trusts
+with their roles (change the role, revoke, reinstate)."""
 
 from __future__ import annotations
 
+from html import escape as _html_escape
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -21,10 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from app.services import Services
+from app.services.errors import NotFound, ValidationError
+from app.services.sync.importer import COUNT_KEYS
 from app.ui.bus import Change, ChangeBus
 from app.ui.formatting import format_date, format_datetime, format_number
-from app.ui.sync.labels import field_label, table_label, value_text
+from app.ui.sync.labels import COUNT_TITLES, TABLE_LABELS, field_label, table_label, value_text
+from app.ui.sync.roles import RoleChoice
 from app.ui.tables import read_only_table
+
+#: what the Sync section shows: a change touching one of these reloads it
+SYNC_TABLES = ("sync_conflicts", "sync_history", "sync_proposals", "sync_signers")
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -42,6 +53,11 @@ def _value_box(accessible_name: str) -> QPlainTextEdit:
 def _short(text: str, n: int = 80) -> str:
     text = text.replace("\n", " ")
     return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def escape(text: str) -> str:
+    """``text`` for a rich-text label (quotes left as they are: they are text there)."""
+    return _html_escape(text, quote=False)
 
 
 class ConflictsView(QWidget):
@@ -81,9 +97,9 @@ class ConflictsView(QWidget):
         self.empty = QLabel("No open conflicts: every import merged cleanly.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("muted")
-        self.keep_mine = QPushButton("Keep mine")
-        self.keep_theirs = QPushButton("Keep theirs")
-        self.edit = QPushButton("Edit…")
+        self.keep_mine = QPushButton("Keep &mine")
+        self.keep_theirs = QPushButton("Keep thei&rs")
+        self.edit = QPushButton("E&dit…")
         self.keep_mine.clicked.connect(lambda: self.resolve("mine"))
         self.keep_theirs.clicked.connect(lambda: self.resolve("theirs"))
         self.edit.clicked.connect(self.edit_value)
@@ -173,8 +189,8 @@ class HistoryView(QWidget):
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
-        self.table = _table(["When (UTC)", "Direction", "With", "Scope", "Records", "New", "Updated",
-                             "Unchanged", "Conflicts", "Rejected", "Result", "File"])
+        self.table = _table(["When (UTC)", "Direction", "With", "Scope", "Records"]
+                            + [COUNT_TITLES.get(k, k.capitalize()) for k in COUNT_KEYS] + ["Result", "File"])
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         self.refresh()
@@ -184,7 +200,7 @@ class HistoryView(QWidget):
         self.table.setRowCount(len(rows))
         for r, h in enumerate(rows):
             t = h.total
-            keys = ("new", "updated", "unchanged", "conflicts", "rejected")
+            keys = COUNT_KEYS
             if h.direction == "export":
                 records, counts = _count(t.get("records")), [""] * len(keys)
             else:
@@ -193,49 +209,358 @@ class HistoryView(QWidget):
                       h.result, h.file_name]
             for col, v in enumerate(values):
                 item = QTableWidgetItem(v)
-                if 4 <= col <= 9:
+                if 4 <= col <= 4 + len(keys):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, col, item)
         self.table.resizeColumnsToContents()
 
 
 class SignersView(QWidget):
-    def __init__(self, services: Services) -> None:
+    """The laptops whose packages this one takes: their key, their role (what their packages may change), and
+    for the selected one: change its role, revoke it (its packages are refused, with the reason) or reinstate it.
+    """
+
+    def __init__(self, services: Services, bus: ChangeBus | None = None) -> None:
         super().__init__()
-        self.services = services
-        self.own = QLabel()
+        self.services, self.bus = services, bus or ChangeBus()
+        self.rows: list = []
+        self.own = QLabel(wordWrap=True)
         self.own.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.table = _table(["Name", "Device", "Key fingerprint", "Trusted", "First seen"])
-        for col, w in enumerate([140, 140, 330, 70]):
+        self.table = _table(["Name", "Laptop", "Role", "Key fingerprint", "First seen"])
+        self.table.setAccessibleName("Signers whose packages this laptop takes")
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for col, w in enumerate([150, 150, 220, 320, 100]):
             self.table.setColumnWidth(col, w)
+        self.empty = QLabel("No signers yet: a laptop appears here once you trust one of its packages.")
+        self.empty.setObjectName("muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.selected = QLabel(wordWrap=True)
+        self.selected.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        partners = [(row.id, row.name) for row in services.partners.list()]
+        self.role = RoleChoice(partners)
+        self.role.changed.connect(self._update_buttons)
+        self.apply_role = QPushButton("&Apply role")
+        self.apply_role.setToolTip("Its next packages may change what this role allows")
+        self.revoke = QPushButton("Re&voke…")
+        self.revoke.setToolTip("Refuse its packages from now on (a lost laptop, someone who left), saying why")
+        self.reinstate = QPushButton("Rei&nstate")
+        self.reinstate.setToolTip("Take its packages again, with the role shown")
+        self.apply_role.clicked.connect(self.change_role)
+        self.revoke.clicked.connect(self.revoke_selected)
+        self.reinstate.clicked.connect(self.reinstate_selected)
+        self.details = QGroupBox("Selected signer")
+        box = QVBoxLayout(self.details)
+        box.addWidget(self.selected)
+        box.addWidget(self.role)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.apply_role)
+        buttons.addSpacing(24)
+        buttons.addWidget(self.revoke)
+        buttons.addWidget(self.reinstate)
+        buttons.addStretch(1)
+        box.addLayout(buttons)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.own)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.details)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        order = [self.table, self.role.team, self.role.partner, self.role.picker, self.apply_role, self.revoke,
+                 self.reinstate]
+        for a, b in zip(order, order[1:]):
+            QWidget.setTabOrder(a, b)
         self.refresh()
 
     def refresh(self) -> None:
         fp = self.services.sync.own_fingerprint()
         self.own.setText(f"This laptop signs packages with key <tt>{fp}</tt>. "
                          "Read it to the people who import your packages.")
-        rows = self.services.sync.signers()
-        self.table.setRowCount(len(rows))
-        for r, s in enumerate(rows):
-            values = [s.name, s.device_name, s.fingerprint, "yes" if s.trusted else "no",
+        keep = self.current()
+        self.rows = self.services.sync.signers()
+        self.table.setRowCount(len(self.rows))
+        revoked_colour = QColor("#b71c1c")
+        for r, s in enumerate(self.rows):
+            role = s.role_text
+            if not s.trusted and s.revoked_at is None:
+                role += " (not trusted: its next package asks again)"
+            values = [s.name, s.device_name, role, s.fingerprint,
                       format_date(s.first_seen_at) if s.first_seen_at else ""]
             for col, v in enumerate(values):
-                self.table.setItem(r, col, QTableWidgetItem(v))
+                item = QTableWidgetItem(v)
+                if s.revoked_at is not None:
+                    item.setForeground(revoked_colour)
+                    item.setToolTip(f"Revoked on {format_datetime(s.revoked_at)}"
+                                    + (f": {s.revoked_reason}" if s.revoked_reason else "")
+                                    + ". Its packages are refused with this reason.")
+                elif col == 2:
+                    item.setToolTip(_role_help(s))
+                self.table.setItem(r, col, item)
+        has = bool(self.rows)
+        self.table.setVisible(has)
+        self.empty.setVisible(not has)
+        self.details.setVisible(has)
+        if has:
+            ids = [s.device_id for s in self.rows]
+            self.table.selectRow(ids.index(keep.device_id) if keep is not None and keep.device_id in ids else 0)
+        self._selection_changed()
+
+    def current(self):
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def select(self, device_id: str) -> None:
+        for r, s in enumerate(self.rows):
+            if s.device_id == device_id:
+                self.table.selectRow(r)
+
+    def _selection_changed(self) -> None:
+        s = self.current()
+        if s is None:
+            self.selected.setText("")
+        else:
+            state = (f"<b>revoked</b> on {format_datetime(s.revoked_at)}"
+                     + (f": {escape(s.revoked_reason)}" if s.revoked_reason else "")
+                     + " — its packages are refused with this reason") if s.revoked_at else escape(_role_help(s))
+            self.selected.setText(f"<b>{escape(s.name or '(no name)')}</b> on {escape(s.device_name or '?')} "
+                                  f"(device {s.device_id[:8]}…): {state}.")
+            self.role.set_role(s.role, s.partner_id)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        s = self.current()
+        for w in (self.role, self.revoke, self.reinstate):
+            w.setEnabled(s is not None)
+        if s is None:
+            self.apply_role.setEnabled(False)
+            return
+        chosen = self.role.role()
+        now = "team" if s.role != "partner" else f"partner:{s.partner_id}"
+        self.apply_role.setEnabled(chosen is not None and chosen != now)
+        self.revoke.setEnabled(s.revoked_at is None)
+        self.reinstate.setEnabled(s.revoked_at is not None)
+
+    def _done(self, s, message: str) -> None:
+        self.bus.changed.emit(Change.of("sync_signers"))
+        self.bus.status_message.emit(message)
+        self.refresh()
+        self.select(s.device_id)
+
+    def _try(self, title: str, fn) -> bool:
+        try:
+            fn()
+        except (NotFound, ValidationError, ValueError) as exc:
+            QMessageBox.warning(self, title, str(exc))
+            return False
+        return True
+
+    def change_role(self) -> None:
+        s, role = self.current(), self.role.role()
+        if s is None or role is None:
+            return
+        if self._try("Role not changed", lambda: self.services.sync.set_signer_role(s.device_id, role)):
+            self._done(s, f"{s.name or s.device_name}: {self.role.describe()} from now on")
+
+    def revoke_selected(self) -> None:
+        s = self.current()
+        if s is None:
+            return
+        reason, ok = QInputDialog.getText(
+            self, "Revoke signer",
+            f"Refuse every package from {s.name or '(no name)'} on {s.device_name or 'an unnamed device'} from "
+            "now on.\nWhy? The reason is shown when one of its packages is refused (e.g. \u201claptop lost\u201d):")
+        if not ok:
+            return
+        if self._try("Signer not revoked", lambda: self.services.sync.revoke_signer(s.device_id, reason)):
+            self._done(s, f"{s.name or s.device_name} revoked: its packages are refused from now on")
+
+    def reinstate_selected(self) -> None:
+        s = self.current()
+        if s is None:
+            return
+        if self._try("Signer not reinstated", lambda: self.services.sync.reinstate_signer(s.device_id)):
+            self._done(s, f"{s.name or s.device_name} reinstated: its packages are taken again")
+
+
+def _role_help(s) -> str:
+    if s.role == "partner":
+        name = s.partner_name or "its partner"
+        return (f"partner {name}'s own people: its packages change only {name}'s own side; its edits of your "
+                "libraries wait as proposals")
+    return "a colleague's laptop (team): its packages may change whatever their scope covers"
+
+
+def _change_summary(p) -> str:
+    if p.is_new:
+        return f"a new {table_label(p.table)}, not in your library"
+    return ", ".join(field_label(f) for f in p.changes)
+
+
+class ProposalsView(QWidget):
+    """Changes partners made to the shared libraries (a KPI definition, a playbook step, a new KPI), waiting
+    for the user: each with its record, who proposed it and what it changes, field by field. Accept makes the
+    change the user's own edit (it travels to everyone); Decline leaves the library as it is."""
+
+    def __init__(self, services: Services, bus: ChangeBus) -> None:
+        super().__init__()
+        self.services, self.bus = services, bus
+        self.rows: list = []
+        self.hint = QLabel("A partner's own Tandem may propose changes to your shared libraries. Nothing changes "
+                           "until you accept one: it then becomes your own edit and travels to everyone.",
+                           wordWrap=True)
+        self.hint.setObjectName("muted")
+        self.table = _table(["Record", "What changes", "Proposed by", "Received"])
+        self.table.setAccessibleName("Proposals waiting for you")
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        for col, width in enumerate([300, 240]):
+            self.table.setColumnWidth(col, width)
+        self.title = QLabel(wordWrap=True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.diff = read_only_table(["Field", "Yours", "Proposed"], word_wrap=True)
+        self.diff.setAccessibleName("What the selected proposal changes: field, your value, the proposed value")
+        self.diff.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.diff.horizontalHeaderItem(1).setToolTip("The value this laptop held when the proposal arrived")
+        dh = self.diff.horizontalHeader()
+        dh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        dh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        dh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.diff.setColumnWidth(0, 170)
+        self.empty = QLabel("No proposals waiting: when a partner's package changes a KPI definition or a playbook "
+                            "step, the change waits here for you.", wordWrap=True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("muted")
+        self.accept = QPushButton("&Accept")
+        self.accept.setToolTip("Apply the proposed values as your own edit: it travels in your next packages")
+        self.decline = QPushButton("&Decline")
+        self.decline.setToolTip("Leave the library as it is")
+        self.accept.clicked.connect(self.accept_selected)
+        self.decline.clicked.connect(self.decline_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.accept)
+        buttons.addWidget(self.decline)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.diff, 3)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(buttons)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        keep = self.current()
+        self.rows = self.services.sync.proposals()
+        signers = {s.device_id: s for s in self.services.sync.signers()} if self.rows else {}
+        self._by = {p.id: _proposer(p, signers.get(p.signer_device)) for p in self.rows}
+        self.table.setRowCount(len(self.rows))
+        for r, p in enumerate(self.rows):
+            values = [f"{table_label(p.table)}: {p.record_label}" + (" (new)" if p.is_new else ""),
+                      _change_summary(p), self._by[p.id], format_datetime(p.received_at)]
+            for col, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                item.setToolTip(v)
+                self.table.setItem(r, col, item)
+        has = bool(self.rows)
+        for w in (self.table, self.title, self.diff):
+            w.setVisible(has)
+        self.empty.setVisible(not has)
+        if has:
+            ids = [p.id for p in self.rows]
+            self.table.selectRow(ids.index(keep.id) if keep is not None and keep.id in ids else 0)
+        self._selection_changed()
+
+    def current(self):
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _selection_changed(self) -> None:
+        p = self.current()
+        self.accept.setEnabled(p is not None)
+        self.decline.setEnabled(p is not None)
+        if p is None:
+            self.title.setText("")
+            self.diff.setRowCount(0)
+            return
+        what = "proposes a new" if p.is_new else "proposes changes to"
+        self.title.setText(f"<b>{escape(self._by[p.id])}</b> {what} {escape(table_label(p.table))} "
+                           f"<b>{escape(p.record_label)}</b> (received {escape(format_datetime(p.received_at))}):")
+        refs = self._references(p)
+        self.diff.setColumnHidden(1, p.is_new)  # a new record: nothing of yours to compare with
+        self.diff.setRowCount(len(p.changes))
+        for r, (f, (old, new)) in enumerate(p.changes.items()):
+            mine = "(not in your library)" if p.is_new else refs.get((f, old), value_text(old))
+            values = [field_label(f), mine, refs.get((f, new), value_text(new))]
+            for c, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if c == 2 and not p.is_new:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.diff.setItem(r, c, item)
+        self.diff.resizeRowsToContents()
+
+    def _references(self, p) -> dict[tuple[str, object], str]:
+        """Names for the values of reference fields (``kpi_id`` → the KPI's name), where they can be found."""
+        wanted = {}
+        for f, pair in p.changes.items():
+            table = f.removesuffix("_id") + "s"
+            if f.endswith("_id") and table in TABLE_LABELS:
+                for v in pair:
+                    if isinstance(v, str) and v:
+                        wanted[(f, v)] = (table, v)
+        if not wanted:
+            return {}
+        names = self.services.sync.record_labels(list(set(wanted.values())))
+        return {key: names[ref] for key, ref in wanted.items() if names.get(ref, ref[1]) != ref[1]}
+
+    def _decide(self, accept: bool) -> None:
+        p = self.current()
+        if p is None:
+            return
+        try:
+            (self.services.sync.accept_proposal if accept else self.services.sync.decline_proposal)(p.id)
+        except (NotFound, ValidationError) as exc:
+            QMessageBox.warning(self, "Proposal not " + ("accepted" if accept else "declined"), str(exc))
+            self.refresh()
+            return
+        tables = (p.table, "sync_proposals") if accept else ("sync_proposals",)
+        self.bus.changed.emit(Change.of(*tables))
+        verb = "Accepted (your own edit now, it travels in your next packages)" if accept else "Declined"
+        self.bus.status_message.emit(f"{verb}: {table_label(p.table)} {p.record_label}")
+        self.refresh()
+
+    def accept_selected(self) -> None:
+        self._decide(True)
+
+    def decline_selected(self) -> None:
+        self._decide(False)
+
+
+def _proposer(p, signer) -> str:
+    """Who proposed it: "Ana Souza (partner: Acme)"."""
+    who = p.peer or (signer.name if signer else "") or "a partner"
+    if signer is not None and signer.role == "partner":
+        return f"{who} (partner: {signer.partner_name or '?'})"
+    return who
 
 
 class SyncSection(QWidget):
-    """Sidebar section "Sync": export and import buttons, conflicts, history, signers."""
+    """Sidebar section "Sync": export and import buttons, conflicts, proposals, history, signers."""
 
     def __init__(self, services: Services, bus: ChangeBus) -> None:
         super().__init__()
         self.services, self.bus = services, bus
         title = QLabel("Sync")
         title.setObjectName("pageTitle")
-        export = QPushButton("Export package…")
-        imp = QPushButton("Import package…")
+        export = QPushButton("E&xport package…")
+        imp = QPushButton("&Import package…")
         export.clicked.connect(self._export)
         imp.clicked.connect(self._import)
         top = QHBoxLayout()
@@ -244,10 +569,12 @@ class SyncSection(QWidget):
         top.addWidget(export)
         top.addWidget(imp)
         self.conflicts = ConflictsView(services, bus)
+        self.proposals = ProposalsView(services, bus)
         self.history = HistoryView(services)
-        self.signers = SignersView(services)
+        self.signers = SignersView(services, bus)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.conflicts, "")
+        self.tabs.addTab(self.proposals, "")
         self.tabs.addTab(self.history, "History")
         self.tabs.addTab(self.signers, "Signers")
         layout = QVBoxLayout(self)
@@ -259,10 +586,15 @@ class SyncSection(QWidget):
     def _title_tabs(self) -> None:
         n = len(self.conflicts.rows)
         self.tabs.setTabText(0, f"Conflicts ({n})" if n else "Conflicts")
+        n = len(self.proposals.rows)
+        self.tabs.setTabText(1, f"Proposals ({n})" if n else "Proposals")
 
     def _changed(self, change: Change) -> None:
-        if change.touches("sync_conflicts", "sync_history"):
+        if change.touches("partners"):  # a partner added, renamed or deleted: the role picker follows
+            self.signers.role.picker.set_partners([(row.id, row.name) for row in self.services.partners.list()])
+        if change.touches(*SYNC_TABLES, "partners"):
             self.conflicts.refresh()
+            self.proposals.refresh()
             self.history.refresh()
             self.signers.refresh()
             self._title_tabs()
