@@ -56,6 +56,15 @@ def test_the_banner_names_the_partner_and_the_lead_who_shared_it(workspace):
     assert window.section("Partners").page.partner_id == services.workspace.current().partner_id  # opens on it
 
 
+def test_the_profile_fields_the_lead_keeps_are_read_only_and_the_partners_own_stay_editable(workspace):
+    window, _services, _acme = workspace
+    profile = window.section("Partners").page.profile
+    assert profile.name.isReadOnly() and profile.spend.isReadOnly() and not profile.tier.isEnabled()
+    assert "Kept by Dana Lead" in profile.tier.toolTip() and not profile.delete_button.isEnabled()
+    assert not profile.country.isReadOnly() and not profile.goals.isReadOnly()  # the partner co-writes these
+    assert profile.goals.isEnabled()
+
+
 def test_an_ordinary_tandem_shows_no_banner(qtbot, services):
     window = MainWindow(services, ChangeBus(), screen=LAPTOP)
     qtbot.addWidget(window)

@@ -28,6 +28,7 @@ from app.ui.partners.undo import (
 )
 from app.ui.prompts import save_or_discard
 from app.ui.scrolling import scrollable
+from app.ui.workspace import LibraryLock
 
 #: What the profile's Certification line is computed from (LearningService.summary).
 LEARNING_TABLES = ("learning_assignments", "learning_completions", "learning_certifications", "learning_modules",
@@ -77,6 +78,7 @@ class PartnerPage(QWidget):
         self.profile.delete_requested.connect(self.delete)
         self.profile.learning_requested.connect(lambda: self.show_tab("Learning"))
         bus.changed.connect(self._on_change)
+        self._lock_lead_fields()
         self._show_nothing()
 
     # -- showing -------------------------------------------------------------------------------------------
@@ -96,6 +98,7 @@ class PartnerPage(QWidget):
         self.partner_id = self._bus.viewed_partner_id = partner_id
         self.profile.set_segments(self._services.partners.segments())
         self.profile.load(data)
+        self._lead_lock.disable(self.profile.delete_button)  # load enables it for a stored partner
         self._show_certification()
         self.title.setText(data.name)
         self.stack.setCurrentIndex(1)
@@ -181,6 +184,17 @@ class PartnerPage(QWidget):
         self._bus.undo_stack.push(DeletePartnerCommand(self._services.partners, self._bus, data))
         self._bus.status_message.emit(f"Deleted {data.name}")
 
+    def _lock_lead_fields(self) -> None:
+        """In a partner's workspace, the profile fields the lead keeps (tier, spend, scores, stage, notes…: all
+        but what the partner side co-writes, sync/roles.py) are read-only, and the partner cannot be deleted:
+        the lead's laptop would refuse those changes."""
+        ws = self._services.workspace.current()
+        self._lead_lock = lock = LibraryLock(f"Kept by {ws.lead}: a change here would not reach them." if ws else "")
+        p = self.profile
+        lock.read_only(p.name, p.kind, p.segment, p.status, p.lead, p.tier, p.spend, p.currency, p.value_score,
+                       p.risk_score, p.stage, p.notes)
+        lock.disable(p.delete_button)
+
     def _show_nothing(self) -> None:
         """No partner shown: the hint to pick one, or on an empty database the welcome panel."""
         self.stack.setCurrentWidget(self.welcome if self._services.partners.count() == 0 else self.stack.widget(0))
@@ -191,6 +205,8 @@ class PartnerPage(QWidget):
         choose_and_import(self, self._services, self._bus)
 
     def _on_change(self, change: Change) -> None:
+        if "*" in change.tables:  # an import may have made this a partner's workspace
+            self._lock_lead_fields()
         if not self.partner_id and self.stack.currentIndex() != 1 and change.touches("partners"):
             self._show_nothing()  # the first partner arrived (or the last went)
         if not self.partner_id or (change.partner_ids and self.partner_id not in change.partner_ids):
