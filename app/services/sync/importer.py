@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from app.models.enums import PeriodKind
-from app.models.kpi import ID_SEPARATOR
+from app.models.kpi import ID_SEPARATOR, measurement_id
 from app.models.local import LocalSetting
 from app.models.partner import Partner
 from app.models.sync import SyncConflict, SyncHistory, SyncProposal, SyncSigner
@@ -223,7 +223,7 @@ def _measurement_id(rec: dict) -> str | None:
         date.fromisoformat(start)
     except ValueError:
         return None
-    return f"{pid}{ID_SEPARATOR}{kid}{ID_SEPARATOR}{kind}{ID_SEPARATOR}{start}"
+    return measurement_id(pid, kid, kind, start)
 
 
 def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool) -> dict[str, str | None]:
@@ -479,8 +479,6 @@ def _restore(run: _Run, spec: TableSpec, wanted: dict[str, dict[str, str]]) -> N
 
 
 def _refuse_future(run: _Run, rev: str) -> None:
-    from app.services.sync.errors import PackageRefused
-
     ahead_ms = rev_millis(rev) - (rev_millis(run.latest_allowed) - MAX_AHEAD_MS)
     hours = ahead_ms / 3_600_000
     ahead = f"{hours:.1f} hours" if hours < 48 else f"{hours / 24:.0f} days"
@@ -558,8 +556,6 @@ def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, m
                   trust_as: bool | str = False) -> SignerInfo:
     """The signer as this laptop knows it; refuses a forged, revoked or (without ``may_trust``) new one. A new
     signer trusted now gets the role ``trust_as`` ("team", or "partner:<partner id>")."""
-    from app.services.sync.errors import PackageRefused
-
     status = signer_status(conn, signer_d, own_device)
     known = conn.execute(select(SyncSigner.role, SyncSigner.partner_id, SyncSigner.revoked_reason)
                          .where(SyncSigner.device_id == signer_d["device_id"])).first()
@@ -676,12 +672,9 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                     conn.execute(update(SyncConflict).where(SyncConflict.id.in_(run.resolved_ids))
                                  .values(status="resolved", resolution="superseded", resolved_at=now))
                 _remember_signer(conn, signer, now)
-                conn.execute(insert(SyncHistory).values(
-                    package_id=reader.package_id, direction="import", peer=signer.name,
-                    peer_device=signer.device_id, at=now, scope=scope_text,
-                    counts={"tables": result_counts, "total": total, "files": files.counts()},
-                    result="imported" if changes else "files received" if new_files else "no changes",
-                    file_name=reader.path.name))
+                _record_import(conn, reader, signer, scope_text, now,
+                               {"tables": result_counts, "total": total, "files": files.counts()},
+                               "imported" if changes else "files received" if new_files else "no changes")
                 if run.max_rev:
                     _persist_clock(conn, db, run.max_rev)
                 # Files in place before the commit: a committed import never names a file it did not deliver
@@ -698,11 +691,8 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                 applied = False
                 if not dry_run:  # kept in the history all the same: a package continuing this one needs it
                     with conn.begin():
-                        conn.execute(insert(SyncHistory).values(
-                            package_id=reader.package_id, direction="import", peer=signer.name,
-                            peer_device=signer.device_id, at=utcnow(), scope=scope_text,
-                            counts={"tables": result_counts, "total": total}, result="no changes",
-                            file_name=reader.path.name))
+                        _record_import(conn, reader, signer, scope_text, utcnow(),
+                                       {"tables": result_counts, "total": total}, "no changes")
         except BaseException:
             staging.discard()  # a refused or failed import leaves no new file
             if trans.is_active:
@@ -713,6 +703,14 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
         created_at=str(manifest.get("created_at", "")), dry_run=dry_run, applied=applied,
         already_imported_at=earlier, rejections=tuple(run.rejections), conflicts=tuple(run.previews),
         disputed=run.disputed, files=files)
+
+
+def _record_import(conn: Connection, reader: PackageReader, signer: SignerInfo, scope_text: str, at: datetime,
+                   counts: dict[str, Any], result: str) -> None:
+    """The import's line in the sync history (which `_check_continues` and `_applied_whole` read back)."""
+    conn.execute(insert(SyncHistory).values(
+        package_id=reader.package_id, direction="import", peer=signer.name, peer_device=signer.device_id,
+        at=at, scope=scope_text, counts=counts, result=result, file_name=reader.path.name))
 
 
 def _attachment_ids(reader: PackageReader) -> list[str]:
@@ -726,8 +724,6 @@ def _check_continues(conn: Connection, manifest: dict[str, Any], signer: SignerI
     Revision stamps order each laptop's edits, and a laptop holding one of another's edits is taken to hold
     all that laptop's earlier ones (merge.py's version vectors): a delete made here after the later package
     alone would hide the earlier package's edits for good. So the chain is taken in order."""
-    from app.services.sync.errors import PackageRefused
-
     prior = manifest.get("continues") or ""
     if not isinstance(prior, str):
         raise PackageRefused("The package is damaged: its manifest cannot be read.", signer)

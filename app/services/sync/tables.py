@@ -44,16 +44,24 @@ class TableSpec:
                 row[c] = loads_json(row[c])
         return row
 
-    def _stored(self, row: dict[str, Any], columns: tuple[str, ...]) -> list:
+    def _stored(self, row: dict[str, Any], columns: tuple[str, ...], json_positions: tuple[int, ...]) -> list:
+        """``row``'s values of ``columns`` as SQLite stores them (the JSON ones, at ``json_positions``, as text)."""
         values = [row[c] for c in columns]
-        for i in self._json_positions(columns):
+        for i in json_positions:
             if values[i] is not None:
                 values[i] = dumps_json(values[i])
         return values
 
-    @cache  # noqa: B019 (one entry per spec and column tuple: a handful in all)
     def _json_positions(self, columns: tuple[str, ...]) -> tuple[int, ...]:
         return tuple(i for i, c in enumerate(columns) if c in self.json_columns)
+
+    @cached_property
+    def _written_json(self) -> tuple[int, ...]:
+        return self._json_positions(self._written)
+
+    @cached_property
+    def _updated_json(self) -> tuple[int, ...]:
+        return self._json_positions(self._updated)
 
     @cached_property
     def select_sql(self) -> str:
@@ -96,7 +104,7 @@ class TableSpec:
                 f"VALUES ({', '.join('?' * (len(cols) + 1))})")
 
     def insert_params(self, row: dict[str, Any], seq: int) -> tuple:
-        return (*self._stored(row, self._written), seq)
+        return (*self._stored(row, self._written, self._written_json), seq)
 
     @cached_property
     def _updated(self) -> tuple[str, ...]:
@@ -110,7 +118,7 @@ class TableSpec:
         return f"UPDATE {_q(self.name)} SET {sets}, seq = ? WHERE {where}"
 
     def update_params(self, row: dict[str, Any], seq: int) -> tuple:
-        return (*self._stored(row, self._updated), seq, *(row[c] for c in self.key))
+        return (*self._stored(row, self._updated, self._updated_json), seq, *(row[c] for c in self.key))
 
 
 @dataclass(frozen=True)
