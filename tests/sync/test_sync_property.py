@@ -37,6 +37,12 @@ def _value(services, pid: str, field: str):
               ("send", 0, 2, ""), ("delete", 2, 1, ""), ("edit", 0, 1, "segment"), ("send", 0, 1, ""),
               ("delete", 0, 1, ""), ("edit", 2, 1, "segment"), ("measure", 1, 0, "")],
          final_order=[1, 2, 0], import_orders=[[1, 2, 0], [1, 2, 0], [2, 0, 1]])
+# Laptop 0 edited a partner it held deleted by laptop 1 (knowing the delete): importing laptop 1's package
+# brought the partner back on laptop 0 only, since the delete's knowledge was read from whichever side the
+# record came from, not from both.
+@example(ops=[("delete", 0, 1, ""), ("delete", 1, 0, ""), ("delete", 0, 1, ""), ("send", 1, 0, ""),
+              ("edit", 0, 0, "notes"), ("edit", 0, 0, "notes"), ("edit", 0, 0, "notes")],
+         final_order=[0, 1, 2], import_orders=[[0, 1, 2], [0, 1, 2], [1, 2, 0]])
 @given(ops=st.lists(op, min_size=4, max_size=18), final_order=st.permutations(range(N)),
        import_orders=st.lists(st.permutations(range(N)), min_size=N, max_size=N))
 def test_random_edits_exchanged_in_random_orders_converge_with_nothing_lost(ops, final_order, import_orders):

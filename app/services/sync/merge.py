@@ -65,6 +65,16 @@ def unseen_by(knew: dict[str, str], versions: dict[str, str]) -> bool:
     return any(r > knew.get(d, knew.get("*", "")) for d, r in versions.items() if not d.endswith(RESTORE_SUFFIX))
 
 
+def _join_knowledge(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The ``~knew:`` entries of ``rows``' base_revs joined (the newest rev per device)."""
+    joined: dict[str, str] = {}
+    for row in rows:
+        for k, v in (row["base_revs"] or {}).items():
+            if k.startswith(KNEW_PREFIX) and v > joined.get(k, ""):
+                joined[k] = v
+    return joined
+
+
 def _undoes_delete(winning: Any, losing: Any) -> bool:
     """For ``deleted_at``: True when the value winning on its rev keeps the record while the losing one deleted
     it (a concurrent undelete, or the same record created on another laptop). Two deletes are no conflict (they
@@ -115,7 +125,13 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
         # travel with the record, so the answer does not depend on the order packages arrive in.
         del_rev = revs[DELETED]
         deleting = incoming if i_fr.get(DELETED, i_rev) == del_rev else local
-        knew = delete_knowledge(deleting["base_revs"] or {}, del_rev)
+        # When both sides hold this delete, what it knew is what either side knew of it: an edit made here
+        # knowing the delete adds to its knowledge (clock.py), and the answer must not depend on which side
+        # the record arrived from.
+        holders = [side for side, fr, r in ((local, l_fr, l_rev), (incoming, i_fr, i_rev))
+                   if fr.get(DELETED, r) == del_rev]
+        known = _join_knowledge(holders)
+        knew = delete_knowledge(known, del_rev)
         joined = dict(vv_l)
         for d, r in vv_i.items():
             if r > joined.get(d, ""):
@@ -132,7 +148,7 @@ def merge(fields: tuple[str, ...], local: dict[str, Any], incoming: dict[str, An
                 DELETED, local[DELETED], incoming[DELETED], l_fr.get(DELETED, l_rev), i_fr.get(DELETED, i_rev),
                 winner, kept))
         else:
-            bases.update({k: v for k, v in (deleting["base_revs"] or {}).items() if k.startswith(KNEW_PREFIX)})
+            bases.update(known)
 
     rev = max(revs.values())
     field_revs = {f: r for f, r in revs.items() if r != rev}
