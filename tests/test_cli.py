@@ -33,6 +33,18 @@ def test_partners_json_lists_the_directory(services, db_path, capsys):
     assert {"id", "name", "kind", "tier", "status", "quadrant"} <= set(rows[0])
 
 
+def test_a_partner_not_scored_has_a_null_quadrant_in_json_and_says_so_in_the_table(services, db_path, capsys):
+    services.partners.create(PartnerData(name="Candidate Oy"))
+    services.partners.create(PartnerData(name="Scored AG", value_score=5, risk_score=1))
+    services.db.close()
+    assert main(["partners", "--db", str(db_path), "--json"]) == 0
+    assert {r["name"]: r["quadrant"] for r in json.loads(capsys.readouterr().out)} == {
+        "Candidate Oy": None, "Scored AG": "strategic"}
+    assert main(["partners", "--db", str(db_path)]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "Candidate Oy" in ln)
+    assert "Not scored" in line
+
+
 def test_partners_table_and_db_option_before_the_command(services, db_path, capsys):
     services.partners.create(PartnerData(name="Beacon Supply"))
     services.db.close()

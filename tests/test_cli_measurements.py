@@ -89,6 +89,20 @@ def test_ambiguous_numbers_need_the_decimal_option(db, tmp_path, capsys):
     assert _count(path) == 1
 
 
+def test_a_value_that_stays_ambiguous_is_rejected_not_guessed_from_other_columns(db, tmp_path, capsys):
+    """Periods written '08.2026' used to count as decimal-point numbers, so 1,500 imported as 1500."""
+    path, _ = db
+    f = tmp_path / "eu.csv"
+    f.write_text("partner;kpi;period;value\nNordwerk Components GmbH;PPM;08.2026;1,500\n", encoding="utf-8")
+    assert main(["measurements", "import", "--db", str(path), str(f), "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["detected"]["decimal"] == "not known" and out["detected"]["ambiguous_numbers"] == 1
+    assert out["accepted"] == 0 and out["rejected"][0]["reason"].startswith("ambiguous number")
+    assert _count(path) == 0
+    assert main(["measurements", "import", "--db", str(path), str(f), "--decimal", "point"]) == 0
+    assert "decimal point" in capsys.readouterr().out and _count(path) == 1
+
+
 def _break(path, ids):
     database = open_database(path)
     with database.engine.begin() as c:
@@ -124,3 +138,21 @@ def test_check_lists_repairs_and_quarantines(db, capsys):
     assert main(["check", "--db", str(path)]) == 0
     assert "No problems found" in capsys.readouterr().out
     assert path.with_name(path.name + ".quarantine.jsonl").exists()
+
+
+def test_check_at_a_terminal_offers_the_fixes(db, capsys, monkeypatch):
+    path, ids = db
+    _break(path, ids)
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    answers = iter(["", "q"])
+    monkeypatch.setattr("sys.stdin", Terminal())
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    assert main(["check", "--db", str(path)]) == 2  # Enter: nothing changes
+    assert "Run again with --repair" in capsys.readouterr().out
+    assert main(["check", "--db", str(path)]) == 0  # q: quarantined as --quarantine would
+    assert "Quarantined 2 row(s)" in capsys.readouterr().out
+    assert main(["check", "--db", str(path)]) == 0 and "No problems found" in capsys.readouterr().out

@@ -57,3 +57,16 @@ def test_the_checker_sees_a_forbidden_import(tmp_path):
     sample = tmp_path / "widget.py"
     sample.write_text("from sqlalchemy import select\nimport PySide6.QtWidgets\n")
     assert {"sqlalchemy", "sqlalchemy.select", "PySide6.QtWidgets"} <= imported_modules(sample)
+
+
+def test_no_view_announces_a_change_by_hand():
+    # Views refresh from what the services' change log says was written (app/ui/bus.py); a hand-made notice
+    # would drift from what the write really touched.
+    found = []
+    for path in sorted((APP / "ui").rglob("*.py")):
+        if path.name == "bus.py":
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "bus.changed.emit(" in line or "Change.of(" in line or "_quiet" in line:
+                found.append(f"{path.relative_to(APP.parent)}:{n}: {line.strip()}")
+    assert found == []

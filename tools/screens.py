@@ -99,7 +99,7 @@ def render_size(services, size: tuple[int, int], out: Path, only: set[str]) -> R
     (user_data_dir() / "ui.ini").unlink(missing_ok=True)  # every size opens as a first start would
     r = Renderer(out)
     screen = QRect(0, 0, *size)
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     window = MainWindow(services, bus, screen=screen)
     window.showNormal()
     window.setGeometry(screen)

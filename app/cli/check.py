@@ -1,11 +1,12 @@
 """`tandem check`: list stored values the app cannot read, and repair or quarantine them.
 
-Exit code 0 when the database is sound (or everything found was fixed), 2 when bad values remain.
+At a terminal, without --repair or --quarantine, it offers both after the list. Exit code 0 when the database is sound (or everything found was fixed), 2 when bad values remain.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from app.cli.common import EXIT_OK, EXIT_REFUSED, add_db_option, opened, print_json, print_table
 from app.services.checkup import IntegrityService
@@ -56,5 +57,22 @@ def run(args: argparse.Namespace) -> int:
             for p in result.left:
                 print(f"Not quarantined: {p.table} row {p.row_id} is a local table row; use --repair.")
             return EXIT_REFUSED if result.left else EXIT_OK
-        print("Run again with --repair (defaults) or --quarantine (copy aside, then delete) to fix them.")
-        return EXIT_REFUSED
+        answer = _ask() if not args.json and sys.stdin.isatty() else ""
+        if answer == "r":
+            args.repair = True
+        elif answer == "q":
+            args.quarantine = True
+        else:
+            print("Run again with --repair (defaults) or --quarantine (copy aside, then delete) to fix them.")
+            return EXIT_REFUSED
+    return run(args)  # the user's answer: fix what was listed, as the option would
+
+
+def _ask() -> str:
+    """At a terminal, offer the two fixes; '' (change nothing) unless the user picks one."""
+    try:
+        reply = input("Repair them (r: defaults, an edit that syncs), quarantine them (q: copy aside, then "
+                      "delete), or leave them as they are (Enter)? ")
+    except EOFError:
+        return ""
+    return reply.strip().lower()[:1]

@@ -64,12 +64,15 @@ def _mapping(table: SheetTable, pairs: list[str]) -> dict[str, str | None]:
     return mapping
 
 
-def detected(table: SheetTable) -> dict:
-    """What was read and how, for people and for --json."""
-    guess = table.decimal_guess
+def detected(table: SheetTable, mapping: dict[str, str | None]) -> dict:
+    """What was read and how, for people and for --json. The decimal mark is the one the value column is
+    read with (its own numbers show it, or --decimal gave it)."""
+    value = mapping.get("value")
+    column = table.headers.index(value) if value in table.headers else None
+    guess = table.guess_of(column)
     return {"file_kind": table.file_kind, "encoding": table.encoding,
             "delimiter": DELIMITERS.get(table.delimiter, table.delimiter),
-            "decimal": {DOT: "point", COMMA: "comma", None: "not known"}[table.decimal],
+            "decimal": {DOT: "point", COMMA: "comma", None: "not known"}[table.decimal_of(column)],
             "ambiguous_numbers": guess.ambiguous if guess else 0, "rows": len(table.rows)}
 
 
@@ -87,7 +90,7 @@ def run_import(args: argparse.Namespace) -> int:
             result = services.measurements.check_import(table, mapping, **options)
         else:
             result = services.measurements.import_csv(table, mapping, **options)
-    how = detected(table)
+    how = detected(table, mapping)
     if args.json:
         print_json({"detected": how, "mapping": mapping, "applied": result.applied,
                     "accepted": len(result.accepted), "new": result.new, "replaced": result.replaced,

@@ -8,7 +8,7 @@ import sys
 
 from app.cli.common import add_db_option, opened, print_json, print_table
 from app.models.enums import PartnerKind, PartnerStatus, label
-from app.services.partners import PartnerQuery
+from app.services.partners import PartnerQuery, quadrant_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,11 +39,11 @@ def run(args: argparse.Namespace) -> int:
         print("tandem: `tandem check` lists every such value and can repair them.", file=sys.stderr)
     if args.json:
         print_json([{"id": r.id, "name": r.name, "kind": _value(r.kind), "segment": r.segment, "tier": r.tier,
-                     "quadrant": r.quadrant.value, "status": _value(r.status), "annual_spend": r.annual_spend,
+                     "quadrant": _value(r.quadrant), "status": _value(r.status), "annual_spend": r.annual_spend,
                      "currency": r.currency, "enablement_lead": r.enablement_lead} for r in rows])
     else:
         print_table(["Name", "Kind", "Tier", "Quadrant", "Status"],
-                    [[r.name, _label(r.kind), _text(r.tier), label(r.quadrant), _label(r.status)] for r in rows])
+                    [[r.name, _label(r.kind), _text(r.tier), quadrant_label(r.quadrant), _label(r.status)] for r in rows])
         print(f"\n{len(rows)} partner{'s' if len(rows) != 1 else ''}")
     return 0
 

@@ -13,7 +13,8 @@ class Partner(Syncable, Base):
     """A supplier, customer or distributor we enable.
 
     The value–risk quadrant is derived from ``value_score`` and ``risk_score``
-    (see app/services/partners.py), never stored, so a field-by-field merge can never leave it stale.
+    (see app/services/partners.py), never stored, so a field-by-field merge can never leave it stale; a
+    partner with either score empty is "not scored" and has no quadrant.
     ``partner_id`` equals ``id``: a partner belongs to itself, so scoping is one WHERE on every table.
     """
 
@@ -27,8 +28,9 @@ class Partner(Syncable, Base):
     annual_spend: Mapped[int] = mapped_column(Integer, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     country: Mapped[str] = mapped_column(String(80), default="")
-    value_score: Mapped[int] = mapped_column(Integer, default=3)
-    risk_score: Mapped[int] = mapped_column(Integer, default=3)
+    # 1–5, or None until someone scores the partner ("not scored": no quadrant, left out of the matrix).
+    value_score: Mapped[int | None] = mapped_column(Integer)
+    risk_score: Mapped[int | None] = mapped_column(Integer)
     partnership_stage: Mapped[PartnershipStage] = mapped_column(
         enum_type(PartnershipStage), default=PartnershipStage.TRANSACTIONAL
     )

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models.base import Syncable
 from app.models.local import LocalSetting
+from app.services.changes import note
 
 CLOCK_KEY = "hlc_last"
 SEQ_KEY = "change_seq"
@@ -271,8 +272,8 @@ def install_stamping(factory: sessionmaker, clock: HybridClock) -> None:
         if last is not None:
             conn = session.connection()
             conn.execute(update(LocalSetting).where(LocalSetting.key == CLOCK_KEY).values(value=last))
-            if edited:
-                _close_reedited_conflicts(conn, edited, now)
+            if edited and _close_reedited_conflicts(conn, edited, now):
+                note(session, "sync_conflicts")
 
 
 def _keep_parents_of_written_children(session: Session) -> None:
@@ -304,12 +305,16 @@ def _parents(cls: type) -> tuple[tuple[str, type], ...]:
     return tuple(out)
 
 
-def _close_reedited_conflicts(conn, edited: list[tuple[str, str, list[str]]], now: datetime) -> None:
+def _close_reedited_conflicts(conn, edited: list[tuple[str, str, list[str]]], now: datetime) -> bool:
+    """Close the open conflicts of the edited fields; whether any was closed."""
     from app.models.sync import SyncConflict
 
     if conn.execute(select(SyncConflict.id).where(SyncConflict.status == "open").limit(1)).first() is None:
-        return
+        return False
+    closed = 0
     for table, row_id, fields in edited:
-        conn.execute(update(SyncConflict).where(
+        closed += conn.execute(update(SyncConflict).where(
             SyncConflict.status == "open", SyncConflict.table_name == table, SyncConflict.row_id == row_id,
-            SyncConflict.field.in_(fields)).values(status="resolved", resolution="superseded", resolved_at=now))
+            SyncConflict.field.in_(fields)).values(status="resolved", resolution="superseded",
+                                                   resolved_at=now)).rowcount
+    return closed > 0

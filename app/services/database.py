@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from app.models import LocalSetting
+from app.services.changes import ChangeFeed, install_change_log
 from app.services.clock import CLOCK_KEY, SEQ_KEY, HybridClock
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -99,6 +100,8 @@ class Database:
     clock: HybridClock
     backup_path: Path | None = None
     _lock: InstanceLock | None = field(default=None, repr=False)
+    #: every committed write's `Changes` (services/changes.py); the UI subscribes once
+    feed: ChangeFeed = field(default_factory=ChangeFeed, repr=False)
 
     @property
     def device_id(self) -> str:
@@ -336,7 +339,9 @@ def open_database(path: str | os.PathLike, *, lock: bool = True) -> Database:
             last = state.value
         clock = HybridClock(device_id, last)
         install_stamping(sessions, clock)
-        return Database(path, engine, sessions, clock, backup, instance_lock)
+        db = Database(path, engine, sessions, clock, backup, instance_lock)
+        install_change_log(sessions, db.feed)
+        return db
     except BaseException:
         if instance_lock:
             instance_lock.release()

@@ -7,6 +7,9 @@ refuse or could not read back: text too long for its column or not text at all (
 value, a number that is not a finite number, a date or datetime that does not parse, JSON that does not
 parse, a required field missing or NULL. Unknown columns are reported too; an unknown table has no rules.
 
+`skip_unreadable(table, rows, fields, row_id)` keeps the rows a reader can use and logs a warning for each
+value it leaves out (reports over stored measurements).
+
 Rules come from the column types, so a new model or column is covered without touching this module. The
 sync importer and `tandem check` share them.
 """
@@ -14,13 +17,17 @@ sync importer and `tandem check` share them.
 from __future__ import annotations
 
 import json
+import logging
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Float, Integer, Numeric, String, Table, Text
+
+log = logging.getLogger(__name__)
 
 #: Longest text a Text column (notes, definitions) may hold.
 MAX_TEXT = 1_000_000
@@ -222,6 +229,24 @@ def value_problem(rule: ColumnRule, value: Any, *, json_as_text: bool = True) ->
             return "JSON does not parse"
         return None
     return None
+
+
+def skip_unreadable(table: str, rows: Iterable[Sequence], fields: dict[str, int],
+                    row_id: Callable[[Sequence], str]) -> list[Sequence]:
+    """The ``rows`` (read raw from ``table``) whose values at the positions ``fields`` ({column: index})
+    can be read; every other row is left out with a warning naming table, row (``row_id(row)``) and field.
+    For readers that must not fail on one bad row (a report): `tandem check` repairs what they skip."""
+    checks = [(name, at, rules(table)[name]) for name, at in fields.items()]
+    sound = []
+    for row in rows:
+        bad = [Problem(table, row_id(row), name, show(row[at]), reason) for name, at, rule in checks
+               if (reason := value_problem(rule, row[at]))]
+        if bad:
+            for p in bad:
+                log.warning("Skipped a stored value: %s", p)
+        else:
+            sound.append(row)
+    return sound
 
 
 def repair_value(table: str, field: str) -> tuple[bool, Any]:

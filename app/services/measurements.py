@@ -37,7 +37,7 @@ from app.models.kpi import measurement_id
 from app.models.enums import PeriodKind
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
-from app.services.integrity import Problem, rules, show, value_problem
+from app.services.integrity import Problem, rules, show, skip_unreadable, value_problem
 from app.services.spreadsheets import (
     COMMA,
     DOT,
@@ -401,13 +401,19 @@ class MeasurementService:
     # -- reading -------------------------------------------------------------------------------------------
 
     def series(self, partner_id: str, kpi_id: str) -> list[MeasurementRow]:
-        """The live measurements of one KPI for one partner, oldest first."""
+        """The live measurements of one KPI for one partner, oldest first. Read raw and checked: a row a hand
+        edit or an older version left unreadable is skipped with a warning naming it (`tandem check`)."""
+        raw = lambda c: type_coerce(c, String)  # noqa: E731  (no result conversion that could raise)
         with self._sessions() as s:
-            rows = s.scalars(select(Measurement).where(
-                Measurement.partner_id == partner_id, Measurement.kpi_id == kpi_id,
-                Measurement.deleted_at.is_(None)).order_by(Measurement.period_start))
-            return [MeasurementRow(m.id, m.partner_id, m.kpi_id, m.period_kind, m.period_start, m.value, m.note)
-                    for m in rows]
+            rows = s.execute(select(raw(Measurement.period_kind), raw(Measurement.period_start),
+                                    type_coerce(Measurement.value, _RAW), raw(Measurement.note))
+                             .where(Measurement.partner_id == partner_id, Measurement.kpi_id == kpi_id,
+                                    Measurement.deleted_at.is_(None)).order_by(Measurement.period_start)).all()
+        rows = skip_unreadable("measurements", rows, {"period_kind": 0, "period_start": 1, "value": 2, "note": 3},
+                               lambda r: measurement_id(partner_id, kpi_id, r[0], r[1]))
+        return [MeasurementRow(measurement_id(partner_id, kpi_id, kind, start), partner_id, kpi_id,
+                               PeriodKind(kind), date.fromisoformat(start), float(value), note)
+                for kind, start, value, note in rows]
 
     def count(self, partner_id: str | None = None) -> int:
         """How many live measurements there are (of one partner, or all)."""
@@ -418,10 +424,15 @@ class MeasurementService:
             return s.scalar(stmt) or 0
 
     def latest_period(self, partner_id: str, period_kind: PeriodKind) -> date | None:
+        """The start of the partner's latest period of ``period_kind`` holding a value (dates that do not
+        parse are skipped with a warning)."""
         with self._sessions() as s:
-            return s.scalar(select(func.max(Measurement.period_start)).where(
+            starts = s.execute(select(Measurement.kpi_id, type_coerce(Measurement.period_start, String)).where(
                 Measurement.partner_id == partner_id, Measurement.period_kind == period_kind,
-                Measurement.deleted_at.is_(None)))
+                Measurement.deleted_at.is_(None))).all()
+        rows = skip_unreadable("measurements", starts, {"period_start": 1},
+                               lambda r: measurement_id(partner_id, r[0], period_kind, r[1]))
+        return max((date.fromisoformat(start) for _, start in rows), default=None)
 
     def grid(self, partner_id: str, period_kind: PeriodKind = PeriodKind.MONTH, *, last: date | None = None,
              count: int = 12, today: date | None = None) -> MeasurementGrid:
@@ -566,7 +577,7 @@ class MeasurementService:
             kpis[code.lower()] = (kid, code)
             kpis.setdefault(name.strip().lower(), (kid, code))
             ranges[kid] = plausible_range(unit or "", target, amber, red)
-        decimal = table.decimal
+        decimal = table.decimal_of(col.get("value"))  # what the value column shows, or the user's choice
 
         def cell(row: tuple, f: str) -> str:
             i = col.get(f)

@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, select, type_coerce
+from sqlalchemy import Select, and_, case, func, or_, select, type_coerce
 from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +20,7 @@ from app.models.enums import (
     PartnerStatus,
     Quadrant,
     Side,
+    label,
 )
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
@@ -30,16 +31,28 @@ from app.services.workspace import WorkspaceService
 HIGH = 3  # a value or risk score of 3 or more counts as high in the value–risk matrix
 
 
-def quadrant_of(value_score: int, risk_score: int) -> Quadrant:
-    """Place a partner in the value–risk matrix."""
+def quadrant_of(value_score: int | None, risk_score: int | None) -> Quadrant | None:
+    """Place a partner in the value–risk matrix; None ("not scored") until both scores are given."""
+    if value_score is None or risk_score is None:
+        return None
     high_value, high_risk = value_score >= HIGH, risk_score >= HIGH
     if high_value:
         return Quadrant.OPPORTUNISTIC if high_risk else Quadrant.STRATEGIC
     return Quadrant.AVOID if high_risk else Quadrant.OPERATIONAL
 
 
-#: The same rule as `quadrant_of`, as a SQL expression, so the directory filters and sorts on it in SQL.
+NOT_SCORED = "Not scored"
+
+
+def quadrant_label(quadrant: Quadrant | None) -> str:
+    """How a quadrant is shown and printed: its name, or "Not scored"."""
+    return NOT_SCORED if quadrant is None else label(quadrant)
+
+
+#: The same rule as `quadrant_of`, as a SQL expression, so the directory filters and sorts on it in SQL
+#: (NULL when not scored).
 QUADRANT_SQL = case(
+    (or_(Partner.value_score.is_(None), Partner.risk_score.is_(None)), None),
     (and_(Partner.value_score >= HIGH, Partner.risk_score < HIGH), Quadrant.STRATEGIC.value),
     (and_(Partner.value_score >= HIGH, Partner.risk_score >= HIGH), Quadrant.OPPORTUNISTIC.value),
     (and_(Partner.value_score < HIGH, Partner.risk_score < HIGH), Quadrant.OPERATIONAL.value),
@@ -56,7 +69,7 @@ class PartnerRow:
     kind: PartnerKind
     segment: str
     tier: int
-    quadrant: Quadrant
+    quadrant: Quadrant | None  # None: not scored
     status: PartnerStatus
     annual_spend: int
     currency: str
@@ -96,8 +109,8 @@ class PartnerData:
     annual_spend: int = 0
     currency: str = "EUR"
     country: str = ""
-    value_score: int = 3
-    risk_score: int = 3
+    value_score: int | None = None  # None: not scored yet (scoring is an explicit act)
+    risk_score: int | None = None
     partnership_stage: PartnershipStage = PartnershipStage.TRANSACTIONAL
     enablement_level: int = 1
     alignment_goals: int = 3
@@ -113,7 +126,7 @@ class PartnerData:
     updated_by: str = ""
 
     @property
-    def quadrant(self) -> Quadrant:
+    def quadrant(self) -> Quadrant | None:
         return quadrant_of(self.value_score, self.risk_score)
 
 
@@ -142,7 +155,8 @@ def _directory_row(r) -> PartnerRow:
             raw = None
         values.append(raw)
     pid, name, kind, segment, tier, quadrant, status, spend, currency, lead, updated = values
-    return PartnerRow(pid, name or "", PartnerKind(kind) if kind else None, segment or "", tier, Quadrant(quadrant),
+    return PartnerRow(pid, name or "", PartnerKind(kind) if kind else None, segment or "", tier,
+                      Quadrant(quadrant) if quadrant else None,
                       PartnerStatus(status) if status else None, spend, currency or "", lead or "",
                       datetime.fromisoformat(updated) if updated else None)
 
@@ -167,7 +181,7 @@ class PartnerQuery:
     text: str = ""
     kinds: tuple[PartnerKind, ...] = ()
     tiers: tuple[int, ...] = ()
-    quadrants: tuple[Quadrant, ...] = ()
+    quadrants: tuple[Quadrant | None, ...] = ()  # None: the partners not scored
     statuses: tuple[PartnerStatus, ...] = ()
     segments: tuple[str, ...] = ()
     sort: str = "name"
@@ -185,11 +199,13 @@ def validate(data: PartnerData) -> None:
         errors["tier"] = "Tier must be 1, 2 or 3."
     if data.annual_spend < 0:
         errors["annual_spend"] = "Annual spend cannot be negative."
-    for name, label in (("value_score", "Value score"), ("risk_score", "Risk score"),
-                        ("alignment_goals", "Goals alignment"), ("alignment_values", "Values alignment"),
-                        ("alignment_capabilities", "Capabilities alignment")):
+    for name, what in (("value_score", "Value score"), ("risk_score", "Risk score")):
+        if getattr(data, name) is not None and not 1 <= getattr(data, name) <= 5:
+            errors[name] = f"{what} must be between 1 and 5, or not scored."
+    for name, what in (("alignment_goals", "Goals alignment"), ("alignment_values", "Values alignment"),
+                       ("alignment_capabilities", "Capabilities alignment")):
         if not 1 <= getattr(data, name) <= 5:
-            errors[name] = f"{label} must be between 1 and 5."
+            errors[name] = f"{what} must be between 1 and 5."
     if not 1 <= data.enablement_level <= 4:
         errors["enablement_level"] = "Enablement level must be between 1 (ad hoc) and 4 (integrated)."
     if len(data.currency.strip()) != 3:
@@ -231,7 +247,8 @@ class PartnerService:
         if q.segments:
             stmt = stmt.where(Partner.segment.in_(q.segments))
         if q.quadrants:
-            stmt = stmt.where(QUADRANT_SQL.in_([x.value for x in q.quadrants]))
+            scored = QUADRANT_SQL.in_([x.value for x in q.quadrants if x is not None])
+            stmt = stmt.where(or_(scored, QUADRANT_SQL.is_(None)) if None in q.quadrants else scored)
         return stmt
 
     def count(self, query: PartnerQuery = PartnerQuery()) -> int:
@@ -244,11 +261,13 @@ class PartnerService:
         key = SORT_KEYS.get(query.sort)
         if key is None:
             raise ValueError(f"Cannot sort partners by {query.sort!r}")
-        order = key.desc() if query.descending else key.asc()
+        order = [key.desc() if query.descending else key.asc()]
+        if query.sort == "quadrant":  # "not scored" comes last whichever way the column is sorted
+            order.insert(0, QUADRANT_SQL.is_(None))
         stmt = self._filtered(
             select(*_directory_columns()),
             query,
-        ).order_by(order, func.lower(Partner.name), Partner.id).offset(offset)
+        ).order_by(*order, func.lower(Partner.name), Partner.id).offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
         with self._sessions() as s:

@@ -35,6 +35,7 @@ from sqlalchemy import String, bindparam, func, select, text, type_coerce
 from sqlalchemy.orm import sessionmaker
 
 from app.models import Kpi, KpiOverride, Measurement, Partner
+from app.models.kpi import measurement_id
 from app.models.enums import (
     Direction,
     IndicatorKind,
@@ -46,6 +47,7 @@ from app.models.enums import (
 )
 from app.services.disputes import DisputeRow, open_disputes
 from app.services.errors import NotFound
+from app.services.integrity import skip_unreadable
 from app.services.kpis import fmt
 from app.services.measurements import period_title
 from app.services.partners import quadrant_of
@@ -180,9 +182,9 @@ class PartnerSummary:
     segment: str
     tier: int
     lifecycle: PartnerStatus
-    quadrant: Quadrant
-    value_score: int
-    risk_score: int
+    quadrant: Quadrant | None  # None: not scored
+    value_score: int | None
+    risk_score: int | None
     annual_spend: int
     status: Status | None
     composite: float | None
@@ -199,8 +201,13 @@ class Portfolio:
     partners: tuple[PartnerSummary, ...]
     alerts: tuple[Alert, ...]
     status_counts: dict[str, int]  # green / amber / red / none (partners with no measurement)
-    quadrant_counts: dict[Quadrant, int]
+    quadrant_counts: dict[Quadrant, int]  # scored partners only
     series: int  # partner-KPI series scored
+
+    @property
+    def unscored(self) -> int:
+        """Partners without a value or risk score (in no quadrant, left out of the matrix)."""
+        return sum(1 for p in self.partners if p.quadrant is None)
 
 
 @dataclass(frozen=True)
@@ -296,6 +303,25 @@ def _status_codes(values: np.ndarray, sign: np.ndarray, amber: np.ndarray, red: 
     return np.where(np.isnan(values), 0, codes).astype(np.int8)
 
 
+#: The measurement columns `_fetch` returns after partner and KPI: checked when they cannot be read.
+_FETCHED = {"period_kind": 2, "period_start": 3, "value": 4}
+
+
+def _columns(rows: list) -> tuple[np.ndarray, ...]:
+    """Fetched rows as arrays (partner, KPI, kind, day, value); ValueError when a value is not a finite
+    number, a date does not parse or a period kind is unknown."""
+    pid, kid, kind, day, value = (list(c) for c in zip(*rows)) if rows else ([], [], [], [], [])
+    if not set(kind) <= {k.value for k in _KINDS}:
+        raise ValueError("unknown period kind")
+    pid, kid, kind = (np.array(x, dtype=object) for x in (pid, kid, kind))
+    value = np.array(value, dtype=float)
+    if not np.isfinite(value).all():
+        raise ValueError("not a finite number")
+    day = np.array([str(d)[:10] for d in day] if day and not isinstance(day[0], str) else day,
+                   dtype="datetime64[D]")
+    return pid, kid, kind, day, value
+
+
 class ScorecardService:
     """Scorecards for one partner and for the whole portfolio, over one session factory."""
 
@@ -354,12 +380,12 @@ class ScorecardService:
         cfg = self.settings
         w = cfg.window
         rows = self._fetch(s, partner_ids)
+        try:
+            pid, kid, kind, day, value = _columns(rows)
+        except (ValueError, TypeError):  # a value a hand edit or an older version left: skip its row, say which
+            rows = skip_unreadable("measurements", rows, _FETCHED, lambda r: measurement_id(*r[:4]))
+            pid, kid, kind, day, value = _columns(rows)
         n = len(rows)
-        pid, kid, kind, day, value = (list(c) for c in zip(*rows)) if n else ([], [], [], [], [])
-        pid, kid, kind = (np.array(x, dtype=object) for x in (pid, kid, kind))
-        value = np.array(value, dtype=float)
-        day = np.array([str(d)[:10] for d in day] if day and not isinstance(day[0], str) else day,
-                       dtype="datetime64[D]")
         kind_ix = np.zeros(n, dtype=np.int8)
         for i, k in enumerate(_KINDS):
             kind_ix[kind == k.value] = i
@@ -558,6 +584,8 @@ class ScorecardService:
                              .where(Measurement.partner_id == partner_id, Measurement.kpi_id == kpi_id,
                                     Measurement.deleted_at.is_(None))
                              .order_by(Measurement.period_start)).all()
+            data = skip_unreadable("measurements", data, {"period_start": 0, "value": 1, "period_kind": 2},
+                                   lambda r: measurement_id(partner_id, kpi_id, r[2], r[0]))
             o = s.scalar(select(KpiOverride).where(KpiOverride.partner_id == partner_id,
                                                    KpiOverride.kpi_id == kpi_id, KpiOverride.deleted_at.is_(None)))
         periods = tuple(date.fromisoformat(str(d)[:10]) for d, _, _ in data)
@@ -631,7 +659,8 @@ class ScorecardService:
         status_counts["none"] = int((worst == 0).sum())
         quadrant_counts = {q: 0 for q in Quadrant}
         for sm in summaries:
-            quadrant_counts[sm.quadrant] += 1
+            if sm.quadrant is not None:
+                quadrant_counts[sm.quadrant] += 1
         return Portfolio(tuple(summaries), tuple(alerts), status_counts, quadrant_counts, len(c.partner))
 
     def spend_concentration(self, max_share: float = 0.30) -> SpendConcentration:

@@ -38,7 +38,7 @@ def run(db_path: str | Path | None = None) -> int:
         services = build_services(db)
         if not services.identity.get().is_set and not IdentityDialog(services.identity).exec():
             return 0
-        bus = ChangeBus()
+        bus = ChangeBus(db.feed)
         window = MainWindow(services, bus)
         window.show()
         for check in STARTUP_CHECKS:

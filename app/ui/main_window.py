@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         install_wheel_guard()
         self.services = services
-        self.bus = bus or ChangeBus(self)
+        self.bus = bus or ChangeBus(services.db.feed, self)
         self.setWindowTitle(f"{APP_NAME} — {services.db.path.name}")
         self._fit_to_screen(screen or available_screen())
 
@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
             self.new_partner_action.setStatusTip(lock.reason)
 
     def _workspace_changed(self, change) -> None:
-        if "*" in change.tables or "local_settings" in change.tables:  # an import may have made it one
+        if change.touches("local_settings"):  # an import may have made it one
             was = self.banner.workspace
             self._show_workspace()
             if was is None and self.banner.workspace is not None:  # it just became one: show its partner

@@ -1,10 +1,10 @@
 """The shape of every undoable edit: a QUndoCommand whose redo and undo call services, never a session.
 
 The view writes first (so a refused write never reaches the stack) and then pushes the command; the push runs
-``redo()`` once, which does not write again: it announces ``change`` on the bus, unless the view refreshes
-itself after its write (``announce_push=False``: a form that must keep what the user typed after a refusal).
-Later redo/undo call `forward()`/`back()` and announce ``change``. If the service refuses (the record was
-deleted elsewhere meanwhile, say), the status bar says why and the command drops out of the stack.
+``redo()`` once, which does not write again. Later redo/undo call `forward()`/`back()`; what they write reaches
+every view through the change feed (app/ui/bus.py), the view that made the edit included. If the service
+refuses (the record was deleted elsewhere meanwhile, say), the status bar says why and the command drops out
+of the stack.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from __future__ import annotations
 from PySide6.QtGui import QUndoCommand
 
 from app.services.errors import NotFound, ValidationError
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 
 
 class ServiceCommand(QUndoCommand):
-    def __init__(self, text: str, bus: ChangeBus, change: Change, *, announce_push: bool = True) -> None:
+    def __init__(self, text: str, bus: ChangeBus) -> None:
         super().__init__(text)
-        self.bus, self.change = bus, change
-        self._announce_push = announce_push
+        self.bus = bus
         self._pushed = False
 
     def redo(self) -> None:
@@ -27,8 +26,6 @@ class ServiceCommand(QUndoCommand):
             self._run(self.forward, "redo")
         else:
             self._pushed = True  # the write already happened before the push
-            if self._announce_push:
-                self.bus.changed.emit(self.change)
 
     def undo(self) -> None:
         self._run(self.back, "undo")
@@ -41,8 +38,8 @@ class ServiceCommand(QUndoCommand):
 
     def _run(self, step, verb: str) -> None:
         try:
-            step()
+            with self.bus.acting(self):
+                step()
         except (NotFound, ValidationError) as exc:
             self.bus.status_message.emit(f"Cannot {verb} “{self.text()}”: {exc}")
             self.setObsolete(True)
-        self.bus.changed.emit(self.change)

@@ -31,7 +31,9 @@ def test_demo_covers_every_kind_status_and_quadrant(demo_services):
     assert len(rows) == 60
     assert {r.kind for r in rows} == set(PartnerKind)
     assert len({r.status for r in rows}) >= 5
-    assert len({r.quadrant for r in rows}) == len(Quadrant)
+    assert {r.quadrant for r in rows} == set(Quadrant) | {None}  # a few candidates are not scored yet
+    unscored = [r for r in rows if r.quadrant is None]
+    assert 0 < len(unscored) < 10 and {r.status for r in unscored} == {PartnerStatus.CANDIDATE}
     with demo_services.db.sessions() as s:
         assert s.scalar(select(func.count(Contact.id))) >= 2 * 60
         assert s.scalar(select(func.count(EscalationStep.id))) == 3 * 60

@@ -122,3 +122,32 @@ def test_quarantine_copies_rows_aside_then_tombstones_them(corrupted):
 def _raw(services, sql):
     with services.db.engine.connect() as c:
         return list(c.exec_driver_sql(sql))
+
+
+def test_reports_and_series_skip_unreadable_measurements_and_name_them(services, caplog):
+    """A word as a value, an unknown period kind, a date that does not exist: the scorecard, its trend charts,
+    the portfolio and a KPI's series used to die with a traceback; they now use the sound rows and warn."""
+    from datetime import date
+
+    from app.models.enums import PeriodKind
+    from app.services.measurements import CellEdit
+
+    pid = services.partners.create(PartnerData(name="Alpha GmbH")).id
+    otd = services.kpis.find("OTD")
+    services.measurements.save_cells(pid, PeriodKind.MONTH, [CellEdit(otd.id, date(2026, m, 1), 90 + m)
+                                                             for m in range(1, 7)])
+    ids = [r.id for r in services.measurements.series(pid, otd.id)]
+    with services.db.engine.begin() as c:
+        c.exec_driver_sql("UPDATE measurements SET value = 'lots' WHERE id = ?", (ids[1],))
+        c.exec_driver_sql("UPDATE measurements SET period_kind = 'alien' WHERE id = ?", (ids[2],))
+        c.exec_driver_sql("UPDATE measurements SET period_start = '2026-13-45' WHERE id = ?", (ids[5],))
+    with caplog.at_level(logging.WARNING):
+        assert [r.value for r in services.measurements.series(pid, otd.id)] == [91, 94, 95]
+        assert services.measurements.latest_period(pid, PeriodKind.MONTH) == date(2026, 5, 1)
+        card = services.scorecards.partner_scorecard(pid, today=date(2026, 11, 23))
+        assert [r.latest_value for r in card.rows] == [95]
+        assert services.scorecards.trend(pid, otd.id).values == (91, 94, 95)
+        assert [p.partner_id for p in services.scorecards.portfolio(today=date(2026, 11, 23)).partners] == [pid]
+    for row, field in ((ids[1], "value"), (ids[2].replace(":month:", ":alien:"), "period_kind"),
+                       (ids[5].rsplit(":", 1)[0] + ":2026-13-45", "period_start")):
+        assert f"measurements row {row}, field {field}" in caplog.text

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.models.enums import PartnerKind, PartnerStatus, Quadrant, Side
+from app.models import Syncable
 from app.services.errors import NotFound, ValidationError
+from app.services.integrity import problems, rules
 from app.services.partners import ContactData, EscalationData, PartnerData, PartnerQuery, quadrant_of
 
 
@@ -21,6 +25,48 @@ def test_quadrant_follows_value_and_risk(value, risk, quadrant, services):
     # The SQL expression the directory filters on agrees with the Python rule.
     rows = services.partners.list(PartnerQuery(quadrants=(quadrant,)))
     assert created.id in {r.id for r in rows}
+
+
+def test_a_new_partner_is_not_scored_until_someone_scores_it(services):
+    created = services.partners.create(PartnerData(name="Candidate Oy"))
+    got = services.partners.get(created.id)
+    assert (got.value_score, got.risk_score, got.quadrant) == (None, None, None)
+    [row] = services.partners.list(PartnerQuery(text="Candidate"))
+    assert row.quadrant is None
+    half = services.partners.update(replace(got, value_score=4))  # one score alone places it nowhere
+    assert half.quadrant is None
+    scored = services.partners.update(replace(half, risk_score=1))
+    assert scored.quadrant is Quadrant.STRATEGIC
+    cleared = services.partners.update(replace(scored, value_score=None, risk_score=None))
+    assert services.partners.get(cleared.id).quadrant is None  # scores can be taken back
+
+
+@given(value=st.one_of(st.none(), st.integers(1, 5)), risk=st.one_of(st.none(), st.integers(1, 5)))
+def test_not_scored_exactly_when_a_score_is_missing(value, risk):
+    assert (quadrant_of(value, risk) is None) == (value is None or risk is None)
+
+
+def test_not_scored_is_a_filter_and_sorts_last_both_ways(services):
+    for name, value, risk in (("Avoid AG", 1, 5), ("Blank Oy", None, None), ("Strat SA", 5, 1),
+                              ("Half Ltd", 4, None)):
+        services.partners.create(PartnerData(name=name, value_score=value, risk_score=risk))
+    unscored = services.partners.list(PartnerQuery(quadrants=(None,)))
+    assert [r.name for r in unscored] == ["Blank Oy", "Half Ltd"]
+    mixed = services.partners.list(PartnerQuery(quadrants=(None, Quadrant.AVOID)))
+    assert [r.name for r in mixed] == ["Avoid AG", "Blank Oy", "Half Ltd"]
+    up = [r.name for r in services.partners.list(PartnerQuery(sort="quadrant"))]
+    down = [r.name for r in services.partners.list(PartnerQuery(sort="quadrant", descending=True))]
+    assert up[-2:] == down[-2:] == ["Blank Oy", "Half Ltd"]
+    assert up[:2] == ["Avoid AG", "Strat SA"] and down[:2] == ["Strat SA", "Avoid AG"]
+
+
+def test_only_the_two_scores_may_be_empty_in_a_stored_or_incoming_partner():
+    """The rules stored rows and package records are checked against (app/services/integrity.py)."""
+    empty = {name for name, rule in rules("partners").items() if rule.nullable}
+    assert {"value_score", "risk_score"} <= empty
+    assert empty - {"value_score", "risk_score"} <= {"deleted_at", "updated_at"} | set(Syncable.META_FIELDS)
+    found = problems("partners", {"value_score": None, "risk_score": None, "tier": None})
+    assert [p.field for p in found if p.reason == "required field is empty"] == ["tier"]
 
 
 def test_create_and_read_back_everything(services):

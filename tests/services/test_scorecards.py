@@ -177,7 +177,9 @@ def test_portfolio_counts_lights_and_attention_list(services, card):
     services.partners.create(PartnerData(name="Candidate Oy", value_score=4, risk_score=4))  # no data
     pf = services.scorecards.portfolio(today=TODAY)
     assert pf.status_counts == {"green": 1, "amber": 0, "red": 1, "none": 1}
-    assert sum(pf.quadrant_counts.values()) == 3 and pf.quadrant_counts[Quadrant.OPPORTUNISTIC] == 3
+    # the two created without scores are in no quadrant: counted as not scored
+    assert sum(pf.quadrant_counts.values()) == 1 and pf.quadrant_counts[Quadrant.OPPORTUNISTIC] == 1
+    assert pf.unscored == 2
     by_name = {p.name: p for p in pf.partners}
     nord = by_name["Nordwerk Components GmbH"]
     assert nord.partner_id == a and nord.status is Status.RED and nord.red == 1

@@ -23,6 +23,7 @@ from app.services.spreadsheets import (
     neutralise,
     parse_number,
     read_spreadsheet,
+    unneutralise,
 )
 from app.services.spreadsheets.numbers import format_number
 
@@ -80,6 +81,20 @@ def test_a_number_that_reads_two_ways_is_asked_never_guessed(world):
     chosen = read_csv(text, decimal=",")
     assert not _import(services, chosen).rejected
     assert _values(services, a.id, "PPM") == [1.5, 12.75]
+
+
+def test_dates_in_another_column_never_decide_how_a_value_reads(world):
+    """'08.2026' in the period column reads as a number with a decimal point; it used to make the whole file
+    'decimal point', so the value 1,500 imported as 1500 without a word. Only the value column counts."""
+    services, a = world
+    text = EU_HEADER + "Nordwerk Components GmbH;PPM;08.2026;1,500\nNordwerk Components GmbH;PPM;09.2026;2,250\n"
+    table = read_csv(text)
+    check = _import(services, table)
+    assert not check.accepted and all("ambiguous number" in r.reason for r in check.rejected)
+    assert services.measurements.count() == 0
+    with_hint = read_csv(text + "Nordwerk Components GmbH;PPM;10.2026;0,5\n")  # the values show the comma
+    assert not _import(services, with_hint).rejected
+    assert _values(services, a.id, "PPM") == [1.5, 2.25, 0.5]
 
 
 def test_comma_separated_file_with_thousands_commas(world):
@@ -307,8 +322,16 @@ def test_xlsx_export_neutralises_formulas_keeps_numbers_and_imports_back(service
 
 
 def test_neutralise_touches_only_formula_starts():
-    assert [neutralise(t) for t in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=1", "", "'=x")] == \
-        ["'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "a=1", "", "'=x"]
+    assert [neutralise(t) for t in ("=1", "+1", "-1", "@a", "\tx", "\rx", "a=1", "", "'x", "'=x")] == \
+        ["'=1", "'+1", "'-1", "'@a", "'\tx", "'\rx", "a=1", "", "'x", "''=x"]
+
+
+@given(st.text(alphabet="'=+-@\t\rab1", max_size=8))
+def test_neutralised_text_never_starts_a_formula_and_reads_back_as_it_was(text):
+    """A note that really begins with a quote and an '=' used to come back without its quote."""
+    out = neutralise(text)
+    assert not out.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert unneutralise(out) == text
 
 
 # -- Excel ---------------------------------------------------------------------------------------------------

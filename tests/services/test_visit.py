@@ -3,9 +3,6 @@ nothing overwritten, nothing half-written."""
 
 from __future__ import annotations
 
-import json
-import zipfile
-
 import pytest
 from pypdf import PdfReader
 
@@ -14,6 +11,7 @@ from app.reports.brief import VISIT_DOCUMENTS
 from app.services.errors import ValidationError
 from app.services.visit import VisitDocument, prepare_visit
 from tests.services.week_data import TODAY, build_week
+from tests.sync.helpers import read_records
 
 
 @pytest.fixture
@@ -27,15 +25,7 @@ def _text(path) -> str:
 
 def _package_partners(path) -> set[str]:
     """Partner ids of every row in a (plain) package."""
-    ids = set()
-    with zipfile.ZipFile(path) as z:
-        for name in z.namelist():
-            if name.startswith("records/"):
-                for line in z.read(name).decode().splitlines():
-                    row = json.loads(line)
-                    if row.get("partner_id"):
-                        ids.add(row["partner_id"])
-    return ids
+    return {row["partner_id"] for rows in read_records(path).values() for row in rows if row.get("partner_id")}
 
 
 def test_the_folder_holds_everything_for_the_site(services, week, tmp_path):

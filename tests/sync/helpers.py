@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from app.models import CoachingSession, LogEntry, Measurement
 from app.models.enums import PeriodKind, SessionType
 from app.services.reference_data import stable_id
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
-from app.services.sync.package import FORMAT, FORMAT_VERSION, PackageWriter
+from app.services.sync.package import FORMAT, FORMAT_VERSION, PackageWriter, record_line
 from app.services.sync.tables import canonical_json, table_specs
 
 KPI_OTD = stable_id("kpi", "OTD")
@@ -64,9 +65,18 @@ def add_log(services, partner_id: str, session_id: str, text: str, position: flo
 
 
 def read_records(path: Path) -> dict[str, list[dict]]:
+    """table -> its records as dicts, read straight from the zip (each line an array of values in the order of
+    the manifest's columns)."""
     with zipfile.ZipFile(path) as zf:
-        return {n[len("records/"):-len(".jsonl")]: [json.loads(line) for line in zf.read(n).splitlines() if line]
-                for n in zf.namelist() if n.startswith("records/")}
+        tables = json.loads(zf.read("manifest.json"))["tables"]
+        out = {}
+        for n in zf.namelist():
+            if n.startswith("records/"):
+                table = n[len("records/"):-len(".jsonl")]
+                columns = tables[table]["columns"]
+                out[table] = [dict(zip(columns, json.loads(line), strict=True))
+                              for line in zf.read(n).splitlines() if line]
+        return out
 
 
 def read_manifest(path: Path) -> dict:
@@ -75,8 +85,11 @@ def read_manifest(path: Path) -> dict:
 
 
 def build_package(path: Path, services, records: dict[str, list[dict]], *, scope=None, manifest_extra=None,
-                  key_device: str | None = None) -> Path:
-    """A package signed by ``services``' own device key (or another device's key) holding ``records``."""
+                  key_device: str | None = None, arrays: Callable[[str, list[str]], list[str]] | None = None) -> Path:
+    """A package signed by ``services``' own device key (or another device's key) holding ``records``: one
+    JSON object per record (as format 1 wrote them), or with ``arrays`` one array per record, its values in the
+    column order ``arrays(table, columns)`` returns (declared so in the manifest; a record given as a list is
+    written as it is)."""
     device_id = key_device or services.db.device_id
     key = device_key(device_id)
     pub = public_key_b64(key)
@@ -84,8 +97,13 @@ def build_package(path: Path, services, records: dict[str, list[dict]], *, scope
     tables = {}
     specs = table_specs()
     for table, rows in records.items():
-        writer.write_lines(f"records/{table}.jsonl", iter([canonical_json(r) + b"\n" for r in rows]))
         cols = list(specs[table].columns) if table in specs else sorted(rows[0]) if rows else []
+        if arrays is None:
+            lines = [canonical_json(r) + b"\n" for r in rows]
+        else:
+            cols = arrays(table, cols)
+            lines = [record_line(r if isinstance(r, list) else [r[c] for c in cols]) for r in rows]
+        writer.write_lines(f"records/{table}.jsonl", iter(lines))
         tables[table] = {"count": len(rows), "columns": cols}
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "schema_revision": "0001_initial",
                 "app_version": "test",

@@ -365,3 +365,17 @@ def test_two_deletes_and_an_edit_converge_whatever_the_order(laptops):
                 s.sync.import_package(packages[name], trust_new_signer=True)
     assert state(one) == state(two) == state(three)
     assert get(one, Partner, pid).deleted_at is None
+
+
+def test_a_score_taken_back_travels_and_merges_like_any_value(laptops):
+    alice, bob = laptops.new("alice"), laptops.new("bob")
+    pid = add_partner(alice, "Acme", value_score=4, risk_score=2)
+    laptops.send(alice, bob)
+    edit(bob, Partner, pid, value_score=None, risk_score=None)  # "not scored" again
+    edit(alice, Partner, pid, notes="Alice's notes")
+    ra, rb = laptops.send(bob, alice), laptops.send(alice, bob)
+    for s in (alice, bob):
+        p = s.partners.get(pid)
+        assert (p.value_score, p.risk_score, p.quadrant, p.notes) == (None, None, None, "Alice's notes")
+    assert ra.total["conflicts"] == rb.total["conflicts"] == 0
+

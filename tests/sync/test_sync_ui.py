@@ -16,7 +16,7 @@ def test_import_dialog_previews_then_imports_after_trusting_the_signer(laptops, 
     pid = add_partner(alice, "Acme Components")
     path = laptops.package("from-alice")
     alice.sync.export(path)
-    bus = ChangeBus()
+    bus = ChangeBus(bob.db.feed)
     before = file_hash(bob.db.path)
     dialog = ImportDialog(bob, bus, path)
     qtbot.addWidget(dialog)
@@ -33,14 +33,14 @@ def test_import_dialog_previews_then_imports_after_trusting_the_signer(laptops, 
         qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
     assert changed.args[0].touches("partners")
     assert bob.partners.get(pid).name == "Acme Components"
-    assert dialog.status.text().startswith("Imported: 2 new")
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("Imported: 2 new"), timeout=20_000)
 
 
 def test_import_dialog_shows_a_refusal(laptops, qtbot, tmp_path):
     bob = laptops.new("bob")
     junk = tmp_path / "junk.tandem"
     junk.write_bytes(b"PK\x03\x04 not really")
-    dialog = ImportDialog(bob, ChangeBus(), junk)
+    dialog = ImportDialog(bob, ChangeBus(bob.db.feed), junk)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.status.text().startswith("Refused"), timeout=20_000)
     assert "Nothing was changed" in dialog.status.text()
@@ -52,7 +52,7 @@ def test_encrypted_package_asks_for_the_passphrase(laptops, qtbot):
     add_partner(alice, "Acme")
     path = laptops.package("secret")
     alice.sync.export(path, passphrase="open sesame")
-    dialog = ImportDialog(bob, ChangeBus(), path)
+    dialog = ImportDialog(bob, ChangeBus(bob.db.feed), path)
     qtbot.addWidget(dialog)
     assert not dialog.pass_row.isHidden()
     qtbot.keyClicks(dialog.passphrase, "wrong")
@@ -72,7 +72,7 @@ def test_conflicts_section_keep_mine_keep_theirs_and_edit(laptops, qtbot, monkey
     edit(alice, Partner, pid, notes="Alice's notes", segment="A-seg", country="France")
     edit(bob, Partner, pid, notes="Bob's notes", segment="B-seg", country="Spain")
     laptops.send(bob, alice)
-    section = SyncSection(alice, ChangeBus())
+    section = SyncSection(alice, ChangeBus(alice.db.feed))
     qtbot.addWidget(section)
     section.resize(1100, 600)
     assert section.tabs.tabText(0) == "Conflicts (3)"
@@ -108,7 +108,7 @@ def test_export_dialog_writes_a_scoped_package_with_progress(laptops, qtbot, tmp
     alice = laptops.new("alice")
     add_partner(alice, "Acme")
     beta = add_partner(alice, "Beta")
-    dialog = ExportDialog(alice, ChangeBus())
+    dialog = ExportDialog(alice, ChangeBus(alice.db.feed))
     qtbot.addWidget(dialog)
     dialog.some.setChecked(True)
     for i in range(dialog.partners.count()):

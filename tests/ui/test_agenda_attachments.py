@@ -22,7 +22,7 @@ def week(services):
 
 @pytest.fixture
 def dialog(qtbot, services, week):
-    d = AttachmentsDialog(services, ChangeBus(), week.olands, "checklist_item", week.ids["certificates"],
+    d = AttachmentsDialog(services, ChangeBus(services.db.feed), week.olands, "checklist_item", week.ids["certificates"],
                           "Certificates sent")
     qtbot.addWidget(d)
     d.show()

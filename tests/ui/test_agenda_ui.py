@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from app.ui.agenda.calendar_dialog import CalendarExportDialog
 from app.ui.agenda.section import AgendaSection
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.main_window import MainWindow
 from app.ui.sections import SECTIONS
 from tests.services.week_data import TODAY, build_week
@@ -30,7 +30,7 @@ def _lines(section):
 
 @pytest.fixture
 def section(qtbot, services, week):
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     s = AgendaSection(services, bus, today=TODAY)
     qtbot.addWidget(s)
     s.resize(1176, 700)
@@ -68,14 +68,13 @@ def test_days_ahead_reloads(qtbot, section):
 
 
 def test_a_change_reloads_the_agenda(qtbot, section, services, week):
-    services.actions.set_done(week.ids["overdue_mine"])
     with qtbot.waitSignal(section.loaded, timeout=10_000):
-        section._bus.changed.emit(Change.of("action_items", partner_id=week.nordwerk))
+        services.actions.set_done(week.ids["overdue_mine"])  # from any view: the feed tells the agenda
     assert "Send the audit plan" not in _lines(section)
 
 
 def test_nothing_due_says_so(qtbot, services):
-    s = AgendaSection(services, ChangeBus(), today=TODAY)
+    s = AgendaSection(services, ChangeBus(services.db.feed), today=TODAY)
     qtbot.addWidget(s)
     with qtbot.waitSignal(s.loaded, timeout=10_000):
         s.show()
@@ -103,7 +102,7 @@ def test_a_line_opens_the_partner_at_its_tab(qtbot, services, week):
 
 
 def test_export_calendar_dialog_writes_one_partner(qtbot, services, week, tmp_path):
-    dialog = CalendarExportDialog(services, ChangeBus(), partner_id=week.olands)
+    dialog = CalendarExportDialog(services, ChangeBus(services.db.feed), partner_id=week.olands)
     qtbot.addWidget(dialog)
     assert dialog.one.isChecked() and dialog.partner.currentText() == "Ølands Fisk AB"
     dialog.path.setText(str(tmp_path / "olands.ics"))
@@ -116,7 +115,7 @@ def test_export_calendar_dialog_writes_one_partner(qtbot, services, week, tmp_pa
 
 
 def test_export_calendar_refuses_a_missing_folder(qtbot, services, week, tmp_path):
-    dialog = CalendarExportDialog(services, ChangeBus())
+    dialog = CalendarExportDialog(services, ChangeBus(services.db.feed))
     qtbot.addWidget(dialog)
     dialog.path.setText(str(tmp_path / "nowhere" / "x.ics"))
     dialog.export()
@@ -127,7 +126,7 @@ def test_export_calendar_refuses_a_missing_folder(qtbot, services, week, tmp_pat
 def test_prepare_visit_dialog_writes_the_folder_with_progress(qtbot, services, week, tmp_path):
     from app.ui.agenda.visit_dialog import PrepareVisitDialog
 
-    dialog = PrepareVisitDialog(services, ChangeBus(), partner_id=week.olands)
+    dialog = PrepareVisitDialog(services, ChangeBus(services.db.feed), partner_id=week.olands)
     qtbot.addWidget(dialog)
     assert dialog.partner.currentText() == "Ølands Fisk AB" and dialog.name.text().startswith("Ølands Fisk AB visit")
     dialog.folder.setText(str(tmp_path))

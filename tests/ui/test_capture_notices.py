@@ -28,7 +28,7 @@ def _type_line(qtbot, widget, text):
 
 def test_first_name_owner_and_what_was_not_understood(qtbot, services):
     session = _session(services)
-    widget = LiveSessionWidget(services, ChangeBus(), session.id)
+    widget = LiveSessionWidget(services, ChangeBus(services.db.feed), session.id)
     qtbot.addWidget(widget)
     widget.show()
     _type_line(qtbot, widget, "a: Send the audit plan @Maria")

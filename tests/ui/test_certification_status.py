@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from app.models.enums import PartnerStatus, Side
 from app.services.partners import ContactData, PartnerData, PartnerQuery
 from app.services.reference_data import stable_id
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.dashboard.section import DashboardSection
 from app.ui.partners.page import PartnerPage
 from app.ui.partners.tabs import PARTNER_TABS
@@ -34,7 +34,7 @@ def _rows(table) -> list[list[str]]:
 
 @pytest.fixture
 def dashboard(qtbot, demo_services):
-    bus = ChangeBus()
+    bus = ChangeBus(demo_services.db.feed)
     d = DashboardSection(demo_services, bus)
     qtbot.addWidget(d)
     d.resize(1200, 800)
@@ -117,7 +117,6 @@ def test_the_certification_list_follows_a_change_in_learning(qtbot, dashboard):
                              assigned_on=date(2026, 9, 1), due_on=date(2026, 11, 1))
     d.today = AS_OF
     d.certification_rows = None
-    bus.changed.emit(Change.of("learning_assignments", partner_id=p.id))  # what the Learning tab says it wrote
     qtbot.waitUntil(lambda: d.certification_rows is not None, timeout=10_000)
     rows = _rows(d.certifications)
     assert ["Aaron Test Supply GmbH", "0 of 1", "–", "–", "1"] in rows
@@ -128,7 +127,7 @@ def test_the_certification_list_follows_a_change_in_learning(qtbot, dashboard):
 
 @pytest.fixture
 def page(qtbot, demo_services):
-    p = PartnerPage(demo_services, ChangeBus())
+    p = PartnerPage(demo_services, ChangeBus(demo_services.db.feed))
     p.today = AS_OF
     qtbot.addWidget(p)
     p.resize(1000, 700)
@@ -176,7 +175,7 @@ def test_the_profile_line_follows_learning_and_keeps_what_is_being_typed(qtbot, 
     ana = p.contacts[0].id
     services.learning.assign(p.id, services.learning.latest(ESCALATION).id, contact_id=ana,
                              assigned_on=date(2026, 9, 1), due_on=date(2026, 11, 1))
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     page = PartnerPage(services, bus)
     page.today = AS_OF
     qtbot.addWidget(page)
@@ -186,7 +185,6 @@ def test_the_profile_line_follows_learning_and_keeps_what_is_being_typed(qtbot, 
     for module in (ONB, ESC):
         services.learning.record_completion(p.id, module, contact_id=ana, completed_on=date(2026, 11, 20),
                                             today=AS_OF)
-    bus.changed.emit(Change.of("learning_completions", "learning_certifications", partner_id=p.id))
     text = page.profile.certification.text()
     assert "1 of 1 certified" in text and "overdue" not in text and "⚠" not in text
     assert page.profile.country.text() == "Portugal" and page.profile.is_dirty()

@@ -23,8 +23,8 @@ from app.ui.selection.section import SelectionSection
 
 
 @pytest.fixture
-def bus():
-    return ChangeBus()
+def bus(services):
+    return ChangeBus(services.db.feed)
 
 
 @pytest.fixture
@@ -194,7 +194,7 @@ def test_switching_versions_asks_before_dropping_edits(qtbot, editor, services, 
 
 def test_closing_the_window_with_unsaved_edits_asks(qtbot, services, monkeypatch):
     services.identity.set_names("Mira Holm", "Field laptop")
-    window = MainWindow(services, ChangeBus())
+    window = MainWindow(services, ChangeBus(services.db.feed))
     qtbot.addWidget(window)
     window.show()
     section = window.show_section("Selection")

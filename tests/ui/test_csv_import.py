@@ -16,7 +16,7 @@ from app.ui.measurements.csv_import import CsvImportDialog
 @pytest.fixture
 def dialog(qtbot, services):
     services.partners.create(PartnerData(name="Nordwerk Components GmbH"))
-    d = CsvImportDialog(services, ChangeBus())
+    d = CsvImportDialog(services, ChangeBus(services.db.feed))
     qtbot.addWidget(d)
     return d
 
@@ -121,3 +121,68 @@ def test_a_big_file_reads_in_the_background_with_progress_and_can_be_stopped(qtb
     dialog.stop_reading()
     qtbot.waitUntil(lambda: not dialog.reading, timeout=30_000)
     assert dialog.summary.text() == "Reading stopped; nothing was imported." and dialog.table is None
+
+
+def _map(dialog, **columns):
+    for f, h in columns.items():
+        dialog.mapping[f].setCurrentIndex(dialog.mapping[f].findData(h))
+
+
+def test_a_value_that_stays_ambiguous_is_asked_with_one_click_answers(qtbot, dialog, services, tmp_path):
+    """Periods '08.2026' used to make the file 'decimal point', so 1,500 read as 1500 without a question."""
+    path = tmp_path / "eu.csv"
+    path.write_text("Lieferant;Kennzahl;Monat;Wert\nNordwerk Components GmbH;PPM;08.2026;1,500\n"
+                    "Nordwerk Components GmbH;PPM;09.2026;2,250\n", encoding="utf-8")
+    dialog.load_file(path)
+    _map(dialog, partner="Lieferant", kpi="Kennzahl", period="Monat", value="Wert")
+    assert "decimal mark not known" in dialog.detected.text() and "Which is it?" in dialog.ambiguous.text()
+    assert dialog.point_answer.isVisibleTo(dialog) and dialog.point_answer.text() == "'1,500' is 1500"
+    assert dialog.comma_answer.text() == "'1,500' is 1.5"
+    assert not _check(qtbot, dialog).accepted  # unanswered: rejected, never guessed
+    dialog.comma_answer.click()
+    assert not dialog.comma_answer.isVisibleTo(dialog) and "decimal comma (chosen)" in dialog.ambiguous.text()
+    check = _check(qtbot, dialog)
+    assert [r.value for r in check.accepted] == [1.5, 2.25] and not check.rejected
+
+
+def test_windows_1252_text_is_detected_and_imports(qtbot, dialog, services, tmp_path):
+    services.partners.create(PartnerData(name="Müller Präzision AG"))
+    path = tmp_path / "excel.csv"
+    path.write_bytes("partner;kpi;period;value\r\nMüller Präzision AG;OTD;2026-08;97,5\r\n".encode("cp1252"))
+    dialog.load_file(path)
+    assert "Windows-1252" in dialog.detected.text() and dialog.preview.item(0, 0).text() == "Müller Präzision AG"
+    check = _check(qtbot, dialog)
+    assert [(r.partner_name, r.value) for r in check.accepted] == [("Müller Präzision AG", 97.5)]
+
+
+def test_text_that_does_not_decode_lets_the_user_choose_the_encoding(qtbot, dialog, tmp_path):
+    """Windows-1252 accents past the sampled start: the message names the line, and the encoding can be
+    chosen, even right after a workbook (whose encoding choice is switched off)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["partner", "kpi", "period", "value"])
+    book.active.append(["Nordwerk Components GmbH", "OTD", "2026-08", 96.5])
+    book.save(tmp_path / "first.xlsx")
+    dialog.load_file(tmp_path / "first.xlsx")
+    assert not dialog.encoding.isEnabled()
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"partner,kpi,period,value\n" + b"Nordwerk Components GmbH,OTD,2026-08,97\n" * 2000
+                     + "Société Générale,OTD,2026-08,90\n".encode("cp1252"))
+    dialog.load_file(path)
+    assert "Line 2002 is not valid UTF-8" in dialog.summary.text() and dialog.table is None
+    assert dialog.encoding.isEnabled()
+    dialog.encoding.setCurrentIndex(dialog.encoding.findData("cp1252"))
+    assert dialog.table is not None and dialog.table.rows[-1][0] == "Société Générale"
+
+
+def test_a_file_over_the_size_limit_is_refused_in_the_dialog(dialog, tmp_path, monkeypatch):
+    from app.services.spreadsheets import csv_file
+
+    monkeypatch.setattr(csv_file, "MAX_FILE_BYTES", 1000)
+    path = tmp_path / "big.csv"
+    path.write_text("partner,kpi,period,value\n" + "Nordwerk Components GmbH,OTD,2026-08,97\n" * 100,
+                    encoding="utf-8")
+    dialog.load_file(path)
+    assert "Cannot import this file: The file is" in dialog.summary.text() and "Split it" in dialog.summary.text()
+    assert dialog.table is None and not dialog.import_button.isEnabled()

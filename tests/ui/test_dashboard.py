@@ -10,7 +10,7 @@ import pytest
 from app.models.enums import PeriodKind
 from app.services.measurements import CellEdit
 from app.services.partners import PartnerData
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.dashboard.scorecard_tab import ScorecardTab
 from app.ui.dashboard.section import DashboardSection
 from app.ui.sections import SECTIONS
@@ -18,7 +18,7 @@ from app.ui.sections import SECTIONS
 
 @pytest.fixture
 def dashboard(qtbot, demo_services):
-    bus = ChangeBus()
+    bus = ChangeBus(demo_services.db.feed)
     d = DashboardSection(demo_services, bus)
     qtbot.addWidget(d)
     d.resize(1400, 900)
@@ -47,9 +47,18 @@ def test_counts_attention_and_lights_match_the_portfolio(dashboard):
     assert d.lights_proxy.index(0, 2).data() == "Red"
 
 
+def test_the_matrix_leaves_out_partners_not_scored_and_says_how_many(dashboard):
+    d, _bus, _services = dashboard
+    unscored = {p.partner_id for p in d.portfolio.partners if p.quadrant is None}
+    assert unscored and d.portfolio.unscored == len(unscored)
+    placed = {s.data() for s in d.matrix.scatter.points()}
+    assert placed and not placed & unscored and len(placed) == 60 - len(unscored)
+    assert f"{len(unscored)} not scored" in d.matrix.plot.getPlotItem().titleLabel.text
+
+
 def test_clicking_a_partner_in_the_matrix_or_the_attention_list_opens_it(qtbot, dashboard):
     d, bus, _ = dashboard
-    target = d.portfolio.partners[5]
+    target = [p for p in d.portfolio.partners if p.quadrant is not None][5]
     with qtbot.waitSignal(bus.open_partner) as opened:
         spot = next(s for s in d.matrix.scatter.points() if s.data() == target.partner_id)
         d.matrix.scatter.sigClicked.emit(d.matrix.scatter, [spot], None)
@@ -62,8 +71,7 @@ def test_clicking_a_partner_in_the_matrix_or_the_attention_list_opens_it(qtbot, 
 def test_spend_warning_appears_when_one_partner_exceeds_the_maximum_share(qtbot, dashboard):
     d, bus, services = dashboard
     assert "No partner above 30%" in d.spend_warning.text()
-    big = services.partners.create(PartnerData(name="Megasource Holding AG", annual_spend=10 ** 9))
-    bus.changed.emit(Change.of("partners", partner_id=big.id))
+    services.partners.create(PartnerData(name="Megasource Holding AG", annual_spend=10 ** 9))
     qtbot.waitUntil(lambda: "Spend is concentrated" in d.spend_warning.text(), timeout=10_000)
     assert "Megasource Holding AG" in d.spend_warning.text()
     assert d.spend.item(0, 0).text() == "Megasource Holding AG"
@@ -81,14 +89,13 @@ def test_a_new_red_measurement_reaches_the_attention_list(qtbot, dashboard):
     prev = date(last.year - (last.month == 1), (last.month - 2) % 12 + 1, 1)
     services.measurements.save_cells(p.id, PeriodKind.MONTH, [CellEdit(otd.id, prev, 96),
                                                               CellEdit(otd.id, last, 80)])
-    bus.changed.emit(Change.of("measurements", partner_id=p.id))
     qtbot.waitUntil(lambda: any(a.partner_id == p.id for a in d.portfolio.alerts), timeout=10_000)
     names = [d.attention.item(r, 0).text() for r in range(d.attention.rowCount())]
     assert "Aaron Test Supply GmbH" in names
 
 
 def test_scorecard_tab_shows_table_and_one_chart_per_measured_kpi(qtbot, demo_services, tmp_path):
-    bus = ChangeBus()
+    bus = ChangeBus(demo_services.db.feed)
     tab = ScorecardTab(demo_services, bus)
     qtbot.addWidget(tab)
     tab.resize(1100, 900)

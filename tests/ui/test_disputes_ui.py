@@ -37,7 +37,7 @@ def disputed(services):
 @pytest.fixture
 def tab(qtbot, disputed):
     services, pid, otd, d = disputed
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     t = ScorecardTab(services, bus)
     qtbot.addWidget(t)
     t.resize(1366, 768)
@@ -102,7 +102,7 @@ def test_the_lead_rejects_with_a_reason_from_the_context_menu(qtbot, tab, disput
 
 def test_the_grid_shades_a_disputed_cell_and_raises_a_dispute_from_its_menu(qtbot, disputed, monkeypatch):
     services, pid, otd, d = disputed
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     w = MeasurementGridWidget(services, bus)
     qtbot.addWidget(w)
     w.set_partner(pid)

@@ -73,7 +73,7 @@ def window(qapp, tmp_path_factory, _demo_template):
     services = build_services(db)
     with _app_style(qapp):
         install_wheel_guard()
-        w = MainWindow(services, ChangeBus(), screen=LAPTOP)
+        w = MainWindow(services, ChangeBus(services.db.feed), screen=LAPTOP)
         w.showNormal()
         w.resize(LAPTOP.size())
         QTest.qWaitForWindowExposed(w)
@@ -127,7 +127,7 @@ def test_a_live_session_fits_the_screen(qtbot, demo_services, app_style, screen)
 
     install_wheel_guard()
     session = demo_services.coaching.list(statuses=(SessionStatus.ENDED,), limit=1)[0]
-    live = LiveSessionWindow(demo_services, ChangeBus(), session.id, screen=screen)
+    live = LiveSessionWindow(demo_services, ChangeBus(demo_services.db.feed), session.id, screen=screen)
     qtbot.addWidget(live)
     live.show()
     qtbot.waitExposed(live)

@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.ui.bus import Change, ChangeBus
+from app.services.changes import Changes
+from app.ui.bus import ChangeBus
 from app.ui.kpis.section import KpiLibrarySection
 
 Button = QMessageBox.StandardButton
@@ -14,7 +15,7 @@ Button = QMessageBox.StandardButton
 
 @pytest.fixture
 def section(qtbot, services):
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     w = KpiLibrarySection(services, bus)
     qtbot.addWidget(w)
     w.resize(1300, 700)
@@ -112,7 +113,7 @@ def test_a_new_kpi_being_written_is_asked_about_and_survives_a_reload(qtbot, sec
     assert asked == [] and _selected_code(section) is None
     section.code.setText("SCR")
     section.name.setText("Supplier change requests")
-    section.bus.changed.emit(Change.of("kpi_overrides"))  # another view wrote: the list reloads
+    section.bus.changed.emit(Changes.of("kpi_overrides"))  # another view wrote: the list reloads
     assert section.code.text() == "SCR" and _selected_code(section) is None and asked == []
     _click(qtbot, section, "OTD")
     assert asked == ["Save the changes to the new KPI?"]
@@ -127,5 +128,5 @@ def test_a_new_kpi_being_written_is_asked_about_and_survives_a_reload(qtbot, sec
 def test_a_reload_keeps_unsaved_edits_of_the_current_kpi(qtbot, section, monkeypatch):
     _edit_otd(qtbot, section)
     asked = _answer(monkeypatch, Button.Cancel)
-    section.bus.changed.emit(Change.of("kpi_overrides"))
+    section.bus.changed.emit(Changes.of("kpi_overrides"))
     assert asked == [] and section.amber.value() == 96 and section.current.code == "OTD"

@@ -41,7 +41,7 @@ def acme(services):
 
 @pytest.fixture
 def tab(qtbot, services, acme):
-    w = LearningTab(services, ChangeBus())
+    w = LearningTab(services, ChangeBus(services.db.feed))
     w.today = TODAY
     qtbot.addWidget(w)
     w.set_partner(acme[0].id)
@@ -107,7 +107,7 @@ def test_a_refused_assignment_says_why_and_keeps_the_dialog_open(tab, acme, monk
 
 
 def test_the_library_publishes_a_new_version_and_lists_a_modules_feedback(qtbot, services, acme):
-    section = LearningSection(services, ChangeBus())
+    section = LearningSection(services, ChangeBus(services.db.feed))
     qtbot.addWidget(section)
     view = section.tracks
     row = next(r for r in range(view.tracks.rowCount()) if view.tracks.item(r, 0).text() == "Escalation path")
@@ -131,7 +131,7 @@ def test_the_library_publishes_a_new_version_and_lists_a_modules_feedback(qtbot,
 
 
 def test_the_overview_lists_each_partner_and_the_renewals_due(qtbot, services, acme):
-    section = LearningSection(services, ChangeBus())
+    section = LearningSection(services, ChangeBus(services.db.feed))
     qtbot.addWidget(section)
     overview = section.certifications
     overview.today = TODAY
@@ -148,7 +148,7 @@ def test_the_overview_lists_each_partner_and_the_renewals_due(qtbot, services, a
 def test_the_scorecard_tab_names_the_certification_summary(qtbot, services, acme):
     from app.ui.dashboard.scorecard_tab import ScorecardTab
 
-    w = ScorecardTab(services, ChangeBus())
+    w = ScorecardTab(services, ChangeBus(services.db.feed))
     qtbot.addWidget(w)
     w.partner_id = acme[0].id
     w._show(services.scorecards.partner_scorecard(acme[0].id), [])
@@ -156,7 +156,7 @@ def test_the_scorecard_tab_names_the_certification_summary(qtbot, services, acme
 
 
 def test_a_track_edit_refused_keeps_the_edit_on_screen(qtbot, services):
-    section = LearningSection(services, ChangeBus())
+    section = LearningSection(services, ChangeBus(services.db.feed))
     qtbot.addWidget(section)
     view = section.tracks
     services.learning.edit_track(services.learning.latest(ESCALATION).id, "Escalation path", "",

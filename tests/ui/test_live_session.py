@@ -29,7 +29,7 @@ def session(services):
 
 
 def _live(qtbot, services, session_id) -> LiveSessionWidget:
-    widget = LiveSessionWidget(services, ChangeBus(), session_id)
+    widget = LiveSessionWidget(services, ChangeBus(services.db.feed), session_id)
     qtbot.addWidget(widget)
     widget.resize(1200, 760)
     widget.show()
@@ -91,7 +91,7 @@ def test_entries_are_edited_and_reordered_on_screen_and_in_the_log(qtbot, servic
 
 
 def test_killed_mid_typing_the_new_screen_finds_the_draft(qtbot, services, session):
-    widget = LiveSessionWidget(services, ChangeBus(), session.id)  # not handed to qtbot: it will be killed
+    widget = LiveSessionWidget(services, ChangeBus(services.db.feed), session.id)  # not handed to qtbot: it will be killed
     widget.show()
     _type_line(qtbot, widget, "Logged before the crash")
     qtbot.keyClicks(widget.capture, "Partner proposes a second shi")
@@ -154,7 +154,7 @@ def test_start_up_offers_to_resume_an_interrupted_session_with_its_draft(qtbot, 
         next(b for b in box.buttons() if b.text() == "Resume session").click()
 
     QTimer.singleShot(0, answer)
-    offer_to_resume(window, services, ChangeBus())
+    offer_to_resume(window, services, ChangeBus(services.db.feed))
     assert "what I was typing" in seen["text"] and "Atlasforge" in seen["text"]
     live_window = _open_windows[session.id]
     qtbot.addWidget(live_window)
@@ -166,7 +166,7 @@ def test_start_up_offers_to_resume_an_interrupted_session_with_its_draft(qtbot, 
 def test_experiment_log_puts_stagnating_experiments_first_and_filters(qtbot, demo_services):
     from app.ui.coaching.experiments_view import ExperimentsSection
 
-    section = ExperimentsSection(demo_services, ChangeBus())
+    section = ExperimentsSection(demo_services, ChangeBus(demo_services.db.feed))
     qtbot.addWidget(section)
     rows = section.log.model.rows()
     assert rows and all(e.is_open for e in rows)  # "Open only" is on
@@ -202,7 +202,7 @@ def test_the_live_window_fits_the_screen_with_the_capture_box_on_it(qtbot, servi
     from app.ui.coaching.live import LiveSessionWindow
 
     screen = QRect(0, 0, *size)
-    window = LiveSessionWindow(services, ChangeBus(), session.id, screen=screen)
+    window = LiveSessionWindow(services, ChangeBus(services.db.feed), session.id, screen=screen)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -221,16 +221,16 @@ def test_the_live_window_remembers_its_size_and_position(qtbot, services, sessio
     from app.ui.coaching.live import LiveSessionWindow
 
     screen = QRect(0, 0, 1920, 1080)
-    first = LiveSessionWindow(services, ChangeBus(), session.id, screen=screen)
+    first = LiveSessionWindow(services, ChangeBus(services.db.feed), session.id, screen=screen)
     first.show()
     first.setGeometry(100, 80, 1100, 700)
     geometry = first.geometry()
     first.close()
-    again = LiveSessionWindow(services, ChangeBus(), session.id, screen=screen)
+    again = LiveSessionWindow(services, ChangeBus(services.db.feed), session.id, screen=screen)
     qtbot.addWidget(again)
     assert again.geometry() == geometry
     # on a smaller screen the remembered size no longer fits: the window fits the screen instead
-    small = LiveSessionWindow(services, ChangeBus(), session.id, screen=QRect(0, 0, 1024, 600))
+    small = LiveSessionWindow(services, ChangeBus(services.db.feed), session.id, screen=QRect(0, 0, 1024, 600))
     qtbot.addWidget(small)
     assert small.width() <= 1024 and small.height() <= 600
 
@@ -274,7 +274,7 @@ def test_ending_an_interrupted_session_asks_and_ends_at_its_last_entry(qtbot, se
     window = QMainWindow()
     qtbot.addWidget(window)
     texts = _answer_boxes("End it", "End session")
-    offer_to_resume(window, services, ChangeBus())
+    offer_to_resume(window, services, ChangeBus(services.db.feed))
     assert len(texts) == 2
     assert "last entry" in texts[1] and "a: send the plan @Anna" in texts[1] and "not logged" in texts[1]
     data = services.coaching.get(session.id)
@@ -289,7 +289,7 @@ def test_ending_an_interrupted_session_can_still_turn_into_resuming(qtbot, servi
     window = QMainWindow()
     qtbot.addWidget(window)
     texts = _answer_boxes("End it", "Resume instead")
-    offer_to_resume(window, services, ChangeBus())
+    offer_to_resume(window, services, ChangeBus(services.db.feed))
     assert len(texts) == 2
     assert services.coaching.get(session.id).status is SessionStatus.LIVE
     live_window = _open_windows[session.id]

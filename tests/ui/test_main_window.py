@@ -86,7 +86,7 @@ def test_wheel_focus_controls_take_focus_only_by_click_or_tab(qtbot, scrolling_f
 # -- the window --------------------------------------------------------------------------------------------
 
 def _window(qtbot, services, screen=BIG) -> MainWindow:
-    window = MainWindow(services, ChangeBus(), screen=screen)
+    window = MainWindow(services, ChangeBus(services.db.feed), screen=screen)
     qtbot.addWidget(window)
     return window
 

@@ -20,7 +20,7 @@ from app.ui.measurements.grid import MeasurementGridWidget
 @pytest.fixture
 def grid(qtbot, services):
     p = services.partners.create(PartnerData(name="Nordwerk Components GmbH"))
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     w = MeasurementGridWidget(services, bus)
     qtbot.addWidget(w)
     w.set_partner(p.id)
@@ -175,7 +175,7 @@ def test_csv_dialog_previews_maps_reports_rejected_rows_and_imports(qtbot, servi
                     "Nordwerk Components GmbH;OTD;2026-08;97,5\n"
                     "Nobody Ltd;OTD;2026-08;90\n"
                     "Nordwerk Components GmbH;PPM;2026-08;lots\n", encoding="utf-8")
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     dialog = CsvImportDialog(services, bus)
     qtbot.addWidget(dialog)
     dialog.load_file(path)
@@ -188,14 +188,15 @@ def test_csv_dialog_previews_maps_reports_rejected_rows_and_imports(qtbot, servi
     assert "unknown partner 'Nobody Ltd'" in dialog.rejected.item(0, 1).text()
     assert "'lots' is not a number" in dialog.rejected.item(1, 1).text()
     assert services.measurements.count() == 0
-    with qtbot.waitSignal(bus.changed):
+    with qtbot.waitSignal(bus.changed):  # every view hears of the import from the change feed
         dialog.import_button.click()
+    qtbot.waitUntil(lambda: "imported" in dialog.summary.text())
     assert services.measurements.count() == 1
     assert "1 imported" in dialog.summary.text() and "2 rejected" in dialog.summary.text()
 
 
 def test_csv_dialog_requires_the_mapping(qtbot, services):
-    dialog = CsvImportDialog(services, ChangeBus())
+    dialog = CsvImportDialog(services, ChangeBus(services.db.feed))
     qtbot.addWidget(dialog)
     dialog.load_text("a,b,c,d\n1,2,3,4\n")
     dialog.run_check()
@@ -208,7 +209,7 @@ def test_kpi_library_edit_makes_a_version_and_an_override(qtbot, services):
 
     services.identity.set_names("Mira Holm", "Field laptop")
     services.partners.create(PartnerData(name="Nordwerk Components GmbH"))
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     section = KpiLibrarySection(services, bus)
     qtbot.addWidget(section)
     row = next(i for i in range(section.list.rowCount()) if section.list.item(i, 0).text() == "OTD")

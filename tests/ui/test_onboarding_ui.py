@@ -34,7 +34,7 @@ def started(services):
 
 @pytest.fixture
 def tab(qtbot, services, started):
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     widget = OnboardingTab(services, bus)
     qtbot.addWidget(widget)
     widget.resize(1100, 600)
@@ -116,7 +116,7 @@ def test_the_detail_form_saves_owner_and_evidence(qtbot, tab):
 
 def test_a_partner_without_checklist_is_offered_to_start_one(qtbot, services):
     p = services.partners.create(PartnerData(name="Fresh"))
-    widget = OnboardingTab(services, ChangeBus())
+    widget = OnboardingTab(services, ChangeBus(services.db.feed))
     qtbot.addWidget(widget)
     widget.set_partner(p.id)
     assert widget.stack.currentIndex() == 0 and "Start onboarding" in widget.empty.text()
@@ -139,7 +139,7 @@ def test_the_print_or_pdf_menu_saves_the_checklist_as_a_pdf(qtbot, tab, tmp_path
 
 
 def test_portfolio_shows_partners_in_onboarding_and_sorts(qtbot, services, started):
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     section = OnboardingPortfolioSection(services, bus)
     qtbot.addWidget(section)
     section.show()
@@ -159,7 +159,7 @@ def test_portfolio_shows_partners_in_onboarding_and_sorts(qtbot, services, start
 
 
 def test_portfolio_sorts_by_overdue(qtbot, demo_services):
-    section = OnboardingPortfolioSection(demo_services, ChangeBus())
+    section = OnboardingPortfolioSection(demo_services, ChangeBus(demo_services.db.feed))
     qtbot.addWidget(section)
     section.table.sortByColumn(OVERDUE, Qt.SortOrder.DescendingOrder)
     values = [int(section.proxy.index(r, OVERDUE).data() or -1) for r in range(section.proxy.rowCount())]
@@ -250,7 +250,7 @@ def test_the_start_dialog_offers_the_playbook_named_for_the_partners_kind(qtbot,
     for name in ("Distributor channel onboarding", "Supplier quality onboarding"):
         services.playbooks.publish(services.playbooks.create(name, "", steps).id)
     p = services.partners.create(PartnerData(name="Fresh supplier"))
-    widget = OnboardingTab(services, ChangeBus())
+    widget = OnboardingTab(services, ChangeBus(services.db.feed))
     qtbot.addWidget(widget)
     widget.set_partner(p.id)
     shown = []

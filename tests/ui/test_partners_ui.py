@@ -10,13 +10,14 @@ from app.services.partners import PartnerData, PartnerQuery
 from app.ui.bus import ChangeBus
 from app.ui.main_window import MainWindow
 from app.ui.partners.directory import PartnerDirectoryWidget
+from app.ui.partners.table_model import ID_ROLE
 from app.ui.partners.section import PartnersSection
 
 
 @pytest.fixture
 def window(qtbot, demo_services):
     demo_services.identity.set_names("Mira Holm", "Field laptop")
-    w = MainWindow(demo_services, ChangeBus())
+    w = MainWindow(demo_services, ChangeBus(demo_services.db.feed))
     qtbot.addWidget(w)
     w.show()
     return w
@@ -167,7 +168,7 @@ def test_new_partner_opens_at_the_top_with_name_focused(qtbot, window, demo_serv
 
 def test_an_empty_database_offers_the_ways_to_begin(qtbot, services, monkeypatch):
     """First run: not just "0 partners" but Add a partner, Import a package and Explore demo data."""
-    bus = ChangeBus()
+    bus = ChangeBus(services.db.feed)
     section = PartnersSection(services, bus)
     qtbot.addWidget(section)
     page = section.page
@@ -206,3 +207,45 @@ def test_explore_demo_data_makes_a_separate_database_and_opens_it(qtbot, service
     finally:
         s.db.close()
     assert services.partners.count() == 0  # the user's own database is untouched
+
+
+def test_a_new_partner_is_not_scored_and_the_directory_says_so_last(qtbot, window, demo_services):
+    section = window.section("Partners")
+    section.new_partner()
+    profile = section.page.profile
+    assert profile.value_score.text() == profile.risk_score.text() == "Not scored"
+    assert "Not scored" in profile.quadrant.text() and "Opportunistic" not in profile.quadrant.text()
+    qtbot.keyClicks(profile.name, "Aaron Unscored Oy")
+    qtbot.mouseClick(profile.save_button, Qt.MouseButton.LeftButton)
+    created = demo_services.partners.find("Aaron Unscored Oy")
+    assert demo_services.partners.get(created.id).quadrant is None
+    directory = section.directory
+    directory.quadrant.setCurrentIndex(directory.quadrant.findText("Not scored"))
+    names = visible_names(directory)
+    assert "Aaron Unscored Oy" in names
+    assert {r.quadrant for r in demo_services.partners.list(PartnerQuery(quadrants=(None,)))} == {None}
+    assert len(names) == len(demo_services.partners.list(PartnerQuery(quadrants=(None,))))
+    directory.quadrant.setCurrentIndex(0)
+    directory.table.sortByColumn(4, Qt.SortOrder.AscendingOrder)  # the Quadrant column
+    column = [directory.model.index(r, 4).data() for r in range(directory.model.rowCount())]
+    first_unscored = column.index("Not scored")
+    assert set(column[first_unscored:]) == {"Not scored"} and first_unscored > 0
+
+
+def test_down_or_enter_in_the_search_box_moves_into_the_results(qtbot, demo_services):
+    directory = PartnerDirectoryWidget(demo_services.partners)
+    qtbot.addWidget(directory)
+    directory.show()
+    directory.activateWindow()
+    opened = []
+    directory.partner_selected.connect(opened.append)
+    directory.search.setFocus()
+    qtbot.waitUntil(directory.search.hasFocus)
+    qtbot.keyClicks(directory.search, "a")
+    qtbot.keyClick(directory.search, Qt.Key.Key_Down)
+    assert directory.table.hasFocus() and opened == [directory.current_partner_id()]
+    qtbot.keyClick(directory.table, Qt.Key.Key_Down)  # and on through the results
+    assert directory.current_partner_id() == directory.model.index(1, 0).data(ID_ROLE)
+    directory.search.setFocus()
+    qtbot.keyClick(directory.search, Qt.Key.Key_Return)
+    assert directory.table.hasFocus() and directory.current_partner_id() == opened[-1]

@@ -21,7 +21,7 @@ TEMPLATE = stable_id("plan_template", "default_30_60_90")
 def tab(qtbot, services):
     p = services.partners.create(PartnerData(name="Lumenforge Materials B.V.", enablement_lead="Priya Raman"))
     services.plans.create(p.id, date.today() - timedelta(days=40), template_id=TEMPLATE)
-    widget = SuccessPlanTab(services, ChangeBus())
+    widget = SuccessPlanTab(services, ChangeBus(services.db.feed))
     qtbot.addWidget(widget)
     widget.resize(1100, 800)
     widget.show()
@@ -65,7 +65,7 @@ def test_moving_the_start_moves_automatic_dates(qtbot, tab):
 
 def test_an_empty_plan_and_no_plan(qtbot, services):
     p = services.partners.create(PartnerData(name="Nova"))
-    widget = SuccessPlanTab(services, ChangeBus())
+    widget = SuccessPlanTab(services, ChangeBus(services.db.feed))
     qtbot.addWidget(widget)
     widget.set_partner(p.id)
     assert widget.stack.currentIndex() == 0 and "New plan" in widget.empty.text()

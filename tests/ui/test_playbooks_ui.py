@@ -15,7 +15,7 @@ from app.ui.playbooks.section import TITLE, PlaybooksSection
 
 @pytest.fixture
 def section(qtbot, services):
-    widget = PlaybooksSection(services, ChangeBus())
+    widget = PlaybooksSection(services, ChangeBus(services.db.feed))
     qtbot.addWidget(widget)
     widget.resize(1100, 700)
     widget.show()

@@ -22,8 +22,8 @@ from app.ui.selection.workspace import SelectionTab
 
 
 @pytest.fixture
-def bus():
-    return ChangeBus()
+def bus(services):
+    return ChangeBus(services.db.feed)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_choosing_changes_since_last_export_keeps_the_package_scoped(laptops, qt
     alice = laptops.new("alice")
     add_partner(alice, "Acme")
     beta = add_partner(alice, "Beta")
-    bus = ChangeBus()
+    bus = ChangeBus(alice.db.feed)
     bus.viewed_partner_id = beta  # the user is looking at Beta's page
     dialog = _shown(qtbot, ExportDialog(alice, bus))
     assert dialog.some.isChecked() and dialog.selected_partner_ids() == [beta]  # preselected
@@ -54,7 +54,7 @@ def test_since_a_date_keeps_the_scope_too(laptops, qtbot, tmp_path):
     alice = laptops.new("alice")
     acme = add_partner(alice, "Acme")
     add_partner(alice, "Beta")
-    dialog = _shown(qtbot, ExportDialog(alice, ChangeBus(), partner_id=acme))
+    dialog = _shown(qtbot, ExportDialog(alice, ChangeBus(alice.db.feed), partner_id=acme))
     qtbot.mouseClick(dialog.since_date, Qt.MouseButton.LeftButton)
     assert dialog.date.isEnabled() and dialog.some.isChecked()
     manifest = _export(qtbot, dialog, tmp_path / "acme.tandem")
@@ -64,7 +64,7 @@ def test_since_a_date_keeps_the_scope_too(laptops, qtbot, tmp_path):
 def test_no_partner_viewed_starts_on_everything(laptops, qtbot):
     alice = laptops.new("alice")
     add_partner(alice, "Acme")
-    dialog = ExportDialog(alice, ChangeBus())
+    dialog = ExportDialog(alice, ChangeBus(alice.db.feed))
     qtbot.addWidget(dialog)
     assert dialog.everything.isChecked() and not dialog.partners.isEnabled()
 
@@ -74,7 +74,7 @@ def test_recipients_are_remembered_and_offered(laptops, qtbot, tmp_path):
     add_partner(alice, "Acme")
     alice.sync.export(tmp_path / "one.tandem", recipient="Carol's laptop")
     laptops.send(bob, alice)  # Bob becomes a known signer on Alice's laptop
-    dialog = ExportDialog(alice, ChangeBus())
+    dialog = ExportDialog(alice, ChangeBus(alice.db.feed))
     qtbot.addWidget(dialog)
     offered = [dialog.recipient.itemText(i) for i in range(dialog.recipient.count())]
     assert offered[0] == "Carol's laptop"
@@ -97,7 +97,7 @@ def test_enter_in_the_passphrase_field_opens_the_package(laptops, qtbot):
     add_partner(alice, "Acme")
     path = laptops.package("secret")
     alice.sync.export(path, passphrase="open sesame")
-    dialog = _shown(qtbot, ImportDialog(bob, ChangeBus(), path))
+    dialog = _shown(qtbot, ImportDialog(bob, ChangeBus(bob.db.feed), path))
     assert "passphrase" in dialog.status.text().lower()  # not "Checking the package…" while it waits
     qtbot.keyClicks(dialog.passphrase, "open sesame")
     qtbot.keyClick(dialog.passphrase, Qt.Key.Key_Return)
@@ -121,7 +121,7 @@ def test_preview_names_the_conflicting_fields_and_the_header_follows_trust(lapto
     alice, bob, pid, _ = _conflicting(laptops)
     path = laptops.package("from-bob")
     bob.sync.export(path)
-    dialog = _shown(qtbot, ImportDialog(alice, ChangeBus(), path))
+    dialog = _shown(qtbot, ImportDialog(alice, ChangeBus(alice.db.feed), path))
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
     assert "Partner Acme: " in dialog.details.text()
     assert "Annual spend" in dialog.details.text() and "Notes" in dialog.details.text()
@@ -135,7 +135,7 @@ def test_preview_names_the_conflicting_fields_and_the_header_follows_trust(lapto
 def test_conflicts_list_reads_like_the_app(laptops, qtbot, english_locale):
     alice, bob, pid, long_notes = _conflicting(laptops)
     laptops.send(bob, alice)
-    view = ConflictsView(alice, ChangeBus())
+    view = ConflictsView(alice, ChangeBus(alice.db.feed))
     qtbot.addWidget(view)
     rows = {view.table.item(r, 1).text(): r for r in range(view.table.rowCount())}
     assert set(rows) == {"Annual spend", "Notes"}
@@ -156,7 +156,7 @@ def test_conflicts_on_a_contact_name_the_partner(laptops, qtbot):
     edit(alice, Contact, contact.id, role="Buyer")
     edit(bob, Contact, contact.id, role="Head of purchasing")
     laptops.send(bob, alice)
-    view = ConflictsView(alice, ChangeBus())
+    view = ConflictsView(alice, ChangeBus(alice.db.feed))
     qtbot.addWidget(view)
     assert view.table.item(0, 0).text() == "Contact: Jane Doe (Acme)"
     assert view.table.item(0, 1).text() == "Role"

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.models.enums import PeriodKind
 from app.services.measurements import period_start
-from app.ui.bus import EVERYTHING, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.main_window import MainWindow
 from app.ui.measurements.grid import MeasurementGridWidget
 from app.ui.selection.criteria_editor import CriteriaEditorWidget
@@ -40,7 +40,7 @@ def workspace(qtbot, laptops):
     services = laptops.new("acme")
     services.identity.set_names("Ana Acme", "acme-laptop")
     services.sync.import_package(path, trust_new_signer=True)
-    window = MainWindow(services, ChangeBus(), screen=LAPTOP)
+    window = MainWindow(services, ChangeBus(services.db.feed), screen=LAPTOP)
     qtbot.addWidget(window)
     window.show()
     return window, services, acme
@@ -66,7 +66,7 @@ def test_the_profile_fields_the_lead_keeps_are_read_only_and_the_partners_own_st
 
 
 def test_an_ordinary_tandem_shows_no_banner(qtbot, services):
-    window = MainWindow(services, ChangeBus(), screen=LAPTOP)
+    window = MainWindow(services, ChangeBus(services.db.feed), screen=LAPTOP)
     qtbot.addWidget(window)
     window.show()
     assert not window.banner.isVisible()
@@ -133,13 +133,12 @@ def test_the_measurement_grid_stays_editable(qtbot, workspace):
 def test_a_running_window_shows_the_workspace_once_the_first_import_makes_one(qtbot, laptops):
     _lead_services, acme, path = _lead(laptops)
     services = laptops.new("acme")
-    window = MainWindow(services, ChangeBus(), screen=LAPTOP)
+    window = MainWindow(services, ChangeBus(services.db.feed), screen=LAPTOP)
     qtbot.addWidget(window)
     window.show()
     kpis = window.show_section("KPI library")
     assert not window.banner.isVisible() and kpis.save_button.isEnabled()
     services.sync.import_package(path, trust_new_signer=True)
-    window.bus.changed.emit(EVERYTHING)  # what the import dialog says after an import
     assert window.banner.isVisible() and "Acme's workspace" in window.banner.text()
     assert not window.new_partner_action.isEnabled()
     assert not window.section("Partners").directory.new_button.isEnabled()

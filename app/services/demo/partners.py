@@ -1,4 +1,5 @@
-"""Demo partners of every kind, tier, quadrant, maturity stage and status, with contacts and escalation paths."""
+"""Demo partners of every kind, tier, quadrant, maturity stage and status (every third candidate not scored yet),
+with contacts and escalation paths."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def _person(ctx: DemoContext) -> str:
 def generate(ctx: DemoContext) -> None:
     rng, today, months = ctx.rng, ctx.today, ctx.options.months
     partners, contacts, escalation, used = [], [], [], set()
+    candidates = 0
     for _ in range(ctx.options.partners):
         kind = _pick(ctx, KIND_WEIGHTS)
         name = ""
@@ -71,6 +73,10 @@ def generate(ctx: DemoContext) -> None:
         since = today - timedelta(days=age_days)
         value = max(1, min(5, round(rng.gauss({1: 4.2, 2: 3.2, 3: 2.3}[tier], 0.8))))
         risk = max(1, min(5, round(rng.gauss(2.4 if status is not PartnerStatus.AT_RISK else 3.8, 1.0))))
+        if status is PartnerStatus.CANDIDATE:
+            candidates += 1
+            if candidates % 3 == 1:  # every third candidate is not scored yet (no extra draw: same data)
+                value = risk = None
         stage_index = min(3, int(age_days / 365 + rng.random() * 1.5) + (1 if tier == 1 else 0))
         if status in (PartnerStatus.CANDIDATE, PartnerStatus.ONBOARDING):
             stage_index = 0

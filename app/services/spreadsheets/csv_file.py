@@ -17,7 +17,7 @@ from typing import BinaryIO, TextIO
 
 from app.services.spreadsheets.detect import DELIMITERS, ENCODINGS, check_text, detect_delimiter, detect_encoding
 from app.services.spreadsheets.neutralise import neutralise, unneutralise
-from app.services.spreadsheets.numbers import COMMA, DOT, detect_decimal
+from app.services.spreadsheets.numbers import COMMA, DOT, detect_columns, merge_guesses
 from app.services.spreadsheets.table import (
     MAX_CELL_CHARS,
     MAX_FILE_BYTES,
@@ -119,12 +119,15 @@ def _read(stream: TextIO, encoding: str, delimiter: str | None, decimal: str | N
         raise SpreadsheetError("The file has no header line.")
     headers = tuple(h.lstrip("\ufeff") for h in rows[0])
     # Blank rows stay (the import skips them) so that line numbers in reports match the file.
-    guess = detect_decimal((c for r in rows[1:] for c in r), default=COMMA if delimiter == ";" else DOT)
+    default = COMMA if delimiter == ";" else DOT
+    columns = detect_columns(rows[1:], len(headers), default=default)
+    guess = merge_guesses(columns, default=default)
+    chosen = decimal is not None
     if decimal is None:
         decimal = guess.mark if guess.certain else None
     elif decimal not in (DOT, COMMA):
         raise SpreadsheetError(f"'{decimal}' is not a decimal mark (use . or ,).")
-    return SheetTable(headers, tuple(rows[1:]), delimiter, decimal, encoding, "csv", guess)
+    return SheetTable(headers, tuple(rows[1:]), delimiter, decimal, encoding, "csv", guess, columns, chosen)
 
 
 def _chain(sample: str, rest: TextIO) -> Iterator[str]:

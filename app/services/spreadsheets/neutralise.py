@@ -15,10 +15,17 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """``text`` with a leading single quote when it starts like a formula; otherwise unchanged."""
-    return "'" + text if text.startswith(TRIGGERS) else text
+    """``text`` with a leading single quote when it starts like a formula, or like a neutralised one (so
+    that `unneutralise` gives back a text that really began with a quote); otherwise unchanged."""
+    return "'" + text if text.startswith(TRIGGERS) or _quoted(text) else text
 
 
 def unneutralise(text: str) -> str:
-    """Undo `neutralise`: a quote followed by a formula character is dropped."""
-    return text[1:] if len(text) > 1 and text[0] == "'" and text[1:].startswith(TRIGGERS) else text
+    """Undo `neutralise`: the quote in front of a formula character (or of such a quote) is dropped."""
+    return text[1:] if _quoted(text) else text
+
+
+def _quoted(text: str) -> bool:
+    """True for a quote followed by a formula character, or by quotes and then one ("'=1", "''=1")."""
+    rest = text.lstrip("'")
+    return rest != text and rest.startswith(TRIGGERS)

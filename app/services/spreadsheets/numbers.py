@@ -8,7 +8,9 @@ digits after one to three digits, '1,500' or '12.750', which is 1.5 or 1500. For
 mark is the decimal one; without it `AmbiguousNumber` is raised, so the question goes to the user instead of
 being guessed.
 
-`detect_decimal(texts)` looks at many cells of a file and says which mark its unambiguous numbers use.
+`detect_decimal(texts)` looks at many cells and says which mark their unambiguous numbers use;
+`detect_columns` does it column by column (a value column is read by its own numbers, not by dates such as
+'08.2026' in another column) and `merge_guesses` sums columns up for the whole file.
 """
 
 from __future__ import annotations
@@ -173,10 +175,31 @@ def detect_decimal(texts: Iterable[str], *, default: str = DOT) -> DecimalGuess:
             comma += 1
         else:
             dot += 1
+    return _decide(dot, comma, ambiguous, tuple(examples), default)
+
+
+def _decide(dot: int, comma: int, ambiguous: int, examples: tuple[str, ...], default: str) -> DecimalGuess:
     if comma and not dot:
-        return DecimalGuess(COMMA, True, ambiguous, tuple(examples), dot, comma)
+        return DecimalGuess(COMMA, True, ambiguous, examples, dot, comma)
     if dot and not comma:
-        return DecimalGuess(DOT, True, ambiguous, tuple(examples), dot, comma)
+        return DecimalGuess(DOT, True, ambiguous, examples, dot, comma)
     if dot or comma:  # both: the majority, but the user must look
-        return DecimalGuess(COMMA if comma > dot else DOT, False, ambiguous, tuple(examples), dot, comma)
-    return DecimalGuess(default, ambiguous == 0, ambiguous, tuple(examples), dot, comma)
+        return DecimalGuess(COMMA if comma > dot else DOT, False, ambiguous, examples, dot, comma)
+    return DecimalGuess(default, ambiguous == 0, ambiguous, examples, dot, comma)
+
+
+def detect_columns(rows: Iterable[tuple], width: int, *, default: str = DOT) -> tuple[DecimalGuess, ...]:
+    """`detect_decimal` for each of the first ``width`` columns of ``rows`` (text cells only)."""
+    rows = rows if isinstance(rows, (list, tuple)) else list(rows)
+    return tuple(detect_decimal((r[j] for r in rows if j < len(r) and isinstance(r[j], str)), default=default)
+                 for j in range(width))
+
+
+def merge_guesses(guesses: Iterable[DecimalGuess], *, default: str = DOT) -> DecimalGuess:
+    """What the numbers of several columns show together (the whole file's guess)."""
+    dot = comma = ambiguous = 0
+    examples: list[str] = []
+    for g in guesses:
+        dot, comma, ambiguous = dot + g.dot_evidence, comma + g.comma_evidence, ambiguous + g.ambiguous
+        examples.extend(e for e in g.examples if e not in examples)
+    return _decide(dot, comma, ambiguous, tuple(examples[:3]), default)

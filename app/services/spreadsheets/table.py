@@ -37,8 +37,10 @@ class SheetTable:
 
     ``decimal`` is the decimal mark ('.' or ',') used to read numbers that mean different things in the two
     conventions ('1,500'); None means it is not known, and such values are asked about instead of read.
-    ``decimal_guess`` is what the reader saw in the file, for the preview. ``encoding`` and ``delimiter`` are
-    what a CSV file was read with ('' for xlsx).
+    ``decimal_chosen`` is True when the user gave it; otherwise it is what the whole file shows
+    (``decimal_guess``), and `decimal_of` answers for one column from that column's own numbers
+    (``column_guesses``), so dates like '08.2026' elsewhere in the file never decide how a value reads.
+    ``encoding`` and ``delimiter`` are what a CSV file was read with ('' for xlsx).
     """
 
     headers: tuple[str, ...]
@@ -48,3 +50,19 @@ class SheetTable:
     encoding: str = "utf-8"
     file_kind: str = "csv"
     decimal_guess: DecimalGuess | None = field(default=None, compare=False)
+    column_guesses: tuple[DecimalGuess, ...] = field(default=(), compare=False)
+    decimal_chosen: bool = False
+
+    def decimal_of(self, column: int | None) -> str | None:
+        """The decimal mark for reading the numbers of ``column``: the user's choice, else the mark that
+        column's own numbers show, else None (its '1,500'-like values must be asked about)."""
+        guess = self.guess_of(column)
+        if self.decimal_chosen or guess is self.decimal_guess:
+            return self.decimal
+        return guess.mark if guess.certain else None
+
+    def guess_of(self, column: int | None) -> DecimalGuess | None:
+        """What the numbers of ``column`` show about the decimal mark (the whole file's guess when unknown)."""
+        if column is None or not 0 <= column < len(self.column_guesses):
+            return self.decimal_guess
+        return self.column_guesses[column]

@@ -15,7 +15,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from app.services.spreadsheets.neutralise import neutralise, unneutralise
-from app.services.spreadsheets.numbers import detect_decimal
+from app.services.spreadsheets.numbers import COMMA, DOT, detect_columns, merge_guesses
 from app.services.spreadsheets.table import (
     MAX_CELL_CHARS,
     MAX_FILE_BYTES,
@@ -86,10 +86,14 @@ def read_xlsx_file(path: str | Path, *, decimal: str | None = None, progress: Pr
     if not rows or not any(rows[0]):
         raise SpreadsheetError("The first sheet is empty or has no header row.")
     headers = tuple(str(h) for h in rows[0])
-    guess = detect_decimal(c for r in rows[1:] for c in r if isinstance(c, str))
+    columns = detect_columns(rows[1:], len(headers))
+    guess = merge_guesses(columns)
+    chosen = decimal is not None
     if decimal is None:
         decimal = guess.mark if guess.certain else None
-    return SheetTable(headers, tuple(rows[1:]), "", decimal, "", "xlsx", guess)
+    elif decimal not in (DOT, COMMA):
+        raise SpreadsheetError(f"'{decimal}' is not a decimal mark (use . or ,).")
+    return SheetTable(headers, tuple(rows[1:]), "", decimal, "", "xlsx", guess, columns, chosen)
 
 
 def _cell(value, line: int) -> Cell:

@@ -1,7 +1,8 @@
 """Writing a package: select the records in scope (and changed since a mark) — for a package scoped to some
-partners, their records and only the library records they use (see scope.py) — stream them as canonical JSON
-lines into the zip, add the files of the attachment rows it carries (``blobs/<sha256>``, each once: see
-blobs.py), sign the manifest, encrypt the whole file when a passphrase is given.
+partners, their records and only the library records they use (see scope.py) — stream them into the zip as
+JSON lines (one array of values per record, see package.py), add the files of the attachment rows it carries
+(``blobs/<sha256>``, each once: see blobs.py), sign the manifest, encrypt the whole file when a passphrase is
+given.
 
 The package is written beside the target under a temporary name and renamed into place at the end, so a
 failure never leaves a half-written package behind. The temporary names are noted beside the database while the
@@ -27,9 +28,9 @@ from app.services.sync import crypto
 from app.services.sync.blobs import BlobRejected, blobs_in_scope, write_blobs
 from app.services.sync.errors import SyncError
 from app.services.sync.keys import device_key, fingerprint, public_key_b64
-from app.services.sync.package import FORMAT, FORMAT_VERSION, MAX_ENTRIES, PackageWriter
+from app.services.sync.package import FORMAT, FORMAT_VERSION, MAX_ENTRIES, PackageWriter, record_line
 from app.services.sync.scope import IN_IDS, ids_param, scoped_library
-from app.services.sync.tables import PARTNER_COLUMN, Since, TableSpec, canonical_json, table_specs
+from app.services.sync.tables import PARTNER_COLUMN, Since, TableSpec, loads_json, table_specs
 
 FETCH = 2000
 
@@ -91,19 +92,25 @@ SCOPED_WITHOUT_TABLES = frozenset({"kpi_versions"})
 SCOPED_BLANK_FIELDS = {"playbook_versions": ("change_note",), "learning_track_versions": ("change_note",)}
 
 
-def _lines(conn, spec: TableSpec, partner_ids, since, library: Library,
-           tick: Callable[[int], None]) -> Iterator[bytes]:
+def _values(conn, spec: TableSpec, partner_ids, since, library: Library,
+            tick: Callable[[int], None]) -> Iterator[list]:
+    """The records the package carries of one table, each its values in ``spec.columns`` order (the order the
+    manifest declares), JSON columns as values."""
     if partner_ids is not None and spec.name in SCOPED_WITHOUT_TABLES:
         return
     where, params = _where(spec, partner_ids, since, library)
     result = conn.exec_driver_sql(spec.select_sql + where + spec.order_sql, tuple(params))
-    blank = SCOPED_BLANK_FIELDS.get(spec.name, ()) if partner_ids is not None else ()
+    blank = [spec.at[f] for f in SCOPED_BLANK_FIELDS.get(spec.name, ())] if partner_ids is not None else []
+    json_at = spec.json_at
     while rows := result.fetchmany(FETCH):
-        for values in rows:
-            row = spec.from_db(values)
-            for f in blank:
-                row[f] = ""
-            yield canonical_json(row) + b"\n"
+        for row in rows:
+            values = list(row)
+            for i in json_at:
+                if values[i] is not None:
+                    values[i] = loads_json(values[i])
+            for i in blank:
+                values[i] = ""
+            yield values
         tick(len(rows))
 
 
@@ -124,8 +131,8 @@ def package_contents(db, *, partner_ids: list[str] | None, since: Since | None) 
         library = scoped_library(conn, partner_ids, since) if partner_ids is not None else None
         for spec in table_specs().values():
             lines = []
-            for line in _lines(conn, spec, partner_ids, since, library, lambda _n: None):
-                row = json.loads(line)
+            for values in _values(conn, spec, partner_ids, since, library, lambda _n: None):
+                row = spec.as_dict(values)
                 label = label_of(row) or row["id"]
                 lines.append(label + (" (deleted)" if row.get("deleted_at") else ""))
             if lines:
@@ -235,7 +242,7 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                 tables = {}
                 for spec in specs.values():
                     n = writer.write_lines(f"records/{spec.name}.jsonl",
-                                           _lines(conn, spec, partner_ids, since, library, tick))
+                                           map(record_line, _values(conn, spec, partner_ids, since, library, tick)))
                     tables[spec.name] = {"count": n, "columns": list(spec.columns)}
                 carried, missing = _write_files(db, conn, writer, partner_ids, since, len(tables))
                 manifest = {

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from app.models.enums import PeriodKind
-from app.models.kpi import ID_SEPARATOR, measurement_id
+from app.models.kpi import ID_SEPARATOR
 from app.models.local import LocalSetting
 from app.models.partner import Partner
 from app.models.sync import SyncConflict, SyncHistory, SyncProposal, SyncSigner
@@ -161,6 +162,8 @@ class _Run:
     signer_device: str = ""
     proposals: list[dict[str, Any]] = field(default_factory=list)
     disputed: int = 0
+    #: table -> the highest id its batches carried, while it held only rows this import wrote (`_none_held`)
+    highest_new: dict[str, str | None] = field(default_factory=dict)
     _seq: int | None = None
 
     @property
@@ -173,67 +176,94 @@ class _Run:
     def count(self, table: str, key: str, n: int = 1) -> None:
         self.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))[key] += n
 
-    def reject(self, table: str, record: dict | None, reason: str) -> None:
+    def reject(self, table: str, record_id: Any, reason: str) -> None:
         self.count(table, "rejected")
         if len(self.rejections) < MAX_REPORTED:
-            rid = record.get("id") if isinstance(record, dict) else None
+            rid = record_id if isinstance(record_id, str) else None
             self.rejections.append(f"{table} {rid or '(unreadable record)'}: {reason}")
 
 
 _PERIOD_KINDS = frozenset(k.value for k in PeriodKind)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+#: A record as the importer handles it: its values in `TableSpec.columns` order (package.row_batches); anything
+#: else a package line held (None, a dict of other fields, a list of another length) is rejected.
+Values = list
 
-def _validate(spec: TableSpec, rec: dict | None, scope: frozenset[str] | None) -> str | None:
+
+def _well_formed(spec: TableSpec, rec: Any) -> bool:
+    return type(rec) is list and len(rec) == len(spec.columns)
+
+
+def _record_id(spec: TableSpec, rec: Any) -> Any:
+    """The id a record claims (for messages), or None."""
+    if _well_formed(spec, rec):
+        return rec[spec.at["id"]]
+    return rec.get("id") if type(rec) is dict else None
+
+
+def _validate(spec: TableSpec, rec: Any, scope: frozenset[str] | None) -> str | None:
     """Why ``rec`` cannot be merged into ``spec``'s table, or None. Runs for every record of a package, so it is
     written for speed: exact types, one regex per rev, no per-record allocation on the common path."""
-    if type(rec) is not dict:
-        return "not a valid record"
-    if rec.keys() != spec.column_set:
+    if type(rec) is not list:
+        return "its fields do not match this version of Tandem" if type(rec) is dict else "not a valid record"
+    if len(rec) != len(spec.columns):
         return "its fields do not match this version of Tandem"
-    rid = rec["id"]
+    i_id, i_rev, i_fr, i_seen, i_base = spec.meta_at
+    rid = rec[i_id]
     if type(rid) is not str or not rid:
         return "no id"
     valid_rev = REV_RE.fullmatch
-    rev = rec["rev"]
+    rev = rec[i_rev]
     if type(rev) is not str or valid_rev(rev) is None:
         return "its revision stamps are not valid"
-    for m in (rec["field_revs"], rec["seen_revs"], rec["base_revs"]):
-        if type(m) is not dict:
-            return "its revision stamps are not valid"
-        for r in m.values() if m else ():
+    fr, seen, base = rec[i_fr], rec[i_seen], rec[i_base]
+    if type(fr) is not dict or type(seen) is not dict or type(base) is not dict:
+        return "its revision stamps are not valid"
+    if fr or seen or base:  # most records carry none
+        for r in (*fr.values(), *seen.values(), *base.values()):
             if type(r) is not str or valid_rev(r) is None:
                 return "its revision stamps are not valid"
-    if spec.id_separator is not None and rid != _measurement_id(rec):
+    if spec.id_separator is not None and not _id_follows_key(spec, rec, rid):
         return "a measurement's id must follow from its partner, KPI and period"
-    if spec.name == "partners" and rec[PARTNER_COLUMN] != rid:
-        return "a partner must belong to itself"
-    if scope is not None and spec.partner_owned and rec[PARTNER_COLUMN] not in scope:
-        return "it belongs to a partner outside the package's scope"
+    if spec.partner_owned and (scope is not None or spec.name == "partners"):
+        pid = rec[spec.at[PARTNER_COLUMN]]
+        if spec.name == "partners" and pid != rid:
+            return "a partner must belong to itself"
+        if scope is not None and pid not in scope:
+            return "it belongs to a partner outside the package's scope"
     return None
 
 
-def _measurement_id(rec: dict) -> str | None:
-    """The id a measurement record must carry: its key written out (models/kpi.py), the key well formed."""
-    start, kind, pid, kid = rec["period_start"], rec["period_kind"], rec["partner_id"], rec["kpi_id"]
-    if type(start) is not str or _ISO_DAY.fullmatch(start) is None or kind not in _PERIOD_KINDS \
-            or type(pid) is not str or type(kid) is not str or ID_SEPARATOR in pid or ID_SEPARATOR in kid:
-        return None
+def _id_follows_key(spec: TableSpec, rec: Values, rid: str) -> bool:
+    """True when a measurement's id is its key written out (models/kpi.py: partner, KPI, period kind and start,
+    joined by the separator), the key well formed."""
+    key = spec.key_of(rec)  # in the order measurement_id joins them
+    if tuple(rid.split(ID_SEPARATOR)) != key:  # so every part is text, and none holds the separator
+        return False
+    return key[2] in _PERIOD_KINDS and _is_day(key[3])
+
+
+@lru_cache(maxsize=4096)  # a package's measurements share a few hundred period starts
+def _is_day(text: str) -> bool:
+    if _ISO_DAY.fullmatch(text) is None:
+        return False
     try:
-        date.fromisoformat(start)
+        date.fromisoformat(text)
     except ValueError:
-        return None
-    return measurement_id(pid, kid, kind, start)
+        return False
+    return True
 
 
-def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool) -> dict[str, str | None]:
-    """id -> partner_id (or None) of the rows of ``table`` among ``ids``."""
-    found: dict[str, str | None] = {}
+def _existing(conn: Connection, table: str, ids: set[str],
+              with_partner: bool) -> dict[str, tuple[str | None, bool]]:
+    """id -> (partner_id or None, deleted) of the rows of ``table`` among ``ids``."""
+    found: dict[str, tuple[str | None, bool]] = {}
     cols = f"id, {PARTNER_COLUMN}" if with_partner else "id, NULL"
     for chunk in _chunks(sorted(ids)):
-        sql = f'SELECT {cols} FROM "{table}" WHERE id IN ({", ".join("?" * len(chunk))})'
-        for rid, pid in conn.exec_driver_sql(sql, tuple(chunk)):
-            found[rid] = pid
+        sql = f'SELECT {cols}, deleted_at IS NOT NULL FROM "{table}" WHERE id IN ({", ".join("?" * len(chunk))})'
+        for rid, pid, deleted in conn.exec_driver_sql(sql, tuple(chunk)).fetchall():
+            found[rid] = (pid, bool(deleted))
     return found
 
 
@@ -241,22 +271,45 @@ def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool) -
 META = ("id", "rev", "field_revs", "seen_revs", "base_revs")
 
 
-def _held(conn: Connection, spec: TableSpec, batch: list[dict | None]) -> dict[str, tuple]:
+def _held(run: _Run, spec: TableSpec, batch: list[Any]) -> dict[str, tuple]:
     """id -> (rev, field_revs, seen_revs, base_revs as stored[, partner_id]) of the batch's records this
     database holds."""
-    ids = [rec["id"] for rec in batch if isinstance(rec, dict) and isinstance(rec.get("id"), str)]
+    width, i = len(spec.columns), spec.at["id"]
+    ids = [rec[i] for rec in batch if type(rec) is list and len(rec) == width and type(rec[i]) is str]
+    if _none_held(run, spec.name, ids):
+        return {}
     columns = META + ((PARTNER_COLUMN,) if spec.partner_owned else ())
     held: dict[str, tuple] = {}
     for chunk in _chunks(ids):
-        for rid, *meta in conn.exec_driver_sql(*spec.select_by_ids(chunk, columns=columns)):
+        for rid, *meta in run.conn.exec_driver_sql(*spec.select_by_ids(chunk, columns=columns)):
             held[rid] = tuple(meta)
     return held
 
 
-def _same_meta(spec: TableSpec, rec: dict, meta: tuple) -> bool:
-    return rec["rev"] == meta[0] and _same_json(rec["field_revs"], meta[1]) \
-        and _same_json(rec["seen_revs"], meta[2]) and _same_json(rec["base_revs"], meta[3]) \
-        and (not spec.partner_owned or rec[PARTNER_COLUMN] == meta[4])
+def _none_held(run: _Run, table: str, ids: list[str]) -> bool:
+    """True when no record with one of ``ids`` can be in ``table``, so looking them up is not needed (a full
+    package into a new laptop): the table was empty when this import came to it, and the ids all sort after
+    those of its earlier batches (an export lists records in key order), so no earlier batch wrote one. Any
+    other case is looked up, from then on every batch of the table."""
+    if table not in run.highest_new:
+        empty = run.conn.exec_driver_sql(f'SELECT 1 FROM "{table}" LIMIT 1').first() is None
+        run.highest_new[table] = "" if empty else None
+    highest = run.highest_new[table]
+    if highest is None:
+        return False
+    if ids and min(ids) <= highest:
+        run.highest_new[table] = None
+        return False
+    if ids:
+        run.highest_new[table] = max(ids)
+    return True
+
+
+def _same_meta(spec: TableSpec, rec: Values, meta: tuple) -> bool:
+    at = spec.at
+    return rec[at["rev"]] == meta[0] and _same_json(rec[at["field_revs"]], meta[1]) \
+        and _same_json(rec[at["seen_revs"]], meta[2]) and _same_json(rec[at["base_revs"]], meta[3]) \
+        and (not spec.partner_owned or rec[at[PARTNER_COLUMN]] == meta[4])
 
 
 def _same_json(value: Any, stored: str | None) -> bool:
@@ -269,39 +322,33 @@ def _same_json(value: Any, stored: str | None) -> bool:
         return False
 
 
-def _newest(rec: dict) -> str:
-    """The highest rev a (valid) record carries."""
-    fr, seen, base = rec["field_revs"], rec["seen_revs"], rec["base_revs"]
-    if not (fr or seen or base):
-        return rec["rev"]  # the usual record: its maps are empty
-    return max((rec["rev"], *fr.values(), *seen.values(), *base.values()))
-
-
-def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None:
+def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
+    """Validate, merge and write one batch of records (values in ``spec.columns`` order: package.row_batches)."""
     table, conn, scope = spec.name, run.conn, run.scope
     counts = run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
-    valid: list[dict] = []
+    valid: list[Values] = []
     ids_in_batch: set[str] = set()
     # Re-importing a package (or a package mostly of records this laptop has) costs a look at metadata: a
     # record held exactly as it arrives, revs and version vector alike, is unchanged and needs no merge.
-    held = _held(conn, spec, batch)
-    columns, owned = spec.column_set, spec.partner_owned
+    held = _held(run, spec, batch)
+    at, owned, width = spec.at, spec.partner_owned, len(spec.columns)
+    i_id, i_partner = at["id"], at.get(PARTNER_COLUMN)
     for rec in batch:
         # A record stored here exactly as it arrives (same revs, so valid, and its partner in scope) is unchanged.
-        rid = rec.get("id") if type(rec) is dict else None
-        meta = held.get(rid) if type(rid) is str else None
-        if meta is not None and rec.keys() == columns and _same_meta(spec, rec, meta) \
-                and (scope is None or not owned or rec[PARTNER_COLUMN] in scope) and rid not in ids_in_batch:
+        rid = rec[i_id] if type(rec) is list and len(rec) == width else None
+        meta = held.get(rid) if held and type(rid) is str else None
+        if meta is not None and _same_meta(spec, rec, meta) \
+                and (scope is None or not owned or rec[i_partner] in scope) and rid not in ids_in_batch:
             ids_in_batch.add(rid)
             counts["unchanged"] += 1
             continue
         reason = _validate(spec, rec, scope)
-        if reason is None and rec["id"] in ids_in_batch:
+        if reason is None and rid in ids_in_batch:
             reason = "it appears twice in the package"
         if reason:
-            run.reject(table, rec, reason)
+            run.reject(table, _record_id(spec, rec), reason)
             continue
-        ids_in_batch.add(rec["id"])
+        ids_in_batch.add(rid)
         valid.append(rec)
 
     # References must point at records this database holds (or that this package brought earlier), and a
@@ -310,70 +357,85 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
     if spec.partner_owned and table != "partners":
         checks.append((PARTNER_COLUMN, "partners"))
     specs = table_specs()
+    looked_up: dict[str, dict[str, tuple[str | None, bool]]] = {}  # column -> what `_existing` found
     for col, target in checks:
-        wanted = {r[col] for r in valid} - {None}
+        i = at[col]
+        wanted = {r[i] for r in valid} - {None}
         if not wanted:
             continue
         target_owned = target in specs and specs[target].partner_owned
         found = _existing(conn, target, wanted, target_owned)
+        if target != table:  # (this batch's writes cannot change them before `_keep_parents` reads them)
+            looked_up[col] = found
         if scope is None and len(found) == len(wanted):
             continue  # the usual case: every reference resolves
         kept = []
         for r in valid:
-            v = r[col]
+            v = r[i]
             if v is None:
                 kept.append(r)
             elif v not in found:
-                run.reject(table, r, f"{col} refers to a {target} record this database does not have")
-            elif scope is not None and target_owned and found[v] not in scope:
-                run.reject(table, r, f"{col} refers to a record of a partner outside the package's scope")
+                run.reject(table, r[i_id], f"{col} refers to a {target} record this database does not have")
+            elif scope is not None and target_owned and found[v][0] not in scope:
+                run.reject(table, r[i_id], f"{col} refers to a record of a partner outside the package's scope")
             else:
                 kept.append(r)
         valid = kept
 
     # Only records held here with other metadata need their local row: the rest are new.
     locals_: dict[str, dict] = {}
-    for chunk in _chunks([r["id"] for r in valid if r["id"] in held]):
+    for chunk in _chunks([r[i_id] for r in valid if r[i_id] in held] if held else []):
         for values in conn.exec_driver_sql(*spec.select_by_ids(chunk)):
             row = spec.from_db(values)
             locals_[row["id"]] = row
 
     inserts, updates = [], []
-    live_children: list[dict] = []  # records written live: each may bring its deleted parents back
+    live_children: list[Values] = []  # records written live: each may bring its deleted parents back
     newly_deleted: list[str] = []  # records this batch deleted: their local children may bring them back
     now = utcnow()
     role, device = run.role, run.signer_device
     # A new record from this laptop or a colleague needs no role check (roles.refusal) but for devices.
     plain_new = (role is None or not role.is_partner) and table != "devices"
     insert_params, seq = spec.insert_params, run.seq if valid else 0
-    for rec in valid:
-        newest = _newest(rec)
-        if newest > run.latest_allowed:
-            _refuse_future(run, newest)
-        if newest > run.max_rev:
-            run.max_rev = newest
-        local = locals_.get(rec["id"])
-        if local is not None or not plain_new:
-            m = merge(spec.user_fields, local, rec) if local is not None else None
-            merged = rec if m is None else m.row if m.changed else None
-            why = refusal(role, device, spec, local, rec, merged)
-            if why:
-                run.reject(table, rec, why)
-                continue
-            if is_proposal(role, spec) and merged is not None:
-                _propose(run, spec, local, rec, merged)
-                continue
+    i_rev, i_fr, i_seen, i_base, i_deleted = at["rev"], at["field_revs"], at["seen_revs"], at["base_revs"], at[DELETED]
+    disputes = table == "measurement_disputes"
+    top = run.max_rev  # the highest rev seen so far
+    for values in valid:
+        fr, seen, base = values[i_fr], values[i_seen], values[i_base]
+        newest = max((values[i_rev], *fr.values(), *seen.values(), *base.values())) if fr or seen or base \
+            else values[i_rev]  # the usual record: its maps are empty
+        if newest > top:
+            top = newest
+        local = locals_.get(values[i_id]) if locals_ else None
+        if local is None and plain_new:  # the usual record of a full package: no dict built for it
+            inserts.append(insert_params(values, seq))
+            counts["new"] += 1
+            if values[i_deleted] is None:
+                live_children.append(values)
+            if disputes:
+                run.disputed += _open_dispute(table, spec.as_dict(values))
+            continue
+        rec = spec.as_dict(values)
+        m = merge(spec.user_fields, local, rec) if local is not None else None
+        merged = rec if m is None else m.row if m.changed else None
+        why = refusal(role, device, spec, local, rec, merged)
+        if why:
+            run.reject(table, rec["id"], why)
+            continue
+        if is_proposal(role, spec) and merged is not None:
+            _propose(run, spec, local, rec, merged)
+            continue
         if local is None:
-            inserts.append(insert_params(rec, seq))
+            inserts.append(insert_params(values, seq))
             counts["new"] += 1
             if rec[DELETED] is None:
-                live_children.append(rec)
+                live_children.append(values)
             run.disputed += _open_dispute(table, rec)
             continue
         if m.row is not None and m.changed:
             run.disputed += _open_dispute(table, m.row)
             if m.row[DELETED] is None:
-                live_children.append(m.row)
+                live_children.append(spec.as_values(m.row))
             elif local[DELETED] is None:
                 newly_deleted.append(rec["id"])
         if m.row is not None:
@@ -391,11 +453,14 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[dict | None]) -> None
             counts["unchanged"] += 1
         if m.row is not None and m.changed:
             _supersede(run, table, m.row)
+    if top > run.latest_allowed:
+        _refuse_future(run, top)
+    run.max_rev = top
     if inserts:
         conn.exec_driver_sql(spec.insert_sql, inserts)
     if updates:
         conn.exec_driver_sql(spec.update_sql, updates)
-    _keep_parents(run, checks, live_children)
+    _keep_parents(run, spec, checks, live_children, looked_up)
     if newly_deleted:
         _keep_parents_of_local_children(run, spec, newly_deleted)
 
@@ -422,21 +487,27 @@ def _propose(run: _Run, spec: TableSpec, local: dict | None, rec: dict, merged: 
                               package_id=run.package_id, received_at=utcnow(), status="open"))
 
 
-def _keep_parents(run: _Run, checks: list[tuple[str, str]], children: list[dict]) -> None:
-    """Bring back the deleted parents of ``children`` (records just written live) that hold edits the
-    parent's delete had not seen (merge.restore_parent)."""
+def _keep_parents(run: _Run, spec: TableSpec, checks: list[tuple[str, str]], children: list[Values],
+                  looked_up: dict[str, dict[str, tuple[str | None, bool]]]) -> None:
+    """Bring back the deleted parents of ``children`` (records of ``spec``'s table just written live) that hold
+    edits the parent's delete had not seen (merge.restore_parent). ``looked_up``: column -> parents already
+    read (`_existing`); the others are read here."""
+    at = spec.at
+    i_rev, i_fr, i_seen = at["rev"], at["field_revs"], at["seen_revs"]
     for col, target in checks:
-        parents = {child[col] for child in children if child[col] is not None}
-        deleted: set[str] = set()
-        for chunk in _chunks(sorted(parents)):
+        i = at[col]
+        parents = {child[i] for child in children if child[i] is not None}
+        known = looked_up.get(col, {})
+        deleted = {p for p in parents if p in known and known[p][1]}
+        for chunk in _chunks(sorted(p for p in parents if p not in known)):
             sql = f'SELECT id FROM "{target}" WHERE deleted_at IS NOT NULL AND id IN ({", ".join("?" * len(chunk))})'
             deleted.update(v for (v,) in run.conn.exec_driver_sql(sql, tuple(chunk)))
         if not deleted:
             continue  # the usual case: every parent is live
         wanted: dict[str, dict[str, str]] = defaultdict(dict)
         for child in children:
-            if child[col] in deleted:
-                _join(wanted[child[col]], row_versions(child["rev"], child["field_revs"], child["seen_revs"]))
+            if child[i] in deleted:
+                _join(wanted[child[i]], row_versions(child[i_rev], child[i_fr], child[i_seen]))
         _restore(run, table_specs()[target], wanted)
 
 
@@ -642,9 +713,9 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                     why = "this version of Tandem has no such table" if spec is None \
                         else "its fields do not match this version of Tandem"
                     for rec in reader.iter_records(table):
-                        run.reject(table, rec, why)
+                        run.reject(table, rec.get("id") if rec else None, why)
                     continue
-                for batch in _batched(reader.iter_records(table), BATCH):
+                for batch in reader.row_batches(table, spec.columns, BATCH):
                     _process_batch(run, spec, batch)
                     done += len(batch)
                     if progress:
@@ -756,8 +827,11 @@ def merge_records(db, records: dict[str, list[dict[str, Any]]], *, peer: str, pa
         run = _Run(conn, None, package_id, peer, signer_label=peer,
                    latest_allowed=format_rev(db.clock.wall_millis() + MAX_AHEAD_MS, COUNTER_MAX, "~"))
         for table in (t for t in specs if t in records):
-            for batch in _batched(iter(records[table]), BATCH):
-                _process_batch(run, specs[table], batch)
+            spec = specs[table]
+            rows = (spec.as_values(r) if type(r) is dict and r.keys() == spec.column_set else r
+                    for r in records[table])
+            for batch in _batched(rows, BATCH):
+                _process_batch(run, spec, batch)
         if run.conflict_rows:
             conn.execute(insert(SyncConflict), run.conflict_rows)
     return {k: sum(c[k] for c in run.counts.values()) for k in COUNT_KEYS}

@@ -1,9 +1,13 @@
 """The package file: writing it, and reading it safely.
 
 A package is a zip holding ``manifest.json``, ``manifest.sig`` (the Ed25519 signature of the manifest's
-bytes), one ``records/<table>.jsonl`` per table (one canonical JSON object per line) and attachments under
-``blobs/<sha256>``. The manifest names every other entry with its size and sha256, so one signature covers
-everything.
+bytes), one ``records/<table>.jsonl`` per table and attachments under ``blobs/<sha256>``. The manifest names
+every other entry with its size and sha256, so one signature covers everything.
+
+Records (format 2): one JSON array per line, the record's values in the order of the table's ``columns`` in
+the manifest (`record_line`), so a record is parsed without a key per value and reaches the database without
+a dict built for it. Format 1 (one JSON object per line, keyed by column) is still read: `row_batches` hands
+either as values in the order the importer asks for.
 
 `PackageReader` validates everything before a single record is parsed: entry names (no absolute paths,
 no ``..``, no duplicates, no links, nothing the manifest does not name), entry count, sizes and compression
@@ -25,6 +29,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +41,7 @@ from app.services.sync.errors import PackageRefused
 from app.services.sync.keys import fingerprint, verify
 
 FORMAT = "tandem-package"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: records are arrays in the manifest's column order; 1: objects (still read)
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 
 MAX_ENTRIES = 10_000
@@ -304,8 +309,57 @@ class PackageReader:
             raise KeyError(name)
         return self._stream(name, int(meta["size"]))
 
+    def declared_columns(self, table: str) -> list[str] | None:
+        """The columns the manifest declares for ``table`` (the order of its records' values), or None."""
+        meta = self.tables().get(table)
+        columns = meta.get("columns") if isinstance(meta, dict) else None
+        if isinstance(columns, list) and all(type(c) is str for c in columns) and len(set(columns)) == len(columns):
+            return columns
+        return None
+
+    def row_batches(self, table: str, columns: tuple[str, ...], size: int) -> Iterator[list[Any]]:
+        """The records of one table in lists of ``size`` (the last one shorter), each record a list of its
+        values in ``columns``' order, read from either format. A line that is not JSON, or an array when the
+        manifest declares no order of these columns, is None; a record of other fields (an array of another
+        length, an object with other keys) comes as parsed, for the importer to reject."""
+        declared = self.declared_columns(table)
+        wanted = list(columns)
+        readable = declared is not None and set(declared) == set(wanted)
+        pick = itemgetter(*(declared.index(c) for c in wanted)) if readable and declared != wanted else None
+        width, names = len(wanted), frozenset(wanted)
+
+        def as_row(value: Any) -> Any:  # for all but an array already in ``columns`` order
+            kind = type(value)
+            if kind is list:
+                return None if not readable else list(pick(value)) if pick and len(value) == width else value
+            if kind is dict and value.keys() == names:
+                return [value[c] for c in wanted]
+            return value
+
+        as_is = readable and pick is None
+        batch: list[Any] = []
+        for values in self._parsed_chunks(table):
+            batch += [v if as_is and type(v) is list else as_row(v) for v in values]
+            while len(batch) >= size:
+                yield batch[:size]
+                del batch[:size]
+        if batch:
+            yield batch
+
     def iter_records(self, table: str) -> Iterator[dict[str, Any] | None]:
-        """The records of one table, one dict per line (None for a line that is not a JSON object)."""
+        """The records of one table as dicts (None for a line that is not a record), in either format."""
+        declared = self.declared_columns(table)
+        for values in self._parsed_chunks(table):
+            for value in values:
+                if type(value) is list:
+                    yield dict(zip(declared, value)) if declared is not None and len(value) == len(declared) \
+                        else None
+                else:
+                    yield value if type(value) is dict else None
+
+    def _parsed_chunks(self, table: str) -> Iterator[list[Any]]:
+        """The lines of one table's entry parsed as JSON (None for a line that is not JSON), a list for each
+        chunk read."""
         name = f"records/{table}.jsonl"
         meta = self.manifest["entries"].get(name)
         if meta is None:
@@ -317,16 +371,26 @@ class PackageReader:
             pending = lines.pop()
             if len(pending) > MAX_LINE:
                 raise PackageRefused(f"The package is refused: a record of {table} is too large.")
-            for line in lines:
-                if line:
-                    yield _parse(line)
+            yield _parse_lines(lines)
         if pending:
-            yield _parse(pending)
+            yield _parse_lines([pending])
 
 
-def _parse(line: bytes) -> dict[str, Any] | None:
+def _parse_lines(lines: list[bytes]) -> list[Any]:
+    """Each non-empty line parsed (None for one that is not JSON)."""
     try:
-        value = orjson.loads(line)
+        return [orjson.loads(line) for line in lines if line]
+    except ValueError:  # a damaged line: parse them one by one
+        return [_parse(line) for line in lines if line]
+
+
+def _parse(line: bytes) -> Any:
+    try:
+        return orjson.loads(line)
     except ValueError:
         return None
-    return value if isinstance(value, dict) else None
+
+
+def record_line(values: list) -> bytes:
+    """One record as a line of a package: a JSON array of its values (maps with sorted keys), no spaces, UTF-8."""
+    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)

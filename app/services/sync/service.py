@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from app.models import Base, Partner
 from app.models.base import get_by_id
 from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncProposal, SyncSigner
+from app.services.changes import Changes
 from app.services.clock import utcnow
 from app.services.database import backup_database
 from app.services.errors import NotFound, ValidationError
@@ -306,7 +307,10 @@ class SyncService:
                                    confine_to=self._confined_to())
             if first:  # a lead's package scoped to one partner makes a fresh laptop that partner's workspace
                 self._workspace.begin_from_import(result, reader.manifest)
-            return result
+        # The merge writes through a bare connection the change log does not see: after an applied import
+        # every view reloads; a no-op one only added its line to the history.
+        self._db.feed.publish(Changes.all() if result.applied else Changes.of("sync_history"))
+        return result
 
     # -- conflicts ---------------------------------------------------------------------------------------------
 

@@ -3,13 +3,19 @@
 Records travel in their *storage form*: the values SQLite holds (text for dates and datetimes, 0/1 for
 booleans, enum values as text), except JSON columns, which travel as JSON values, not as text. So an
 import writes exactly what the exporting laptop stored, and no model needs to know about packages.
+
+The import handles a record as a list of values in `TableSpec.columns` order (``values[spec.at["rev"]]``):
+most records are new, and a list goes to SQLite without a dict built per record. Merging works on dicts
+(`as_dict`), for the few records this laptop holds already.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -25,7 +31,7 @@ PARTNER_COLUMN = "partner_id"
 @dataclass(frozen=True)
 class TableSpec:
     name: str
-    columns: tuple[str, ...]  # every travelling column, in the order records are read (`select_sql`)
+    columns: tuple[str, ...]  # every travelling column, in the order records are read (`select_sql`), generated last
     json_columns: frozenset[str]
     user_fields: tuple[str, ...]  # merged field by field (everything but the sync metadata)
     partner_owned: bool
@@ -36,6 +42,33 @@ class TableSpec:
     key: tuple[str, ...] = ("id",)
     generated: frozenset[str] = frozenset()  # computed by the database: read, never written
     id_separator: str | None = None
+
+    @cached_property
+    def at(self) -> dict[str, int]:
+        """column -> its position in a record's values (`columns` order)."""
+        return {c: i for i, c in enumerate(self.columns)}
+
+    @cached_property
+    def json_at(self) -> tuple[int, ...]:
+        """The positions of the JSON columns in a record's values."""
+        return self._json_positions(self.columns)
+
+    @cached_property
+    def meta_at(self) -> tuple[int, int, int, int, int]:
+        """The positions of id, rev, field_revs, seen_revs and base_revs in a record's values."""
+        return tuple(self.at[c] for c in ("id", "rev", "field_revs", "seen_revs", "base_revs"))
+
+    @cached_property
+    def key_of(self) -> Callable[[list], tuple]:
+        """A record's key (a tuple of its `key` values) from its values."""
+        pick = itemgetter(*(self.at[c] for c in self.key))
+        return pick if len(self.key) > 1 else lambda values: (pick(values),)
+
+    def as_dict(self, values: list) -> dict[str, Any]:
+        return dict(zip(self.columns, values))
+
+    def as_values(self, row: dict[str, Any]) -> list:
+        return [row[c] for c in self.columns]
 
     def from_db(self, values: tuple) -> dict[str, Any]:
         row = dict(zip(self.columns, values))
@@ -103,8 +136,15 @@ class TableSpec:
         return (f"INSERT INTO {_q(self.name)} ({', '.join(_q(c) for c in cols)}, seq) "
                 f"VALUES ({', '.join('?' * (len(cols) + 1))})")
 
-    def insert_params(self, row: dict[str, Any], seq: int) -> tuple:
-        return (*self._stored(row, self._written, self._written_json), seq)
+    def insert_params(self, values: list, seq: int) -> tuple:
+        """The parameters of `insert_sql` for a record given as its values in `columns` order."""
+        params = values[:len(self._written)]  # the generated columns come last (`table_specs`)
+        for i in self._written_json:
+            v = params[i]
+            if v is not None:
+                params[i] = "{}" if v == {} else dumps_json(v)  # most revision maps are empty
+        params.append(seq)
+        return tuple(params)
 
     @cached_property
     def _updated(self) -> tuple[str, ...]:
@@ -165,7 +205,9 @@ def table_specs() -> dict[str, TableSpec]:
     specs = {}
     for name in syncable_tables():
         table = Base.metadata.tables[name]
-        cols = tuple(c.name for c in table.columns if c.name not in Syncable.LOCAL_FIELDS)
+        # Generated columns (a measurement's id) last: the written ones are then a record's first values.
+        cols = tuple(c.name for c in sorted(table.columns, key=lambda c: c.computed is not None)
+                     if c.name not in Syncable.LOCAL_FIELDS)
         fks = tuple((c.name, next(iter(c.foreign_keys)).column.table.name)
                     for c in table.columns if c.foreign_keys and c.name != PARTNER_COLUMN)
         key = tuple(c.name for c in table.primary_key.columns)

@@ -25,7 +25,7 @@ from app.services import Services
 from app.services.errors import ValidationError
 from app.services.visit import VisitFolder, check_target, default_folder_name, prepare_visit
 from app.ui.agenda.partner_picker import PartnerPicker
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.workers import run_in_background
 
 
@@ -135,7 +135,6 @@ class PrepareVisitDialog(QDialog):
             text += " Not included: " + " ".join(folder.skipped)
         self._say(text)
         self.bus.status_message.emit(f"Visit folder ready: {folder.path}")
-        self.bus.changed.emit(Change.of("sync_history"))  # the package export is in the sync history
 
     def _failed(self, exc: Exception) -> None:
         self.go.setEnabled(True)

@@ -2,7 +2,7 @@
 (drop files on the list, Add file…, Paste image) or use one (Open with the system viewer, Remove).
 
 `AttachmentsWidget.set_target(partner_id, kind, record_id)` shows one record's files; writes go through
-`services.attachments` and announce ``Change.of("attachments", partner_id=...)`` on the bus. Remove is a
+`services.attachments`; the list reloads from the change feed like every view (app/ui/bus.py). Remove is a
 tombstone and on Edit → Undo.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QPixmap, QUndoCommand
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -32,28 +32,24 @@ from app.services import Services
 from app.services.attachments import AttachmentData, megabytes
 from app.services.errors import NotFound, ValidationError
 from app.ui.bus import Change, ChangeBus
+from app.ui.undo import ServiceCommand
 
 THUMB = QSize(112, 84)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class _RemoveCommand(QUndoCommand):
+class _RemoveCommand(ServiceCommand):
     """Undo brings a removed attachment back (the service wrote the tombstone first)."""
 
-    def __init__(self, widget: AttachmentsWidget, data: AttachmentData) -> None:
-        super().__init__(f"Remove {data.name}")
-        self._widget, self._data, self._first = widget, data, True
+    def __init__(self, services: Services, bus: ChangeBus, data: AttachmentData) -> None:
+        super().__init__(f"Remove {data.name}", bus)
+        self._attachments, self._data = services.attachments, data
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        self._widget.services.attachments.remove(self._data.id)
-        self._widget.changed(self._data.partner_id)
+    def forward(self) -> None:
+        self._attachments.remove(self._data.id)
 
-    def undo(self) -> None:
-        self._widget.services.attachments.restore(self._data.id)
-        self._widget.changed(self._data.partner_id)
+    def back(self) -> None:
+        self._attachments.restore(self._data.id)
 
 
 class _FileList(QListWidget):
@@ -166,11 +162,8 @@ class AttachmentsWidget(QWidget):
         self.remove_button.setEnabled(selected)
 
     def _on_change(self, change: Change) -> None:
-        if change.touches("attachments") and (not change.partner_ids or self.partner_id in change.partner_ids):
+        if self.partner_id and change.touches("attachments", partner_id=self.partner_id):
             self.reload()
-
-    def changed(self, partner_id: str) -> None:
-        self.bus.changed.emit(Change.of("attachments", partner_id=partner_id))
 
     # -- adding --------------------------------------------------------------------------------------------
 
@@ -188,7 +181,6 @@ class AttachmentsWidget(QWidget):
             except (ValidationError, NotFound, OSError) as exc:
                 refused.append(str(exc))
         if added:
-            self.changed(self.partner_id)
             self.bus.status_message.emit(f"Attached {', '.join(a.name for a in added)}")
         if refused:
             QMessageBox.warning(self, "Not attached", "\n".join(refused))
@@ -211,7 +203,6 @@ class AttachmentsWidget(QWidget):
         except ValidationError as exc:
             QMessageBox.warning(self, "Not attached", str(exc))
             return None
-        self.changed(self.partner_id)
         return a
 
     # -- using ---------------------------------------------------------------------------------------------
@@ -238,8 +229,7 @@ class AttachmentsWidget(QWidget):
         if a is None:
             return
         self.services.attachments.remove(a.id)
-        self.bus.undo_stack.push(_RemoveCommand(self, a))
-        self.changed(a.partner_id)
+        self.bus.undo_stack.push(_RemoveCommand(self.services, self.bus, a))
         self.bus.status_message.emit(f"Removed {a.name} (Edit → Undo brings it back)")
 
 

@@ -44,7 +44,7 @@ class ValueRiskMatrixWidget(QWidget):
         p.hideButtons()
         p.setLabel("bottom", "Value score")
         p.setLabel("left", "Risk score")
-        p.setTitle("<span style='color:#1f2933;font-size:10pt'>Value–risk matrix</span>")
+        self._set_title(0)
         for axis in ("left", "bottom"):
             p.getAxis(axis).setTicks([[(v, str(v)) for v in range(1, 6)]])
             p.getAxis(axis).setTextPen(QColor("#52606d"))
@@ -72,12 +72,21 @@ class ValueRiskMatrixWidget(QWidget):
         self.scatter.sigClicked.connect(self._clicked)
         p.addItem(self.scatter)
         self.partners: list[PartnerSummary] = []
+        self.unscored = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
 
+    def _set_title(self, unscored: int) -> None:
+        extra = f" · <span style='color:#616e7c'>{unscored:,} not scored, not shown</span>" if unscored else ""
+        self.plot.getPlotItem().setTitle(f"<span style='color:#1f2933;font-size:10pt'>Value–risk matrix</span>"
+                                         f"<span style='font-size:9pt'>{extra}</span>")
+
     def set_partners(self, partners: Sequence[PartnerSummary]) -> None:
-        self.partners = list(partners)
+        """Place the scored partners; the title says how many are not scored (they have no place)."""
+        self.partners = [p for p in partners if p.quadrant is not None]
+        self.unscored = len(partners) - len(self.partners)
+        self._set_title(self.unscored)
         if not self.partners:
             self.scatter.setData([])
             return

@@ -287,24 +287,18 @@ class ExperimentLogView(QWidget):
         if change.touches(*COACHING_TABLES, "kpis"):
             self.refresh()
 
-    def _changed(self, e: ExperimentData) -> None:
-        self.bus.changed.emit(Change.of("experiments", "experiment_events", partner_id=e.partner_id))
-
     # -- actions
 
     def new_experiment(self) -> None:
         dialog = ExperimentDialog(self.services, self.partner_id if self.per_partner else None, parent=self)
         if dialog.exec() and dialog.saved:
-            self._changed(dialog.saved)
             self.select(dialog.saved.id)
 
     def edit_selected(self) -> None:
         e = self.selected()
         if e is None:
             return
-        dialog = ExperimentDialog(self.services, e.partner_id, experiment=e, parent=self)
-        if dialog.exec() and dialog.saved:
-            self._changed(dialog.saved)
+        ExperimentDialog(self.services, e.partner_id, experiment=e, parent=self).exec()
 
     def advance_selected(self) -> None:
         e = self.selected()
@@ -335,11 +329,9 @@ class ExperimentLogView(QWidget):
 
     def _try(self, action) -> None:
         try:
-            e = action()
+            action()
         except (ValidationError, NotFound) as exc:
             QMessageBox.warning(self, "Experiment not changed", str(exc))
-            return
-        self._changed(e)
 
 
 class ExperimentDialog(QDialog):
@@ -584,7 +576,6 @@ class ActionItemsView(QWidget):
         if a is None:
             return
         self.services.actions.set_done(a.id, done=a.done_on is None)
-        self.bus.changed.emit(Change.of("action_items", partner_id=a.partner_id))
 
     def _open_partner(self) -> None:
         a = self.selected()

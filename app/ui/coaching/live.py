@@ -37,7 +37,7 @@ from app.services import Services
 from app.services.coaching import SessionData, local_time, parse_capture
 from app.services.errors import NotFound, ValidationError
 from app.services.experiments import ExperimentQuery
-from app.services.partners import quadrant_of
+from app.services.partners import quadrant_label, quadrant_of
 from app.ui import settings_store
 from app.ui.bus import Change, ChangeBus
 from app.ui.coaching.capture import SHORTCUTS, CaptureBox
@@ -324,7 +324,7 @@ class LiveSessionWidget(QWidget):
         primary = [c.name + (f" ({c.role})" if c.role else "") for c in p.contacts if c.is_primary]
         rows = [
             ("Kind", f"{label(p.kind)} · {p.segment or '—'} · tier {p.tier}"),
-            ("Status", f"{label(p.status)} · {label(quadrant_of(p.value_score, p.risk_score))}"),
+            ("Status", f"{label(p.status)} · {quadrant_label(quadrant_of(p.value_score, p.risk_score))}"),
             ("Partnership", f"{label(p.partnership_stage)} · enablement level {p.enablement_level}"),
             ("Lead", p.enablement_lead or "—"),
             ("Contacts", ", ".join(primary) or "—"),
@@ -376,7 +376,6 @@ class LiveSessionWidget(QWidget):
     def start(self) -> None:
         self.session = self.services.coaching.start(self.session_id)
         self._show_session()
-        self._announce("coaching_sessions")
         self.capture.setFocus()
 
     def set_current_item(self, index: int) -> None:
@@ -408,13 +407,8 @@ class LiveSessionWidget(QWidget):
         if was_planned:
             self.session = self.services.coaching.get(self.session_id)
             self._show_session()
-        tables = ["log_entries"]
-        if entry.kind is EntryKind.ACTION:
-            tables.append("action_items")
         if entry.kind is EntryKind.EXPERIMENT:
-            tables += ["experiments", "experiment_events"]
             self._load_experiments()
-        self._announce(*tables)
 
     def selected_row(self) -> int | None:
         rows = self.log_view.selectionModel().selectedRows()
@@ -439,7 +433,6 @@ class LiveSessionWidget(QWidget):
             QMessageBox.warning(self, "Entry not changed", str(exc))
             return
         self.model.replace(entry)
-        self._announce("log_entries", "action_items")
 
     def move_selected(self, step: int) -> None:
         row = self.selected_row()
@@ -453,7 +446,6 @@ class LiveSessionWidget(QWidget):
         self.model.move(row, target)
         self.model.replace(moved)
         self.select_row(target)
-        self._announce("log_entries")
 
     def delete_selected(self) -> None:
         row = self.selected_row()
@@ -467,7 +459,6 @@ class LiveSessionWidget(QWidget):
         self.services.coaching.delete_entry(entry.id)
         self.model.remove(entry.id)
         self.count_label.setText(f"{self.model.rowCount()} entries")
-        self._announce("log_entries", "action_items")
 
     def end_session(self) -> None:
         from app.ui.coaching.end_dialog import EndSessionDialog
@@ -488,10 +479,6 @@ class LiveSessionWidget(QWidget):
     def _ended(self) -> None:
         self.session = self.services.coaching.get(self.session_id)
         self._show_session()
-        self._announce("coaching_sessions")
-
-    def _announce(self, *tables: str) -> None:
-        self.bus.changed.emit(Change.of(*tables, partner_id=self.session.partner_id))
 
     def _on_change(self, change: Change) -> None:
         # Refresh the side panels a moment later, once, however many changes come (never the log itself):

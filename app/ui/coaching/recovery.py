@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from app.services import Services
 from app.services.coaching import InterruptedSession, local_time, type_name
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 
 #: What `confirm_end` answers.
 END, RESUME, CANCEL = "end", "resume", "cancel"
@@ -42,7 +42,6 @@ def offer_to_resume(window: QMainWindow, services: Services, bus: ChangeBus) -> 
             if answer == END:
                 services.coaching.end(s.id, at_last_entry=True)
                 services.coaching.save_draft(s.id, "")  # the user was told it is not logged
-                bus.changed.emit(Change.of("coaching_sessions", partner_id=s.partner_id))
                 continue
             if answer == RESUME:
                 choice = resume

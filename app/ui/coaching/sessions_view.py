@@ -161,7 +161,6 @@ class SessionsView(QWidget):
         dialog = PlanSessionDialog(self.services, self.partner_id if self.per_partner else None, parent=self)
         if dialog.exec() and dialog.result_session:
             s = dialog.result_session
-            self.bus.changed.emit(Change.of("coaching_sessions", "session_attendees", partner_id=s.partner_id))
             self.bus.status_message.emit(f"Planned {s.title} with {s.partner_name}")
 
     def edit_selected(self) -> None:
@@ -170,9 +169,7 @@ class SessionsView(QWidget):
         row = self.selected()
         if row is None:
             return
-        dialog = PlanSessionDialog(self.services, session=self.services.coaching.get(row.id), parent=self)
-        if dialog.exec():
-            self.bus.changed.emit(Change.of("coaching_sessions", "session_attendees", partner_id=row.partner_id))
+        PlanSessionDialog(self.services, session=self.services.coaching.get(row.id), parent=self).exec()
 
     def open_selected(self) -> None:
         from app.ui.coaching.live import open_live_session

@@ -111,8 +111,7 @@ class ScorecardTab(QWidget):
         self.reload()
 
     def _changed(self, change: Change) -> None:
-        if self.partner_id and change.touches(*WATCHED) and (
-                not change.partner_ids or self.partner_id in change.partner_ids):
+        if self.partner_id and change.touches(*WATCHED, partner_id=self.partner_id):
             self.reload()
 
     def reload(self) -> None:

@@ -32,7 +32,7 @@ from app.models.enums import KpiCategory, Quadrant, label
 from app.services import Services
 from app.services.learning import DEFAULT_WINDOW_DAYS, CertificationSummary
 from app.services.scorecards import Portfolio, SpendConcentration, Status
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import Change, ChangeBus, WhenShown
 from app.ui.charts.matrix import QUADRANT_COLOURS, ValueRiskMatrixWidget
 from app.ui.dashboard.lights import COLOURS, light
 from app.ui.tables import read_only_table
@@ -272,6 +272,8 @@ class DashboardSection(QWidget):
         header.addWidget(self.state)
         layout.addLayout(header)
         layout.addWidget(body, 1)
+        self._portfolio_when_shown = WhenShown(self, self.reload_portfolio)
+        self._certifications_when_shown = WhenShown(self, self.reload_certifications)
         bus.changed.connect(self._changed)
         self.reload()
 
@@ -307,10 +309,11 @@ class DashboardSection(QWidget):
         return token == self._cert_token and isValid(self.certifications)
 
     def _changed(self, change: Change) -> None:
+        # Hidden, the dashboard only marks itself stale: the portfolio is recomputed when it is shown.
         if change.touches(*WATCHED):
-            self.reload_portfolio()
+            self._portfolio_when_shown.request()
         if change.touches(*CERTIFICATION_TABLES):
-            self.reload_certifications()
+            self._certifications_when_shown.request()
 
     def _failed(self, exc: Exception) -> None:
         self._loading = False

@@ -37,7 +37,7 @@ from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.kpis import KpiData, fmt
 from app.services.workspace import KPI_LIBRARY
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.prompts import save_or_discard
 from app.ui.tables import read_only_table
 from app.ui.workspace import LibraryLock, library_lock
@@ -325,20 +325,20 @@ class KpiLibrarySection(QWidget):
 
     def save(self) -> bool:
         data = self.form_data()
-        try:
-            if data.id:
-                saved = self.services.kpis.update(data, note=self.note.text())
-            else:
-                saved = self.services.kpis.create(data, note=self.note.text())
-        except ValidationError as exc:
-            self.errors.setText("\n".join(exc.errors.values()))
-            return False
-        except NotFound:
-            self.errors.setText("This KPI has been retired meanwhile, so these changes cannot be saved.")
-            return False
-        self.current = saved
-        self._loaded = self.form_data()  # saved: no longer dirty, even before the list reloads
-        self.bus.changed.emit(Change.of("kpis", "kpi_versions"))
+        with self.bus.acting(self):  # the list reloads once this block ends, with the form saved
+            try:
+                if data.id:
+                    saved = self.services.kpis.update(data, note=self.note.text())
+                else:
+                    saved = self.services.kpis.create(data, note=self.note.text())
+            except ValidationError as exc:
+                self.errors.setText("\n".join(exc.errors.values()))
+                return False
+            except NotFound:
+                self.errors.setText("This KPI has been retired meanwhile, so these changes cannot be saved.")
+                return False
+            self.current = saved
+            self._loaded = self.form_data()  # saved: no longer dirty when the list reloads
         self.bus.status_message.emit(f"{saved.code} saved (version {saved.version}).")
         return True
 
@@ -349,9 +349,9 @@ class KpiLibrarySection(QWidget):
         answer = QMessageBox.question(self, "Retire KPI", f"Retire {k.code} ({k.name}) from the library? Its "
                                       "measurements stay, but scorecards stop showing it.")
         if answer == QMessageBox.StandardButton.Yes:
-            self.services.kpis.delete(k.id)
-            self.current = None
-            self.bus.changed.emit(Change.of("kpis"))
+            with self.bus.acting(self):
+                self.services.kpis.delete(k.id)
+                self.current = None
 
     def _fill_history(self) -> None:
         rows = self.services.kpis.history(self.current.id) if self.current and self.current.id else []
@@ -402,7 +402,6 @@ class KpiLibrarySection(QWidget):
         self.o_message.setText(f"{partner.name} now uses its own values for {k.code}.")
         self.o_message.setStyleSheet("color:#2e7d32")
         self._fill_overrides()
-        self.bus.changed.emit(Change.of("kpi_overrides", partner_id=partner.id))
         return True
 
     def _remove_override(self) -> None:
@@ -412,7 +411,6 @@ class KpiLibrarySection(QWidget):
         pid = self.overrides.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
         self.services.kpis.clear_override(pid, self.current.id)
         self._fill_overrides()
-        self.bus.changed.emit(Change.of("kpi_overrides", partner_id=pid))
 
     # -- measurements CSV ----------------------------------------------------------------------------------
 

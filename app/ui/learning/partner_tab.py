@@ -106,9 +106,7 @@ class LearningTab(QWidget):
         self.reload()
 
     def _changed(self, change: Change) -> None:
-        if self.partner_id and change.touches(*TABLES) and (not change.partner_ids
-                                                             or self.partner_id in change.partner_ids
-                                                             or "*" in change.tables):
+        if self.partner_id and change.touches(*TABLES, partner_id=self.partner_id):
             self.reload()
 
     def reload(self) -> None:
@@ -174,9 +172,7 @@ class LearningTab(QWidget):
             return self.services.learning.assign(partner_id, version, **values)
 
         dialog = AssignDialog(self._people(), tracks, self.today, submit, self)
-        if dialog.exec():
-            self.bus.changed.emit(Change.of("learning_assignments", "learning_certifications",
-                                            partner_id=partner_id))
+        dialog.exec()
         return dialog
 
     def record_completion(self) -> CompletionDialog | None:
@@ -193,8 +189,6 @@ class LearningTab(QWidget):
             dialog.preselect(row.contact_id, row.person, None)
         if dialog.exec():
             result = dialog.result_value
-            self.bus.changed.emit(Change.of("learning_completions", "learning_certifications",
-                                            partner_id=partner_id))
             for cert in getattr(result, "granted", ()):
                 self.bus.status_message.emit(f"{cert.person} is certified: {cert.track_name}, valid until "
                                              f"{cert.expires_on or 'no expiry'}.")

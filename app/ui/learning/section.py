@@ -244,7 +244,6 @@ class TrackLibraryView(QWidget):
         except (ValidationError, NotFound) as exc:
             self._refused(exc)
             return None
-        self.bus.changed.emit(Change.of(*LIBRARY_TABLES))
         self.reload(saved.track_id)
         self.versions.setCurrentIndex(max(0, self.versions.findData(saved.id)))
         return saved
@@ -258,7 +257,6 @@ class TrackLibraryView(QWidget):
         except ValidationError as exc:
             self._refused(exc)
             return
-        self.bus.changed.emit(Change.of(*LIBRARY_TABLES))
         self.reload(saved.track_id)
 
     def discard(self) -> None:
@@ -268,14 +266,12 @@ class TrackLibraryView(QWidget):
                                 f"'{self.version.name}'?") != QMessageBox.StandardButton.Yes:
             return
         self.services.learning.discard_draft(self.version.id)
-        self.bus.changed.emit(Change.of(*LIBRARY_TABLES))
         self.reload()
 
     def new_track(self) -> None:
         if self.lock:
             return
         v = self.services.learning.create_track("New track")
-        self.bus.changed.emit(Change.of(*LIBRARY_TABLES))
         self.reload(v.track_id)
         self.name.setFocus()
         self.name.selectAll()
@@ -359,7 +355,6 @@ class ModuleLibraryView(QWidget):
         dialog = ModuleDialog(None if new else self.selected(),
                               lambda v: self.services.learning.save_module(ModuleData(**v)), self)
         if dialog.exec():
-            self.bus.changed.emit(Change.of("learning_modules"))
             self.reload()
         return dialog
 

@@ -3,7 +3,8 @@ all changeable), a preview, the column mapping, a check with the rejected rows a
 (accepted rows only, in one transaction).
 
 Reading a large file and checking it run off the UI thread with a progress bar and a Stop button; a small
-file is read at once. Numbers that read two ways ('1,500') are rejected until the user picks the decimal mark.
+file is read at once. Numbers that read two ways ('1,500') in a file whose values do not show the decimal mark
+are asked about ("'1,500' is 1500" or "'1,500' is 1.5"); until the user answers, those rows are rejected.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ from app.services.measurements import (
     suggest_mapping,
 )
 from app.services.spreadsheets import DELIMITERS, ENCODINGS, Cancelled, SpreadsheetError, write_spreadsheet
-from app.ui.bus import Change, ChangeBus
+from app.services.spreadsheets import parse_number as parse_cell_number
+from app.ui.bus import ChangeBus
 from app.ui.workers import run_in_background
 
 PREVIEW_ROWS = 12
@@ -116,6 +118,17 @@ class CsvImportDialog(QDialog):
         self.detected.setWordWrap(True)
         self.ambiguous = QLabel("")
         self.ambiguous.setWordWrap(True)
+        # The question a number like 1,500 raises, answered with one click (it picks the decimal mark)
+        self.point_answer = QPushButton()
+        self.comma_answer = QPushButton()
+        self.point_answer.clicked.connect(lambda: self.choose_decimal(DOT))
+        self.comma_answer.clicked.connect(lambda: self.choose_decimal(COMMA))
+        question = QHBoxLayout()
+        question.addWidget(self.ambiguous, 1)
+        question.addWidget(self.point_answer)
+        question.addWidget(self.comma_answer)
+        self.point_answer.hide()
+        self.comma_answer.hide()
         fmt = QHBoxLayout()
         for text, combo in (("Encoding", self.encoding), ("Delimiter", self.delimiter),
                             ("Decimal mark", self.decimal)):
@@ -142,7 +155,7 @@ class CsvImportDialog(QDialog):
         self.mapping: dict[str, QComboBox] = {}
         for f in CSV_FIELDS:
             combo = QComboBox()
-            combo.currentIndexChanged.connect(self._invalidate)
+            combo.currentIndexChanged.connect(self._mapping_changed)
             self.mapping[f] = combo
             form.addRow(FIELD_TITLES[f] + (" *" if f in REQUIRED_FIELDS else ""), combo)
         self.default_kind = QComboBox()
@@ -187,7 +200,7 @@ class CsvImportDialog(QDialog):
         layout.addLayout(top)
         layout.addLayout(fmt)
         layout.addWidget(self.detected)
-        layout.addWidget(self.ambiguous)
+        layout.addLayout(question)
         layout.addLayout(progress_row)
         layout.addLayout(middle, 2)
         row = QHBoxLayout()
@@ -268,6 +281,9 @@ class CsvImportDialog(QDialog):
         self._fill_preview((), ())
         self.detected.setText("")
         self.ambiguous.setText("")
+        self._show_question(None)
+        for combo in (self.encoding, self.delimiter):
+            combo.setEnabled(self.file is not None)  # the way out of "not valid UTF-8": choose the encoding
         if isinstance(exc, Cancelled):
             self.summary.setText("Reading stopped; nothing was imported.")
         elif isinstance(exc, (SpreadsheetError, OSError)):
@@ -289,10 +305,6 @@ class CsvImportDialog(QDialog):
     def _loaded(self, table: CsvTable) -> None:
         self._end_reading()
         self.table = table
-        self.decimal.blockSignals(True)
-        self.decimal.setCurrentIndex(max(0, self.decimal.findData(table.decimal)))
-        self.decimal.blockSignals(False)
-        self._show_detection()
         self._fill_preview(table.headers, table.rows[:PREVIEW_ROWS])
         guess = suggest_mapping(table.headers)
         current = self.current_mapping() if self._keep_mapping else {}
@@ -306,30 +318,45 @@ class CsvImportDialog(QDialog):
             combo.setCurrentIndex(max(0, combo.findData(want)) if want else 0)
             combo.blockSignals(False)
         self._keep_mapping = False
+        self._show_detection()
         self.summary.setText(f"{len(table.rows):,} rows. Check the columns, then press Check.")
         self._invalidate()
 
+    def _value_column(self) -> int | None:
+        header = self.mapping["value"].currentData()
+        return self.table.headers.index(header) if self.table and header in self.table.headers else None
+
     def _show_detection(self) -> None:
+        """Say what was detected, with the decimal mark the value column is read with (its own numbers show
+        it, or the user chose it), and ask about values that read two ways."""
         t = self.table
         if t is None:
             return
         xlsx = t.file_kind == "xlsx"
         for combo in (self.encoding, self.delimiter):
             combo.setEnabled(not xlsx and self.file is not None)
-        mark = {DOT: "decimal point", COMMA: "decimal comma", None: "decimal mark not known"}[t.decimal]
+        column = self._value_column()
+        decimal, guess = t.decimal_of(column), t.guess_of(column)
+        self.decimal.blockSignals(True)
+        self.decimal.setCurrentIndex(max(0, self.decimal.findData(decimal)))
+        self.decimal.blockSignals(False)
+        mark = {DOT: "decimal point", COMMA: "decimal comma", None: "decimal mark not known"}[decimal]
         if xlsx:
             self.detected.setText(f"Excel workbook, first sheet: {len(t.rows):,} rows; numbers typed as text "
                                   f"use a {mark}.")
         else:
             self.detected.setText(f"Detected: {ENCODINGS.get(t.encoding, t.encoding)}, "
                                   f"{DELIMITERS.get(t.delimiter, t.delimiter).lower()}-separated, {mark}.")
-        guess = t.decimal_guess
-        if guess and guess.ambiguous and t.decimal is None:
+        if guess and guess.ambiguous and decimal is None:
             examples = ", ".join(f"'{e}'" for e in guess.examples)
             self.ambiguous.setStyleSheet(WARNING_STYLE)
             self.ambiguous.setText(f"{guess.ambiguous:,} values ({examples}) read two ways, as thousands or as "
-                                   f"decimals. Choose the decimal mark above; until then those rows are rejected.")
-        elif guess and guess.ambiguous:
+                                   f"decimals, and nothing in the file tells which. Which is it? Until you "
+                                   f"say, those rows are rejected.")
+            self._show_question(guess.examples[0])
+            return
+        self._show_question(None)
+        if guess and guess.ambiguous:
             why = "chosen" if self._decimal_chosen_by_user else "as the file's other numbers show"
             self.ambiguous.setStyleSheet("")
             self.ambiguous.setText(f"{guess.ambiguous:,} values like {guess.examples[0]!r} are read with the "
@@ -347,6 +374,22 @@ class CsvImportDialog(QDialog):
             for j, v in enumerate(r[:len(headers)]):
                 self.preview.setItem(i, j, QTableWidgetItem(_cell_text(v)))
 
+    def _show_question(self, example: str | None) -> None:
+        """Show the two answers to 'what does 1,500 mean?' for ``example``, or hide them (None)."""
+        for button, mark in ((self.point_answer, DOT), (self.comma_answer, COMMA)):
+            button.setVisible(example is not None)
+            if example is not None:
+                value = parse_cell_number(example, mark)
+                button.setText(f"'{example}' is {number_text(value)}")
+
+    def choose_decimal(self, mark: str | None) -> None:
+        """The user's answer: read the numbers with ``mark`` ('.' or ',')."""
+        self.decimal.setCurrentIndex(self.decimal.findData(mark))
+
+    def _mapping_changed(self, *_args) -> None:
+        self._show_detection()  # another value column may read another way
+        self._invalidate()
+
     def _reread(self, *_args) -> None:
         self._keep_mapping = True
         self._read()
@@ -354,7 +397,7 @@ class CsvImportDialog(QDialog):
     def _decimal_chosen(self, *_args) -> None:
         self._decimal_chosen_by_user = True
         if self.table is not None:
-            self.table = replace(self.table, decimal=self.decimal.currentData())
+            self.table = replace(self.table, decimal=self.decimal.currentData(), decimal_chosen=True)
             self._show_detection()
         self._invalidate()
 
@@ -435,7 +478,6 @@ class CsvImportDialog(QDialog):
         self.check = result
         self.summary.setText(result.summary())
         self._show_rejected(result)
-        self.bus.changed.emit(Change.of("measurements"))
         self.bus.status_message.emit(f"Measurements imported: {len(result.accepted)}; rejected: "
                                      f"{len(result.rejected)}.")
         self.buttons.clear()

@@ -4,7 +4,7 @@ Disputes panel of the Scorecard tab.
 Who does what: the laptop a dispute was raised on changes it (the partner's own Tandem); any other laptop settles
 it (the lead accepts or rejects). A partner's package may never settle a dispute (app/services/sync/roles.py), so
 the partner's laptop is not offered Accept / Reject for its own disputes. Every write goes through
-`services.disputes` and announces ``Change.of("measurement_disputes", "measurements", partner_id=…)``.
+`services.disputes`; the views refresh from the change feed (app/ui/bus.py).
 """
 
 from __future__ import annotations
@@ -40,11 +40,10 @@ from app.services.disputes import DisputeRow
 from app.services.errors import NotFound, ValidationError
 from app.services.kpis import fmt
 from app.services.measurements import parse_number, period_title
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 
 #: the colour a disputed value is shown on (the grid's cell, the scorecard's latest value)
 DISPUTED = QColor("#fde8c8")
-TABLES = ("measurement_disputes", "measurements")
 
 
 def tooltip(d: DisputeRow) -> str:
@@ -205,10 +204,6 @@ class DisputeActions:
     def may_edit(self, d: DisputeRow | None) -> bool:
         return d is not None and d.is_open and self.services.disputes.raised_here(d)
 
-    def _announce(self, partner_id: str, message: str) -> None:
-        self.bus.changed.emit(Change.of(*TABLES, partner_id=partner_id))
-        self.bus.status_message.emit(message)
-
     def raise_dialog(self, partner_id: str, kpi_id: str, kpi_label: str, kind: PeriodKind, start: date,
                      recorded: float | None, unit: str = "") -> QDialog:
         suffix = f" {unit}" if unit and unit != "count" else ""
@@ -216,8 +211,8 @@ class DisputeActions:
         def submit(value: float, reason: str, file: str | None) -> None:
             d = self.services.disputes.raise_dispute(partner_id, kpi_id, kind, start, value, reason,
                                                      attachment=file)
-            self._announce(partner_id, f"Dispute raised: {d.kpi_code} {d.period_title} should be "
-                                       f"{d.value_text(d.proposed_value)}")
+            self.bus.status_message.emit(f"Dispute raised: {d.kpi_code} {d.period_title} should be "
+                                         f"{d.value_text(d.proposed_value)}")
 
         return DisputeDialog("Raise a dispute", f"{kpi_label}, {period_title(kind, start)}",
                              "–" if recorded is None else f"{fmt(recorded)}{suffix}", submit, parent=self.parent)
@@ -228,7 +223,7 @@ class DisputeActions:
     def edit_dialog(self, d: DisputeRow) -> QDialog:
         def submit(value: float, reason: str, _file) -> None:
             self.services.disputes.edit(d.id, value=value, reason=reason)
-            self._announce(d.partner_id, f"Dispute of {d.kpi_code} {d.period_title} changed")
+            self.bus.status_message.emit(f"Dispute of {d.kpi_code} {d.period_title} changed")
 
         return DisputeDialog("Change the dispute", f"{d.kpi_name} ({d.kpi_code}), {d.period_title}",
                              d.value_text(d.recorded_value), submit, value=d.proposed_value, reason=d.reason,
@@ -252,14 +247,14 @@ class DisputeActions:
         except (ValidationError, NotFound) as exc:
             QMessageBox.warning(self.parent, "Accept the dispute", str(exc))
             return False
-        self._announce(d.partner_id, f"Dispute accepted: {done.kpi_code} {done.period_title} is now "
+        self.bus.status_message.emit(f"Dispute accepted: {done.kpi_code} {done.period_title} is now "
                                      f"{done.value_text(done.proposed_value)}")
         return True
 
     def reject_dialog(self, d: DisputeRow) -> QDialog:
         def submit(reason: str) -> None:
             self.services.disputes.reject(d.id, reason)
-            self._announce(d.partner_id, f"Dispute of {d.kpi_code} {d.period_title} rejected")
+            self.bus.status_message.emit(f"Dispute of {d.kpi_code} {d.period_title} rejected")
 
         return ReasonDialog(d, submit, self.parent)
 

@@ -332,8 +332,7 @@ class MeasurementGridWidget(QWidget):
             w.setEnabled(on)
 
     def _changed(self, change: Change) -> None:
-        if self.partner_id and change.touches(*TABLES) and (
-                not change.partner_ids or self.partner_id in change.partner_ids):
+        if self.partner_id and change.initiator is not self and change.touches(*TABLES, partner_id=self.partner_id):
             self.reload()
 
     # -- editing -----------------------------------------------------------------------------------------------
@@ -357,11 +356,12 @@ class MeasurementGridWidget(QWidget):
         measurements = self.services.measurements
         before = measurements.snapshot(grid.partner_id, grid.period_kind,
                                        [(e.kpi_id, e.period_start) for e in edits])
-        n = measurements.save_cells(grid.partner_id, grid.period_kind, edits)
+        with self.bus.acting(self):
+            n = measurements.save_cells(grid.partner_id, grid.period_kind, edits)
         self.message.setStyleSheet("color:#52606d")
         self.message.setText(f"Saved {n} value{'s' if n != 1 else ''}." if n else "No change.")
         self.reload()  # in place: the open editor and the cursor stay where they are
-        if n:  # the push emits bus.changed (the command's first redo), so the scorecard refreshes
+        if n:
             self.bus.undo_stack.push(EditCellsCommand(
                 self._command_text(texts, typed, action, n), measurements, self.bus, grid.partner_id,
                 grid.period_kind, before, edits))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.models.enums import PeriodKind
 from app.services.measurements import CellEdit, MeasurementService
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.undo import ServiceCommand
 
 
@@ -17,7 +17,7 @@ class EditCellsCommand(ServiceCommand):
 
     def __init__(self, text: str, measurements: MeasurementService, bus: ChangeBus, partner_id: str,
                  period_kind: PeriodKind, before: list[CellEdit], after: list[CellEdit]) -> None:
-        super().__init__(text, bus, Change.of("measurements", partner_id=partner_id))
+        super().__init__(text, bus)
         self._measurements = measurements
         self.partner_id, self.period_kind = partner_id, period_kind
         self.before, self.after = before, after

@@ -67,16 +67,11 @@ from app.ui.undo import ServiceCommand
 TABLES = ("onboarding_checklists", "checklist_items")
 
 
-def changed(partner_id: str) -> Change:
-    return Change.of(*TABLES, partner_id=partner_id)
-
-
 class _OnboardingCommand(ServiceCommand):
     """Calls the onboarding service (redo: the new state, undo: the old one); see app/ui/undo.py."""
 
-    def __init__(self, text: str, onboarding: OnboardingService, bus: ChangeBus, partner_id: str) -> None:
-        # The tab refreshes itself after writing, so the push need not announce the change.
-        super().__init__(text, bus, changed(partner_id), announce_push=False)
+    def __init__(self, text: str, onboarding: OnboardingService, bus: ChangeBus) -> None:
+        super().__init__(text, bus)
         self._onboarding = onboarding
 
 
@@ -86,7 +81,7 @@ class ItemCommand(_OnboardingCommand):
 
     def __init__(self, onboarding: OnboardingService, bus: ChangeBus, before: ItemData, after: ItemData,
                  text: str = "") -> None:
-        super().__init__(text or f"{status_text(after.status)}: {after.title}", onboarding, bus, after.partner_id)
+        super().__init__(text or f"{status_text(after.status)}: {after.title}", onboarding, bus)
         self.before, self.after = before, after
 
     def _apply(self, item: ItemData) -> None:
@@ -109,7 +104,7 @@ class MoveStartCommand(_OnboardingCommand):
 
     def __init__(self, onboarding: OnboardingService, bus: ChangeBus, before: ChecklistData,
                  after: ChecklistData) -> None:
-        super().__init__(f"Move start of {after.title or after.playbook_name}", onboarding, bus, after.partner_id)
+        super().__init__(f"Move start of {after.title or after.playbook_name}", onboarding, bus)
         self.checklist_id, self.before, self.after = after.id, before.start_date, after.start_date
 
     def forward(self) -> None:
@@ -129,7 +124,6 @@ class OnboardingTab(QWidget):
         self.partner_id: str | None = None
         self.checklist: ChecklistData | None = None
         self._loading = False
-        self._quiet = False  # True while this tab announces its own write
 
         # Top bar: which checklist, and what to do with it.
         self.checklist_combo = QComboBox()
@@ -411,7 +405,8 @@ class OnboardingTab(QWidget):
                 return False
             evidence_note = text
         try:
-            after = self._onboarding.set_status(item.id, status, evidence_note=evidence_note)
+            with self._bus.acting(self):
+                after = self._onboarding.set_status(item.id, status, evidence_note=evidence_note)
         except (ValidationError, NotFound) as exc:
             QMessageBox.warning(self, "Cannot change the item", str(exc))
             return False
@@ -421,7 +416,7 @@ class OnboardingTab(QWidget):
         return True
 
     def _after_item_write(self, item: ItemData, keep_form: bool = False) -> None:
-        # Update in place (fast, keeps the view where it is), then tell the other views.
+        # Update in place (fast, keeps the view where it is); the other views hear of it from the change feed.
         self.checklist = self._onboarding.get(item.checklist_id)
         fresh = next((i for i in self.checklist.items if i.id == item.id), item)
         self.model.replace_item(fresh)
@@ -432,11 +427,6 @@ class OnboardingTab(QWidget):
         if not keep_form:  # a refused save keeps what the user typed, to correct it
             self._show_details()
         self._refresh_combo_label()
-        self._quiet = True
-        try:
-            self._bus.changed.emit(changed(item.partner_id))
-        finally:
-            self._quiet = False
 
     def _refresh_combo_label(self) -> None:
         rows = {r.id: r for r in self._onboarding.checklists(self.partner_id)} if self.partner_id else {}
@@ -476,14 +466,16 @@ class OnboardingTab(QWidget):
         updated = item
         error = None
         try:
-            updated = self._onboarding.update_item(item.id, owner_name=self.owner.text(),
-                                                   due_date=from_qdate(self.due.date()),
-                                                   evidence_note=self.evidence.toPlainText())
-            if status is not item.status:
-                updated = self._onboarding.set_status(item.id, status)
-            if status is ItemStatus.DONE and item.status is ItemStatus.DONE:
-                updated = self._onboarding.update_item(item.id, completed_on=from_qdate(self.completed_on.date()),
-                                                       completed_by=self.completed_by.text())
+            with self._bus.acting(self):
+                updated = self._onboarding.update_item(item.id, owner_name=self.owner.text(),
+                                                       due_date=from_qdate(self.due.date()),
+                                                       evidence_note=self.evidence.toPlainText())
+                if status is not item.status:
+                    updated = self._onboarding.set_status(item.id, status)
+                if status is ItemStatus.DONE and item.status is ItemStatus.DONE:
+                    updated = self._onboarding.update_item(
+                        item.id, completed_on=from_qdate(self.completed_on.date()),
+                        completed_by=self.completed_by.text())
         except ValidationError as exc:
             error = str(exc)
         # One undo step for the whole save; what was stored before a refusal is undoable too.
@@ -514,12 +506,12 @@ class OnboardingTab(QWidget):
             return
         version_id, start, owners, title = dialog.values()
         try:
-            c = self._onboarding.start(self.partner_id, version_id, start, owners, title)
+            with self._bus.acting(self):
+                c = self._onboarding.start(self.partner_id, version_id, start, owners, title)
         except (ValidationError, NotFound) as exc:
             QMessageBox.warning(self, "Cannot start onboarding", str(exc))
             return
         self._reload_list(select=c.id)
-        self._bus.changed.emit(Change.of(*TABLES, "partners", partner_id=self.partner_id))
         self._bus.status_message.emit(f"Started onboarding {partner.name}: {len(c.items)} items")
 
     def move_start(self) -> None:
@@ -527,16 +519,12 @@ class OnboardingTab(QWidget):
         before = self.checklist
         if before is None or from_qdate(self.start.date()) == before.start_date:
             return
-        after = self._onboarding.move_start(before.id, from_qdate(self.start.date()))
+        with self._bus.acting(self):
+            after = self._onboarding.move_start(before.id, from_qdate(self.start.date()))
         self._bus.undo_stack.push(MoveStartCommand(self._onboarding, self._bus, before, after))
         days = (after.start_date - before.start_date).days
         self._bus.status_message.emit(f"Start moved by {days:+d} days: every due date moved too")
         self._reload_list(select=before.id)
-        self._quiet = True
-        try:
-            self._bus.changed.emit(changed(before.partner_id))
-        finally:
-            self._quiet = False
 
     def _close_or_reopen(self) -> None:
         c = self.checklist
@@ -548,11 +536,12 @@ class OnboardingTab(QWidget):
                         "can be reopened.")
             if open_items and QMessageBox.question(self, "Close checklist", question) != QMessageBox.StandardButton.Yes:
                 return
-            self._onboarding.close(c.id)
+            with self._bus.acting(self):
+                self._onboarding.close(c.id)
         else:
-            self._onboarding.reopen(c.id)
+            with self._bus.acting(self):
+                self._onboarding.reopen(c.id)
         self._reload_list(select=c.id)
-        self._bus.changed.emit(changed(c.partner_id))
 
     def _write_pdf(self, path):
         return write_onboarding_pdf(path, [self._onboarding.get(self.checklist.id)])
@@ -573,9 +562,8 @@ class OnboardingTab(QWidget):
             print_pdf(self, self._write_pdf)
 
     def _on_change(self, change: Change) -> None:
-        if self._quiet or not self.partner_id:
+        if change.initiator is self or not self.partner_id:
             return
-        if change.touches(*TABLES, "playbook_versions") and (
-                not change.partner_ids or self.partner_id in change.partner_ids):
+        if change.touches(*TABLES, "playbook_versions", partner_id=self.partner_id):
             self._reload_list(select=self.checklist.id if self.checklist else None)
 

@@ -1,8 +1,12 @@
-"""The partner directory: search as you type, filters by kind, tier, quadrant and status, a sortable table."""
+"""The partner directory: search as you type, filters by kind, tier, quadrant and status, a sortable table.
+
+Down or Enter in the search box moves into the results (the first one, or the partner already selected), so
+a partner is found and opened without the mouse.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,10 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import PartnerKind, PartnerStatus, Quadrant, label
-from app.services.partners import PartnerQuery, PartnerService
+from app.services.partners import NOT_SCORED, PartnerQuery, PartnerService
 from app.ui.partners.table_model import ID_ROLE, PartnerTableModel
 
 SEARCH_DELAY_MS = 120  # wait for a pause in typing before querying
+UNSCORED = "unscored"  # the quadrant filter's "Not scored" (None already means "all quadrants")
 
 
 def _filter_combo(all_label: str, items: list[tuple[str, object]]) -> QComboBox:
@@ -49,7 +54,7 @@ class PartnerDirectoryWidget(QWidget):
         self.search.setClearButtonEnabled(True)
         self.kind = _filter_combo("All kinds", [(label(k), k) for k in PartnerKind])
         self.tier = _filter_combo("All tiers", [(f"Tier {t}", t) for t in (1, 2, 3)])
-        self.quadrant = _filter_combo("All quadrants", [(label(q), q) for q in Quadrant])
+        self.quadrant = _filter_combo("All quadrants", [(label(q), q) for q in Quadrant] + [(NOT_SCORED, UNSCORED)])
         self.status = _filter_combo("All statuses", [(label(s), s) for s in PartnerStatus])
         self.new_button = QPushButton("New partner")
         self.new_button.setToolTip(f"Create a partner ({QKeySequence(QKeySequence.StandardKey.New).toString()})")
@@ -88,7 +93,8 @@ class PartnerDirectoryWidget(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_filters)
         self.search.textChanged.connect(self._search_timer.start)
-        self.search.returnPressed.connect(self.apply_filters)
+        self.search.returnPressed.connect(self.enter_results)
+        self.search.installEventFilter(self)
         for combo in (self.kind, self.tier, self.quadrant, self.status):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.new_button.clicked.connect(self.new_requested)
@@ -99,7 +105,7 @@ class PartnerDirectoryWidget(QWidget):
     def query(self) -> PartnerQuery:
         def one(combo: QComboBox) -> tuple:
             value = combo.currentData()
-            return () if value is None else (value,)
+            return () if value is None else (None,) if value == UNSCORED else (value,)
 
         current = self.model.query
         return PartnerQuery(text=self.search.text(), kinds=one(self.kind), tiers=one(self.tier),
@@ -112,6 +118,22 @@ class PartnerDirectoryWidget(QWidget):
         self.model.set_query(self.query())
         if selected:
             self.select_partner(selected, emit=False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            self.enter_results()
+            return True
+        return super().eventFilter(watched, event)
+
+    def enter_results(self) -> None:
+        """From the search box into the results: run the search now and focus the table on the partner
+        already selected, else the first one (which opens it)."""
+        self.apply_filters()
+        if self.model.rowCount() == 0:
+            return
+        if self.current_partner_id() is None:
+            self.select_partner(self.model.index(0, 0).data(ID_ROLE))
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def reload(self) -> None:
         """Re-read the rows (after an edit elsewhere), keeping the selection where it was."""

@@ -205,11 +205,11 @@ class PartnerPage(QWidget):
         choose_and_import(self, self._services, self._bus)
 
     def _on_change(self, change: Change) -> None:
-        if "*" in change.tables:  # an import may have made this a partner's workspace
+        if change.everything:  # an import may have made this a partner's workspace
             self._lock_lead_fields()
         if not self.partner_id and self.stack.currentIndex() != 1 and change.touches("partners"):
             self._show_nothing()  # the first partner arrived (or the last went)
-        if not self.partner_id or (change.partner_ids and self.partner_id not in change.partner_ids):
+        if not self.partner_id or not change.touches_partner(self.partner_id):
             return
         if change.touches(*PARTNER_TABLES) and not self.profile.is_dirty():
             self.show_partner(self.partner_id)

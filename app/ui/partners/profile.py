@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import PartnerKind, PartnershipStage, PartnerStatus, Side, label
-from app.services.partners import ContactData, EscalationData, PartnerData, quadrant_of
+from app.services.partners import NOT_SCORED, ContactData, EscalationData, PartnerData, quadrant_of
 from app.ui.partners.table_model import QUADRANT_COLOURS
 
 ENABLEMENT_LEVELS = ["1 · Ad hoc", "2 · Reactive", "3 · Structured", "4 · Integrated"]
@@ -44,6 +44,24 @@ QUADRANT_HINTS = {
     "operational": "low value, low risk: keep it efficient",
     "avoid": "low value, high risk: fix or plan the exit",
 }
+
+
+class ScoreBox(QSpinBox):
+    """A 1–5 score that may be left "Not scored" (one step below 1): scoring is an explicit act, so a new
+    partner starts unscored and never lands in a quadrant nobody chose."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setRange(0, 5)
+        self.setSpecialValueText("Not scored")
+        self.setFixedWidth(110)
+        self.setToolTip("1 (low) to 5 (high); step below 1 for Not scored")
+
+    def score(self) -> int | None:
+        return self.value() or None
+
+    def set_score(self, score: int | None) -> None:
+        self.setValue(score or 0)
 
 
 def _enum_combo(enum_cls) -> QComboBox:
@@ -143,7 +161,7 @@ class PartnerProfileWidget(QWidget):
         self.currency = QLineEdit(maxLength=3)
         self.currency.setFixedWidth(56)
         # value–risk
-        self.value_score, self.risk_score = _score(), _score()
+        self.value_score, self.risk_score = ScoreBox(), ScoreBox()
         self.quadrant = QLabel()
         self.quadrant.setWordWrap(True)
         # maturity and alignment
@@ -308,8 +326,8 @@ class PartnerProfileWidget(QWidget):
         _set_combo(self.tier, data.tier)
         self.spend.setValue(data.annual_spend)
         self.currency.setText(data.currency)
-        self.value_score.setValue(data.value_score)
-        self.risk_score.setValue(data.risk_score)
+        self.value_score.set_score(data.value_score)
+        self.risk_score.set_score(data.risk_score)
         _set_combo(self.stage, data.partnership_stage)
         _set_combo(self.level, data.enablement_level)
         self.goals.setValue(data.alignment_goals)
@@ -347,7 +365,7 @@ class PartnerProfileWidget(QWidget):
             base, name=self.name.text(), kind=self.kind.currentData(), segment=self.segment.currentText(),
             country=self.country.text(), status=self.status.currentData(), enablement_lead=self.lead.text(),
             tier=self.tier.currentData(), annual_spend=self.spend.value(), currency=self.currency.text(),
-            value_score=self.value_score.value(), risk_score=self.risk_score.value(),
+            value_score=self.value_score.score(), risk_score=self.risk_score.score(),
             partnership_stage=self.stage.currentData(), enablement_level=self.level.currentData(),
             alignment_goals=self.goals.value(), alignment_values=self.values.value(),
             alignment_capabilities=self.capabilities.value(), notes=self.notes.toPlainText(),
@@ -394,9 +412,12 @@ class PartnerProfileWidget(QWidget):
         self.save_requested.emit(self.data())
 
     def _edited(self, *_args) -> None:
-        q = quadrant_of(self.value_score.value(), self.risk_score.value())
-        colour = QUADRANT_COLOURS[q].name()
-        self.quadrant.setText(f"<b style='color:{colour}'>{label(q)}</b> — {QUADRANT_HINTS[q.value]}")
+        q = quadrant_of(self.value_score.score(), self.risk_score.score())
+        if q is None:
+            self.quadrant.setText(f"<b>{NOT_SCORED}</b> — give both scores to place the partner in the matrix")
+        else:
+            colour = QUADRANT_COLOURS[q].name()
+            self.quadrant.setText(f"<b style='color:{colour}'>{label(q)}</b> — {QUADRANT_HINTS[q.value]}")
         if self._loading:
             return
         dirty = self.is_dirty()

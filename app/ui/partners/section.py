@@ -74,7 +74,7 @@ class PartnersSection(QWidget):
         self.directory.search.selectAll()
 
     def _on_change(self, change: Change) -> None:
-        if "*" in change.tables and not self._lock:  # an import may have made this a partner's workspace
+        if change.everything and not self._lock:  # an import may have made this a partner's workspace
             self._lock = new_partner_lock(self._services)
             self._lock.disable(self.directory.new_button)
         if change.touches(*PARTNER_TABLES):

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from app.models.enums import Quadrant, label
-from app.services.partners import PartnerQuery, PartnerRow, PartnerService
+from app.services.partners import PartnerQuery, PartnerRow, PartnerService, quadrant_label
 
 PAGE = 200
 QUADRANT_COLOURS = {
@@ -25,7 +25,7 @@ COLUMNS = [
     ("Kind", "kind", lambda r: label(r.kind)),
     ("Segment", "segment", lambda r: r.segment),
     ("Tier", "tier", lambda r: str(r.tier)),
-    ("Quadrant", "quadrant", lambda r: label(r.quadrant)),
+    ("Quadrant", "quadrant", lambda r: quadrant_label(r.quadrant)),
     ("Status", "status", lambda r: label(r.status)),
     ("Annual spend", "annual_spend", lambda r: f"{r.annual_spend:,} {r.currency}"),
     ("Enablement lead", "enablement_lead", lambda r: r.enablement_lead),
@@ -102,7 +102,7 @@ class PartnerTableModel(QAbstractTableModel):
         if role == ID_ROLE:
             return r.id
         if role == Qt.ItemDataRole.DecorationRole and COLUMNS[index.column()][1] == "quadrant":
-            return QUADRANT_COLOURS[r.quadrant]
+            return QUADRANT_COLOURS.get(r.quadrant)  # no swatch for "not scored"
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()][1] in ("tier", "annual_spend"):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.services.partners import PartnerData, PartnerService
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.undo import ServiceCommand
 
 PARTNER_TABLES = ("partners", "contacts", "escalation_steps")
@@ -15,7 +15,7 @@ class SavePartnerCommand(ServiceCommand):
     def __init__(self, partners: PartnerService, bus: ChangeBus, before: PartnerData | None,
                  after: PartnerData) -> None:
         verb = "Create" if before is None else "Edit"
-        super().__init__(f"{verb} {after.name}", bus, Change.of(*PARTNER_TABLES, partner_id=after.id))
+        super().__init__(f"{verb} {after.name}", bus)
         self._partners = partners
         self.before, self.after = before, after
 
@@ -34,7 +34,7 @@ class SavePartnerCommand(ServiceCommand):
 
 class DeletePartnerCommand(ServiceCommand):
     def __init__(self, partners: PartnerService, bus: ChangeBus, partner: PartnerData) -> None:
-        super().__init__(f"Delete {partner.name}", bus, Change.of(*PARTNER_TABLES, partner_id=partner.id))
+        super().__init__(f"Delete {partner.name}", bus)
         self._partners = partners
         self.partner = partner
 

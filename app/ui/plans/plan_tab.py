@@ -148,7 +148,6 @@ class SuccessPlanTab(QWidget):
         self._plans = services.plans
         self.partner_id: str | None = None
         self.plan: PlanData | None = None
-        self._quiet = False
 
         self.plan_combo = QComboBox()
         self.plan_combo.setMinimumWidth(160)
@@ -272,13 +271,8 @@ class SuccessPlanTab(QWidget):
         self.stack.setCurrentIndex(1)
 
     def _written(self) -> None:
-        """After a write: show it, and tell the other views."""
+        """After a write of this tab's (the other views hear of it from the change feed): show it."""
         self._load(self.plan.id)
-        self._quiet = True
-        try:
-            self._bus.changed.emit(Change.of(*TABLES, partner_id=self.partner_id))
-        finally:
-            self._quiet = False
 
     # -- editing -------------------------------------------------------------------------------------------
 
@@ -286,23 +280,23 @@ class SuccessPlanTab(QWidget):
         if self.plan and self.title.text().strip() != self.plan.title:
             before = self.plan
             try:
-                after = self._plans.update(before.id, title=self.title.text())
+                with self._bus.acting(self):
+                    after = self._plans.update(before.id, title=self.title.text())
             except ValidationError as exc:
                 QMessageBox.warning(self, "Cannot rename the plan", str(exc))
                 self.title.setText(before.title)
                 return
             self._bus.undo_stack.push(PlanFieldsCommand(self._plans, self._bus, before, after))
             self._reload(before.id)
-            self._bus.changed.emit(Change.of(*TABLES, partner_id=self.partner_id))
 
     def _save_start(self) -> None:
         if self.plan and from_qdate(self.start.date()) != self.plan.start_date:
             before = self.plan
-            after = self._plans.update(before.id, start_date=from_qdate(self.start.date()))
+            with self._bus.acting(self):
+                after = self._plans.update(before.id, start_date=from_qdate(self.start.date()))
             self._bus.undo_stack.push(PlanFieldsCommand(self._plans, self._bus, before, after))
             self._bus.status_message.emit("Start date moved: milestone dates that follow their phase moved too")
             self._reload(before.id)
-            self._bus.changed.emit(Change.of(*TABLES, partner_id=self.partner_id))
 
     def _push(self, command) -> None:
         """Put a stored write on the undo stack, unless it changed nothing."""
@@ -322,12 +316,13 @@ class SuccessPlanTab(QWidget):
                 return
             description, measure, new_phase = dialog.values()
             try:
-                if goal is None:
-                    after = self._plans.add_goal(self.plan.id, new_phase, description, measure)
-                else:
-                    after = self._plans.update_goal(goal.id, description=description, measure=measure,
-                                                    phase=new_phase)
-                self._push(GoalCommand(self._plans, self._bus, self.partner_id, goal, after))
+                with self._bus.acting(self):
+                    if goal is None:
+                        after = self._plans.add_goal(self.plan.id, new_phase, description, measure)
+                    else:
+                        after = self._plans.update_goal(goal.id, description=description, measure=measure,
+                                                        phase=new_phase)
+                self._push(GoalCommand(self._plans, self._bus, goal, after))
                 break
             except ValidationError as exc:
                 dialog.show_error(str(exc))
@@ -346,14 +341,15 @@ class SuccessPlanTab(QWidget):
                 return
             v = dialog.values()
             try:
-                if milestone is None:
-                    after = self._plans.add_milestone(self.plan.id, v["phase"], v["title"], v["owner"],
-                                                      v["due_date"], v["status"])
-                else:
-                    after = self._plans.update_milestone(milestone.id, title=v["title"], owner=v["owner"],
-                                                         phase=v["phase"], status=v["status"],
-                                                         due_date=v["due_date"])
-                self._push(MilestoneCommand(self._plans, self._bus, self.partner_id, milestone, after))
+                with self._bus.acting(self):
+                    if milestone is None:
+                        after = self._plans.add_milestone(self.plan.id, v["phase"], v["title"], v["owner"],
+                                                          v["due_date"], v["status"])
+                    else:
+                        after = self._plans.update_milestone(milestone.id, title=v["title"], owner=v["owner"],
+                                                             phase=v["phase"], status=v["status"],
+                                                             due_date=v["due_date"])
+                self._push(MilestoneCommand(self._plans, self._bus, milestone, after))
                 break
             except ValidationError as exc:
                 dialog.show_error(str(exc))
@@ -361,21 +357,24 @@ class SuccessPlanTab(QWidget):
 
     def toggle_milestone(self, milestone) -> None:
         target = ItemStatus.TODO if milestone.status is ItemStatus.DONE else ItemStatus.DONE
-        after = self._plans.update_milestone(milestone.id, status=target)
-        self._push(MilestoneCommand(self._plans, self._bus, self.partner_id, milestone, after,
+        with self._bus.acting(self):
+            after = self._plans.update_milestone(milestone.id, status=target)
+        self._push(MilestoneCommand(self._plans, self._bus, milestone, after,
                                     f"{status_text(target)}: {milestone.title}"))
         self._bus.status_message.emit(f"{status_text(target)}: {milestone.title}")
         self._written()
 
     def remove_goal(self, goal) -> None:
-        self._plans.remove_goal(goal.id)
-        self._bus.undo_stack.push(GoalCommand(self._plans, self._bus, self.partner_id, goal, None))
+        with self._bus.acting(self):
+            self._plans.remove_goal(goal.id)
+        self._bus.undo_stack.push(GoalCommand(self._plans, self._bus, goal, None))
         self._bus.status_message.emit("Removed a goal (Edit → Undo brings it back)")
         self._written()
 
     def remove_milestone(self, milestone) -> None:
-        self._plans.remove_milestone(milestone.id)
-        self._bus.undo_stack.push(MilestoneCommand(self._plans, self._bus, self.partner_id, milestone, None))
+        with self._bus.acting(self):
+            self._plans.remove_milestone(milestone.id)
+        self._bus.undo_stack.push(MilestoneCommand(self._plans, self._bus, milestone, None))
         self._bus.status_message.emit(f"Removed '{milestone.title}' (Edit → Undo brings it back)")
         self._written()
 
@@ -415,9 +414,9 @@ class SuccessPlanTab(QWidget):
         if dialog.exec() != NewPlanDialog.DialogCode.Accepted:
             return
         template_id, title, start = dialog.values()
-        plan = self._plans.create(self.partner_id, start, title, template_id)
+        with self._bus.acting(self):
+            plan = self._plans.create(self.partner_id, start, title, template_id)
         self._reload(plan.id)
-        self._bus.changed.emit(Change.of(*TABLES, partner_id=self.partner_id))
         self._bus.status_message.emit(f"Made a success plan for {partner.name}")
 
     def save_as_template(self) -> None:
@@ -433,7 +432,6 @@ class SuccessPlanTab(QWidget):
         except ValidationError as exc:
             QMessageBox.warning(self, "Cannot save the template", str(exc))
             return
-        self._bus.changed.emit(Change.of("plan_templates"))
         self._bus.status_message.emit(f"Saved template '{row.name}'")
 
     def delete_plan(self) -> None:
@@ -442,9 +440,9 @@ class SuccessPlanTab(QWidget):
         if QMessageBox.question(self, "Delete plan", f"Delete '{self.plan.title}' with its goals and milestones?"
                                 ) != QMessageBox.StandardButton.Yes:
             return
-        self._plans.delete(self.plan.id)
+        with self._bus.acting(self):
+            self._plans.delete(self.plan.id)
         self._reload(None)
-        self._bus.changed.emit(Change.of(*TABLES, partner_id=self.partner_id))
 
     def _write_pdf(self, path):
         return write_plan_pdf(path, self._plans.get(self.plan.id))
@@ -464,7 +462,7 @@ class SuccessPlanTab(QWidget):
             print_pdf(self, self._write_pdf)
 
     def _on_change(self, change: Change) -> None:
-        if self._quiet or not self.partner_id:
+        if change.initiator is self or not self.partner_id:
             return
-        if change.touches(*TABLES) and (not change.partner_ids or self.partner_id in change.partner_ids):
+        if change.touches(*TABLES, partner_id=self.partner_id):
             self._reload(self.plan.id if self.plan else None)

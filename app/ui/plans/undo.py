@@ -4,16 +4,15 @@ old one), never a session; see app/ui/undo.py for the shape they share."""
 from __future__ import annotations
 
 from app.services.plans import AUTOMATIC, GoalData, MilestoneData, PlanData, PlanService
-from app.ui.bus import Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.undo import ServiceCommand
 
 TABLES = ("success_plans", "plan_goals", "plan_milestones")
 
 
 class _PlanCommand(ServiceCommand):
-    def __init__(self, text: str, plans: PlanService, bus: ChangeBus, partner_id: str) -> None:
-        # The tab refreshes itself after writing, so the push need not announce the change.
-        super().__init__(text, bus, Change.of(*TABLES, partner_id=partner_id), announce_push=False)
+    def __init__(self, text: str, plans: PlanService, bus: ChangeBus) -> None:
+        super().__init__(text, bus)
         self._plans = plans
 
 
@@ -22,7 +21,7 @@ class PlanFieldsCommand(_PlanCommand):
 
     def __init__(self, plans: PlanService, bus: ChangeBus, before: PlanData, after: PlanData) -> None:
         what = "Move plan start" if before.start_date != after.start_date else "Rename plan"
-        super().__init__(f"{what}: {after.title}", plans, bus, after.partner_id)
+        super().__init__(f"{what}: {after.title}", plans, bus)
         self.before, self.after = before, after
 
     def _apply(self, p: PlanData) -> None:
@@ -38,10 +37,9 @@ class PlanFieldsCommand(_PlanCommand):
 class GoalCommand(_PlanCommand):
     """A goal added (``before`` None), edited, or removed (``after`` None)."""
 
-    def __init__(self, plans: PlanService, bus: ChangeBus, partner_id: str, before: GoalData | None,
-                 after: GoalData | None) -> None:
+    def __init__(self, plans: PlanService, bus: ChangeBus, before: GoalData | None, after: GoalData | None) -> None:
         verb = "Add goal" if before is None else "Remove goal" if after is None else "Edit goal"
-        super().__init__(f"{verb}: {(after or before).description[:40]}", plans, bus, partner_id)
+        super().__init__(f"{verb}: {(after or before).description[:40]}", plans, bus)
         self.before, self.after = before, after
 
     def _set(self, g: GoalData) -> None:
@@ -69,10 +67,10 @@ class MilestoneCommand(_PlanCommand):
     """A milestone added (``before`` None), edited (title, owner, phase, status, due date), or removed
     (``after`` None)."""
 
-    def __init__(self, plans: PlanService, bus: ChangeBus, partner_id: str, before: MilestoneData | None,
+    def __init__(self, plans: PlanService, bus: ChangeBus, before: MilestoneData | None,
                  after: MilestoneData | None, text: str = "") -> None:
         verb = "Add milestone" if before is None else "Remove milestone" if after is None else "Edit milestone"
-        super().__init__(text or f"{verb}: {(after or before).title}", plans, bus, partner_id)
+        super().__init__(text or f"{verb}: {(after or before).title}", plans, bus)
         self.before, self.after = before, after
 
     def _set(self, m: MilestoneData) -> None:

@@ -58,7 +58,6 @@ class PlaybooksSection(QWidget):
         self._playbooks = services.playbooks
         self.version: PlaybookVersionData | None = None
         self._kpis = self._playbooks.kpi_choices()
-        self._quiet = False
         self._filling = False  # True while the list is being refilled (no question asked)
         self._loaded_key: tuple | None = None  # what the editor showed when the version was loaded
         self.lock = LibraryLock()  # read-only in a partner's workspace (set by reload)
@@ -358,12 +357,8 @@ class PlaybooksSection(QWidget):
     # -- writing -------------------------------------------------------------------------------------------
 
     def _written(self, playbook_id: str, version_id: str | None, message: str) -> None:
+        """After a write of this editor's (the other views hear of it from the change feed): show it."""
         self.reload(playbook_id, version_id)
-        self._quiet = True
-        try:
-            self._bus.changed.emit(Change.of(*TABLES))
-        finally:
-            self._quiet = False
         self._bus.status_message.emit(message)
 
     def save(self) -> bool:
@@ -372,8 +367,9 @@ class PlaybooksSection(QWidget):
             return False
         was = self.version
         try:
-            saved = self._playbooks.edit(was.id, self.name.text(), self.description.toPlainText(), self.steps_data(),
-                                         self.change_note.text())
+            with self._bus.acting(self):
+                saved = self._playbooks.edit(was.id, self.name.text(), self.description.toPlainText(),
+                                             self.steps_data(), self.change_note.text())
         except ValidationError as exc:
             self.error.setText(str(exc))
             self.error.show()
@@ -394,7 +390,8 @@ class PlaybooksSection(QWidget):
         if not self.error.isHidden():
             return
         try:
-            v = self._playbooks.publish(self.version.id, self.change_note.text())
+            with self._bus.acting(self):
+                v = self._playbooks.publish(self.version.id, self.change_note.text())
         except ValidationError as exc:
             self.error.setText(str(exc))
             self.error.show()
@@ -408,14 +405,16 @@ class PlaybooksSection(QWidget):
         if QMessageBox.question(self, "Discard draft", f"Discard draft version {v.version} of '{v.name}'?"
                                 ) != QMessageBox.StandardButton.Yes:
             return
-        self._playbooks.discard_draft(v.id)
+        with self._bus.acting(self):
+            self._playbooks.discard_draft(v.id)
         self.version = None
         self._written(v.playbook_id, None, f"Discarded draft version {v.version}")
 
     def new_playbook(self) -> None:
         if self.lock or not self.confirm_leave():
             return
-        v = self._playbooks.create("New playbook", "", [StepData("Kick-off", owner_side=Side.JOINT)])
+        with self._bus.acting(self):
+            v = self._playbooks.create("New playbook", "", [StepData("Kick-off", owner_side=Side.JOINT)])
         self._written(v.playbook_id, v.id, "Made a new playbook (draft)")
         self.name.setFocus()
         self.name.selectAll()
@@ -455,7 +454,9 @@ class PlaybooksSection(QWidget):
         if not path:
             return
         try:
-            result = self._playbooks.import_json(Path(path).read_text(encoding="utf-8"))
+            text = Path(path).read_text(encoding="utf-8")
+            with self._bus.acting(self):
+                result = self._playbooks.import_json(text)
         except (OSError, UnicodeDecodeError) as exc:
             QMessageBox.critical(self, "Could not import", f"Tandem could not read {path}:\n\n{exc}")
             return
@@ -467,7 +468,7 @@ class PlaybooksSection(QWidget):
         QMessageBox.information(self, "Import", " ".join(result.messages))
 
     def _on_change(self, change: Change) -> None:
-        if not self._quiet and change.touches(*TABLES, "kpis"):
+        if change.initiator is not self and change.touches(*TABLES, "kpis"):
             self._kpis = self._playbooks.kpi_choices()
             if not self.is_dirty():  # never drop edits being made; the next save sees the change
                 self.reload()

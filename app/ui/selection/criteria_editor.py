@@ -98,7 +98,6 @@ class CriteriaEditorWidget(QWidget):
         self.current: CriteriaSetData | None = None
         self._loaded_key: tuple | None = None
         self._filling = False  # True while the widgets are being filled from the database
-        self._quiet = False  # True while our own write goes round the change bus
         self._was_dirty = False
         self._next_version = 1  # the version saving an edit of a published version makes
         self._drafts: list[int] = []  # draft versions of the set shown
@@ -417,7 +416,8 @@ class CriteriaEditorWidget(QWidget):
             self._bus.status_message.emit("Nothing to save")
             return True
         try:
-            saved = self._selection.save_criteria_set(was.id, self.edit())
+            with self._bus.acting(self):
+                saved = self._selection.save_criteria_set(was.id, self.edit())
         except ValidationError as exc:
             self._show_error(exc)
             return False
@@ -452,7 +452,8 @@ class CriteriaEditorWidget(QWidget):
         if self.is_dirty() and not self.save():
             return False
         try:
-            published = self._selection.publish_criteria_set(self.current.id)
+            with self._bus.acting(self):
+                published = self._selection.publish_criteria_set(self.current.id)
         except ValidationError as exc:
             self._show_error(exc)
             return False
@@ -493,15 +494,11 @@ class CriteriaEditorWidget(QWidget):
         self.reload(wanted)
 
     def _written(self, set_id: str, message: str) -> None:
+        """After a write of this editor's (the other views hear of it from the change feed): show it."""
         self.reload(set_id)
-        self._quiet = True
-        try:
-            self._bus.changed.emit(Change.of(*CRITERIA_TABLES))
-        finally:
-            self._quiet = False
         self._bus.status_message.emit(message)
 
     def _on_change(self, change: Change) -> None:
         # Someone else's write (a sync, another window): reload, unless that would drop the user's edits.
-        if not self._quiet and change.touches(*CRITERIA_TABLES) and not self.is_dirty():
+        if change.initiator is not self and change.touches(*CRITERIA_TABLES) and not self.is_dirty():
             self.reload()

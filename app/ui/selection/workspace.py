@@ -204,8 +204,7 @@ class SelectionTab(QWidget):
         self._show(a)
 
     def _on_change(self, change: Change) -> None:
-        if self.partner_id and change.touches(*SELECTION_TABLES) and (
-                not change.partner_ids or self.partner_id in change.partner_ids):
+        if self.partner_id and change.touches(*SELECTION_TABLES, partner_id=self.partner_id):
             self.reload()
 
     def _show(self, a: Assessment | None) -> None:
@@ -392,7 +391,6 @@ class SelectionTab(QWidget):
             self.reload()
             return
         self._show(a)
-        self._bus.changed.emit(Change.of(*tables, partner_id=a.partner_id))
 
     def start(self) -> None:
         if self.partner_id:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from app.services import Services
 from app.services.sync import PackageRefused
 from app.services.sync.importer import COUNT_KEYS
-from app.ui.bus import EVERYTHING, Change, ChangeBus
+from app.ui.bus import ChangeBus
 from app.ui.formatting import format_datetime, format_number
 from app.ui.sync.labels import (
     COUNT_TITLES,
@@ -374,7 +374,6 @@ class ExportDialog(QDialog):
         note = f"{result.note}. " if result.note else ""
         self.message.setText(f"{note}Wrote {result.path.name}: {result.total} records ({result.scope}"
                              f"{', encrypted' if result.encrypted else ''}).")
-        self.bus.changed.emit(Change.of("sync_history"))
         self.bus.status_message.emit(f"Package written: {result.path}")
 
     def _failed(self, exc: Exception) -> None:
@@ -869,7 +868,6 @@ class ImportDialog(QDialog):
         self.trust.setEnabled(False)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         close.setText("Close")
-        self.bus.changed.emit(EVERYTHING)
         self.bus.status_message.emit(f"Imported {self.path.name}")
 
     def _failed(self, exc: Exception, gen: int | None = None) -> None:

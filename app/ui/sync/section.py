@@ -162,7 +162,6 @@ class ConflictsView(QWidget):
         except Exception as exc:  # a validation message for the user; nothing was changed
             QMessageBox.warning(self, "Conflict not resolved", str(exc))
             return
-        self.bus.changed.emit(Change.of(c.table, "sync_conflicts"))
         self.bus.status_message.emit(f"Conflict on {c.record_label} ({field_label(c.field)}) resolved")
         self.refresh()
 
@@ -222,7 +221,7 @@ class SignersView(QWidget):
 
     def __init__(self, services: Services, bus: ChangeBus | None = None) -> None:
         super().__init__()
-        self.services, self.bus = services, bus or ChangeBus()
+        self.services, self.bus = services, bus or ChangeBus(services.db.feed)
         self.rows: list = []
         self.own = QLabel(wordWrap=True)
         self.own.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -343,7 +342,6 @@ class SignersView(QWidget):
         self.reinstate.setEnabled(s.revoked_at is not None)
 
     def _done(self, s, message: str) -> None:
-        self.bus.changed.emit(Change.of("sync_signers"))
         self.bus.status_message.emit(message)
         self.refresh()
         self.select(s.device_id)
@@ -530,8 +528,6 @@ class ProposalsView(QWidget):
             QMessageBox.warning(self, "Proposal not " + ("accepted" if accept else "declined"), str(exc))
             self.refresh()
             return
-        tables = (p.table, "sync_proposals") if accept else ("sync_proposals",)
-        self.bus.changed.emit(Change.of(*tables))
         verb = "Accepted (your own edit now, it travels in your next packages)" if accept else "Declined"
         self.bus.status_message.emit(f"{verb}: {table_label(p.table)} {p.record_label}")
         self.refresh()
