@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Computed, Date, DateTime, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, Computed, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Syncable, enum_type
@@ -15,8 +15,7 @@ class Kpi(Syncable, Base):
     """A KPI definition of the shared library, in its current version.
 
     Shared: it belongs to no partner and travels in every package that uses it. Every change of
-    definition or thresholds leaves a `KpiVersion` snapshot behind; the version number is derived from that
-    history (app/services/library_versions.py), never stored.
+    definition or thresholds bumps ``version`` and leaves a `KpiVersion` snapshot behind.
     """
 
     __tablename__ = "kpis"
@@ -32,15 +31,16 @@ class Kpi(Syncable, Base):
     red_threshold: Mapped[float] = mapped_column(Float)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     definition: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class KpiVersion(Syncable, Base):
-    """A frozen snapshot of one version of a KPI definition: the library's history. Published as it is written;
-    its number is its place in the KPI's history (app/services/library_versions.py)."""
+    """A frozen snapshot of one version of a KPI definition: the library's history."""
 
     __tablename__ = "kpi_versions"
 
     kpi_id: Mapped[str] = mapped_column(ForeignKey("kpis.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict] = mapped_column(JSON)
     change_note: Mapped[str] = mapped_column(Text, default="")
     changed_by: Mapped[str] = mapped_column(String(120), default="")

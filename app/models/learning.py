@@ -45,12 +45,12 @@ class LearningTrack(Syncable, Base):
 
 
 class LearningTrackVersion(Syncable, Base):
-    """One version of a track. A published version is frozen: editing it makes a new draft version. Its number is
-    derived from the track's history (app/services/library_versions.py), never stored."""
+    """One version of a track. A published version is frozen: editing it makes a new draft version."""
 
     __tablename__ = "learning_track_versions"
 
     track_id: Mapped[str] = mapped_column(ForeignKey("learning_tracks.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     #: Who the track is for: a partner kind (None: any kind) and a segment ("" : any segment).

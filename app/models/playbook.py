@@ -21,12 +21,12 @@ class Playbook(Syncable, Base):
 
 
 class PlaybookVersion(Syncable, Base):
-    """One version of a playbook. A published version is frozen: editing it makes a new version. Its number is
-    its place in the playbook's history, derived (app/services/library_versions.py), never stored."""
+    """One version of a playbook. A published version is frozen: editing it makes a new version."""
 
     __tablename__ = "playbook_versions"
 
     playbook_id: Mapped[str] = mapped_column(ForeignKey("playbooks.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[TemplateStatus] = mapped_column(enum_type(TemplateStatus), default=TemplateStatus.DRAFT)

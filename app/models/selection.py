@@ -12,12 +12,12 @@ from app.models.enums import AlignmentGroup, TemplateStatus
 
 
 class CriteriaSet(Syncable, Base):
-    """One version of a set of weighted selection criteria. Shared library; ``lineage`` groups versions, and a
-    version's number is its place in the lineage's history (app/services/library_versions.py), never stored."""
+    """One version of a set of weighted selection criteria. Shared library; ``lineage`` groups versions."""
 
     __tablename__ = "criteria_sets"
 
     lineage: Mapped[str] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[TemplateStatus] = mapped_column(enum_type(TemplateStatus), default=TemplateStatus.DRAFT)

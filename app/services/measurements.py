@@ -403,7 +403,7 @@ class MeasurementService:
     def series(self, partner_id: str, kpi_id: str) -> list[MeasurementRow]:
         """The live measurements of one KPI for one partner, oldest first. Read raw and checked: a row a hand
         edit or an older version left unreadable is skipped with a warning naming it (`tandem check`)."""
-        raw = lambda c: type_coerce(c, String)  # noqa: E731  (no result conversion that could raise)
+        raw = lambda c: type_coerce(c, String)  # no result conversion that could raise
         with self._sessions() as s:
             rows = s.execute(select(raw(Measurement.period_kind), raw(Measurement.period_start),
                                     type_coerce(Measurement.value, _RAW), raw(Measurement.note))

@@ -35,7 +35,6 @@ from sqlalchemy import String, bindparam, func, select, text, type_coerce
 from sqlalchemy.orm import sessionmaker
 
 from app.models import Kpi, KpiOverride, Measurement, Partner
-from app.models.kpi import measurement_id
 from app.models.enums import (
     Direction,
     IndicatorKind,
@@ -45,6 +44,7 @@ from app.models.enums import (
     PeriodKind,
     Quadrant,
 )
+from app.models.kpi import measurement_id
 from app.services.disputes import DisputeRow, open_disputes
 from app.services.errors import NotFound
 from app.services.integrity import skip_unreadable
