@@ -6,14 +6,21 @@ UI tests add pytest-qt's ``qtbot``. Qt runs offscreen.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Fixtures wider than one test (a module's main window) run outside `_private_data_dir`: they get a data
+# folder of the run's own, so no settings file of the tester's, or of an earlier run, ever shapes a test.
+_RUN_DATA_DIR = tempfile.mkdtemp(prefix="tandem-tests-")
+os.environ["TANDEM_DATA_DIR"] = _RUN_DATA_DIR
+atexit.register(shutil.rmtree, _RUN_DATA_DIR, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

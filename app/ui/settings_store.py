@@ -10,7 +10,7 @@ undocked from a big monitor since): otherwise the window gets its default size f
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, Qt
+from PySide6.QtCore import QObject, QRect, QSettings, Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
 from app.paths import user_data_dir
@@ -49,17 +49,46 @@ def restore_geometry(widget: QWidget, key: str, available: QRect) -> bool:
     return True
 
 
+def _splitter_path(root: QWidget, splitter: QSplitter) -> str:
+    """A name for ``splitter`` that stays the same between runs: the object names (or class names) of the
+    widgets from ``root`` down to it, numbered where siblings share one. Not its position in a list of all
+    splitters: panes created later, or a workspace that shows fewer tabs, would shift every position after
+    them and hand one splitter another's state (a vertical splitter turned horizontal)."""
+    steps = []
+    w: QObject = splitter
+    while w is not None and w is not root:
+        parent = w.parent()
+        name = w.objectName() or type(w).__name__
+        same = [c for c in parent.children() if (c.objectName() or type(c).__name__) == name] if parent else [w]
+        steps.append(f"{name}{same.index(w)}" if len(same) > 1 else name)
+        w = parent
+    return ".".join(reversed(steps))
+
+
+def _orientation(splitter: QSplitter) -> str:
+    return "h" if splitter.orientation() == Qt.Orientation.Horizontal else "v"
+
+
 def save_splitters(root: QWidget, key: str) -> None:
-    """Remember the state of every splitter under ``root`` (by its order, which the code fixes)."""
+    """Remember the pane sizes of every splitter under ``root``, each under its own path."""
     s = settings()
-    for i, splitter in enumerate(root.findChildren(QSplitter)):
-        s.setValue(f"{key}/splitter{i}", splitter.saveState())
+    s.remove(key)  # also what an older Tandem kept here
+    for splitter in root.findChildren(QSplitter):
+        sizes = ",".join(str(n) for n in splitter.sizes())
+        s.setValue(f"{key}/{_splitter_path(root, splitter)}", f"{_orientation(splitter)}:{sizes}")
     s.sync()
 
 
 def restore_splitters(root: QWidget, key: str) -> None:
+    """Give every splitter under ``root`` its remembered pane sizes, if it still has that orientation and that
+    many panes (the code may have changed since): a splitter's orientation is never taken from the file."""
     s = settings()
-    for i, splitter in enumerate(root.findChildren(QSplitter)):
-        value = s.value(f"{key}/splitter{i}")
-        if isinstance(value, QByteArray) and not value.isEmpty():
-            splitter.restoreState(value)
+    for splitter in root.findChildren(QSplitter):
+        value = s.value(f"{key}/{_splitter_path(root, splitter)}")
+        orientation, _, sizes = str(value or "").partition(":")
+        try:
+            sizes = [int(n) for n in sizes.split(",")]
+        except ValueError:
+            continue
+        if orientation == _orientation(splitter) and len(sizes) == splitter.count() and all(n >= 0 for n in sizes):
+            splitter.setSizes(sizes)

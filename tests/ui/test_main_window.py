@@ -129,6 +129,42 @@ def test_the_window_remembers_its_geometry_and_splitters(qtbot, demo_services):
     assert small.windowState() & Qt.WindowState.WindowMaximized
 
 
+def _panes(*orientations: Qt.Orientation) -> QWidget:
+    """A page of splitters, each with two panes, one per orientation given, in that order."""
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    for orientation in orientations:
+        splitter = QSplitter(orientation)
+        splitter.setObjectName({Qt.Orientation.Horizontal: "side", Qt.Orientation.Vertical: "stack"}[orientation])
+        splitter.addWidget(QWidget())
+        splitter.addWidget(QWidget())
+        layout.addWidget(splitter)
+    page.resize(800, 800)
+    return page
+
+
+def test_a_remembered_splitter_never_lands_on_another_one(qtbot):
+    """A section saved with other splitters before this one (a workspace showing fewer tabs, a pane created
+    later) must not hand its states out by position: a vertical splitter once turned horizontal and pushed
+    the partner's Sessions tab off a laptop screen."""
+    from app.ui import settings_store
+
+    saved = _panes(Qt.Orientation.Horizontal)
+    qtbot.addWidget(saved)
+    saved.show()
+    saved.findChild(QSplitter, "side").setSizes([300, 500])
+    remembered = saved.findChild(QSplitter, "side").sizes()
+    settings_store.save_splitters(saved, "Test/Section")
+
+    again = _panes(Qt.Orientation.Vertical, Qt.Orientation.Horizontal)
+    qtbot.addWidget(again)
+    again.show()
+    settings_store.restore_splitters(again, "Test/Section")
+    assert again.findChild(QSplitter, "stack").orientation() == Qt.Orientation.Vertical
+    assert again.findChild(QSplitter, "side").orientation() == Qt.Orientation.Horizontal
+    assert again.findChild(QSplitter, "side").sizes() == remembered
+
+
 def test_the_directory_cannot_be_dragged_to_nothing(qtbot, demo_services):
     window = _window(qtbot, demo_services)
     window.show()
