@@ -36,9 +36,9 @@ SEQ_KEY = "change_seq"
 SHIPPED_DEVICE = "shipped"
 COUNTER_MAX = 99_999
 MILLIS_MAX = 10**16 - 1
-#: A rev exactly as this version writes them: 16 digits, 5 digits, a device id (32 hex digits, or the shipped
+#: A rev exactly as this version writes them: 16 ASCII digits, 5 ASCII digits, a device id (32 hex digits, or the shipped
 #: libraries' name), and the "kept despite a concurrent delete" suffixes (sync/merge.py).
-REV_RE = re.compile(r"\d{16}\.\d{5}\.(?:[0-9a-f]{32}|shipped)r*")
+REV_RE = re.compile(r"[0-9]{16}\.[0-9]{5}\.(?:[0-9a-f]{32}|shipped)r*")
 
 
 def utcnow() -> datetime:

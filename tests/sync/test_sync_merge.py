@@ -43,6 +43,9 @@ def test_incoming_revisions_are_kept_and_reimport_is_a_reported_no_op(laptops):
     assert again.already_imported_at is not None
     assert again.total["unchanged"] == first.total["new"] + first.total["unchanged"] + first.total["conflicts"]
     assert state(bob) == before
+    # Only the first import, which changed the database, left a backup: importing again adds no copy.
+    assert first.backup_path is not None and again.backup_path is None
+    assert sorted(p.name for p in first.backup_path.parent.glob("*.sqlite")) == [first.backup_path.name]
 
 
 def test_a_package_imported_again_after_what_it_lacked_arrived_applies_what_was_refused(laptops):

@@ -46,7 +46,11 @@ def test_the_clock_never_goes_back_whatever_the_wall_clock_and_imports_do(walls,
 
 
 @pytest.mark.parametrize("rev", ["0001800000000000.100000." + DEVICE, "1800000000000.00001." + DEVICE,
-                                 "0001800000000000.00001.Mallory", "0001800000000000.00001." + DEVICE + "x"])
+                                 "0001800000000000.00001.Mallory", "0001800000000000.00001." + DEVICE + "x",
+                                 # digits of other scripts sort above every real rev and would win every merge
+                                 "\uff10" * 16 + ".00001." + DEVICE, "\u0660" * 16 + ".00001." + DEVICE,
+                                 # two revs in one: must not pass a check of a whole batch's revs at once
+                                 "0001800000000000.00001." + DEVICE + "\n0001800000000000.00002." + DEVICE])
 def test_revs_in_any_other_format_are_rejected(laptops, tmp_path, rev):
     alice = laptops.new("alice")
     pid = add_partner(alice, "Acme")

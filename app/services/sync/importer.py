@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +162,8 @@ class _Run:
     signer_device: str = ""
     proposals: list[dict[str, Any]] = field(default_factory=list)
     disputed: int = 0
+    #: parent table -> id -> (partner_id, deleted) of the rows its children's batches looked up (`_existing`)
+    parents: dict[str, dict[str, tuple[str | None, bool]]] = field(default_factory=dict)
     #: table -> the highest id its batches carried, while it held only rows this import wrote (`_none_held`)
     highest_new: dict[str, str | None] = field(default_factory=dict)
     _seq: int | None = None
@@ -184,7 +186,7 @@ class _Run:
 
 
 _PERIOD_KINDS = frozenset(k.value for k in PeriodKind)
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: A record as the importer handles it: its values in `TableSpec.columns` order (package.row_batches); anything
 #: else a package line held (None, a dict of other fields, a list of another length) is rejected.
@@ -235,6 +237,52 @@ def _validate(spec: TableSpec, rec: Any, scope: frozenset[str] | None) -> str | 
     return None
 
 
+#: Every rev of a batch joined by newlines (`_columns_if_valid`): one regex pass over the batch.
+_REV_LINES = re.compile(rf"(?:{REV_RE.pattern}\n)*{REV_RE.pattern}")
+
+
+def _columns_if_valid(spec: TableSpec, batch: list[Any], scope: frozenset[str] | None) -> list[tuple] | None:
+    """The batch's values a column at a time when every record passes `_validate`, no id appears twice and no
+    record carries a revision map (the usual batch of a package), else None: then each record is looked at on
+    its own. The same rules as `_validate`, checked with a few passes over whole columns instead of a Python
+    loop per record; None says only "look closer", never that a record is bad."""
+    n, width = len(batch), len(spec.columns)
+    if not n or set(map(type, batch)) != {list} or set(map(len, batch)) != {width}:
+        return None
+    cols = list(zip(*batch))
+    i_id, i_rev, i_fr, i_seen, i_base = spec.meta_at
+    ids, revs = cols[i_id], cols[i_rev]
+    try:
+        if set(map(type, ids)) != {str} or not all(ids) or len(set(ids)) != n:
+            return None
+        if set(map(type, revs)) != {str}:
+            return None
+        joined = "\n".join(revs)
+        if joined.count("\n") != n - 1 or _REV_LINES.fullmatch(joined) is None:
+            return None
+        if any(cols[i].count({}) != n for i in (i_fr, i_seen, i_base)):
+            return None
+        if spec.id_separator is not None:
+            key = [cols[spec.at[c]] for c in spec.key]  # in the order measurement_id joins them
+            if any(set(map(type, part)) != {str} for part in key):
+                return None
+            sep = spec.id_separator
+            # Equal to the joined key with exactly one separator between parts: no part holds the separator.
+            if tuple(map(sep.join, zip(*key))) != ids or sum(map(str.count, ids, repeat(sep))) != n * (len(key) - 1):
+                return None
+            if not set(key[2]) <= _PERIOD_KINDS or not all(map(_is_day, set(key[3]))):
+                return None
+        if spec.partner_owned and (scope is not None or spec.name == "partners"):
+            partners = cols[spec.at[PARTNER_COLUMN]]
+            if spec.name == "partners" and partners != ids:
+                return None
+            if scope is not None and not set(partners) <= scope:
+                return None
+    except TypeError:  # an unhashable value where a key belongs
+        return None
+    return cols
+
+
 def _id_follows_key(spec: TableSpec, rec: Values, rid: str) -> bool:
     """True when a measurement's id is its key written out (models/kpi.py: partner, KPI, period kind and start,
     joined by the separator), the key well formed."""
@@ -255,15 +303,23 @@ def _is_day(text: str) -> bool:
     return True
 
 
-def _existing(conn: Connection, table: str, ids: set[str],
-              with_partner: bool) -> dict[str, tuple[str | None, bool]]:
-    """id -> (partner_id or None, deleted) of the rows of ``table`` among ``ids``."""
-    found: dict[str, tuple[str | None, bool]] = {}
+def _existing(conn: Connection, table: str, ids: set[str], with_partner: bool,
+              known: dict[str, tuple[str | None, bool]] | None = None) -> dict[str, tuple[str | None, bool]]:
+    """id -> (partner_id or None, deleted) of the rows of ``table`` among ``ids``. ``known``: what earlier
+    batches found in ``table`` (a parent table, written before its children: what is found stays found, and a
+    parent the import brings back is restored only if it is still deleted), read first and added to."""
+    if known is None:
+        found: dict[str, tuple[str | None, bool]] = {}
+    else:
+        found = {i: known[i] for i in ids if i in known}
+        ids = ids - found.keys() if found else ids
     cols = f"id, {PARTNER_COLUMN}" if with_partner else "id, NULL"
     for chunk in _chunks(sorted(ids)):
         sql = f'SELECT {cols}, deleted_at IS NOT NULL FROM "{table}" WHERE id IN ({", ".join("?" * len(chunk))})'
         for rid, pid, deleted in conn.exec_driver_sql(sql, tuple(chunk)).fetchall():
             found[rid] = (pid, bool(deleted))
+    if known is not None:
+        known.update(found)
     return found
 
 
@@ -271,11 +327,12 @@ def _existing(conn: Connection, table: str, ids: set[str],
 META = ("id", "rev", "field_revs", "seen_revs", "base_revs")
 
 
-def _held(run: _Run, spec: TableSpec, batch: list[Any]) -> dict[str, tuple]:
+def _held(run: _Run, spec: TableSpec, batch: list[Any], ids: tuple[str, ...] | None = None) -> dict[str, tuple]:
     """id -> (rev, field_revs, seen_revs, base_revs as stored[, partner_id]) of the batch's records this
-    database holds."""
-    width, i = len(spec.columns), spec.at["id"]
-    ids = [rec[i] for rec in batch if type(rec) is list and len(rec) == width and type(rec[i]) is str]
+    database holds; ``ids``: the batch's ids when known to be all well formed."""
+    if ids is None:
+        width, i = len(spec.columns), spec.at["id"]
+        ids = [rec[i] for rec in batch if type(rec) is list and len(rec) == width and type(rec[i]) is str]
     if _none_held(run, spec.name, ids):
         return {}
     columns = META + ((PARTNER_COLUMN,) if spec.partner_owned else ())
@@ -286,7 +343,7 @@ def _held(run: _Run, spec: TableSpec, batch: list[Any]) -> dict[str, tuple]:
     return held
 
 
-def _none_held(run: _Run, table: str, ids: list[str]) -> bool:
+def _none_held(run: _Run, table: str, ids: list[str] | tuple[str, ...]) -> bool:
     """True when no record with one of ``ids`` can be in ``table``, so looking them up is not needed (a full
     package into a new laptop): the table was empty when this import came to it, and the ids all sort after
     those of its earlier batches (an export lists records in key order), so no earlier batch wrote one. Any
@@ -322,17 +379,14 @@ def _same_json(value: Any, stored: str | None) -> bool:
         return False
 
 
-def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
-    """Validate, merge and write one batch of records (values in ``spec.columns`` order: package.row_batches)."""
-    table, conn, scope = spec.name, run.conn, run.scope
-    counts = run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
+def _valid_records(run: _Run, spec: TableSpec, batch: list[Any], held: dict[str, tuple],
+                   counts: dict[str, int]) -> list[Values]:
+    """The records of ``batch`` to merge, looked at one by one: those held here exactly as they arrive are
+    counted unchanged, the invalid ones rejected with their reason."""
+    scope, at, owned, width = run.scope, spec.at, spec.partner_owned, len(spec.columns)
+    i_id, i_partner = at["id"], at.get(PARTNER_COLUMN)
     valid: list[Values] = []
     ids_in_batch: set[str] = set()
-    # Re-importing a package (or a package mostly of records this laptop has) costs a look at metadata: a
-    # record held exactly as it arrives, revs and version vector alike, is unchanged and needs no merge.
-    held = _held(run, spec, batch)
-    at, owned, width = spec.at, spec.partner_owned, len(spec.columns)
-    i_id, i_partner = at["id"], at.get(PARTNER_COLUMN)
     for rec in batch:
         # A record stored here exactly as it arrives (same revs, so valid, and its partner in scope) is unchanged.
         rid = rec[i_id] if type(rec) is list and len(rec) == width else None
@@ -346,11 +400,28 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
         if reason is None and rid in ids_in_batch:
             reason = "it appears twice in the package"
         if reason:
-            run.reject(table, _record_id(spec, rec), reason)
+            run.reject(spec.name, _record_id(spec, rec), reason)
             continue
         ids_in_batch.add(rid)
         valid.append(rec)
+    return valid
 
+
+def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
+    """Validate, merge and write one batch of records (values in ``spec.columns`` order: package.row_batches)."""
+    table, conn, scope = spec.name, run.conn, run.scope
+    counts = run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
+    at, owned, width = spec.at, spec.partner_owned, len(spec.columns)
+    i_id, i_partner = at["id"], at.get(PARTNER_COLUMN)
+    cols = _columns_if_valid(spec, batch, scope)
+    # Re-importing a package (or a package mostly of records this laptop has) costs a look at metadata: a
+    # record held exactly as it arrives, revs and version vector alike, is unchanged and needs no merge.
+    held = _held(run, spec, batch, cols[i_id] if cols is not None else None)
+    if cols is not None and not held:
+        valid: list[Values] = batch  # every record valid, none held here (`_columns_if_valid`)
+    else:
+        cols = None
+        valid = _valid_records(run, spec, batch, held, counts)
     # References must point at records this database holds (or that this package brought earlier), and a
     # scoped package may not point at another partner's records.
     checks = list(spec.foreign_keys)
@@ -360,11 +431,12 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
     looked_up: dict[str, dict[str, tuple[str | None, bool]]] = {}  # column -> what `_existing` found
     for col, target in checks:
         i = at[col]
-        wanted = {r[i] for r in valid} - {None}
+        wanted = (set(cols[i]) if cols is not None else {r[i] for r in valid}) - {None}
         if not wanted:
             continue
         target_owned = target in specs and specs[target].partner_owned
-        found = _existing(conn, target, wanted, target_owned)
+        found = _existing(conn, target, wanted, target_owned,
+                          run.parents.setdefault(target, {}) if target != table else None)
         if target != table:  # (this batch's writes cannot change them before `_keep_parents` reads them)
             looked_up[col] = found
         if scope is None and len(found) == len(wanted):
@@ -380,7 +452,7 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
                 run.reject(table, r[i_id], f"{col} refers to a record of a partner outside the package's scope")
             else:
                 kept.append(r)
-        valid = kept
+        valid, cols = kept, None
 
     # Only records held here with other metadata need their local row: the rest are new.
     locals_: dict[str, dict] = {}
@@ -400,6 +472,14 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
     i_rev, i_fr, i_seen, i_base, i_deleted = at["rev"], at["field_revs"], at["seen_revs"], at["base_revs"], at[DELETED]
     disputes = table == "measurement_disputes"
     top = run.max_rev  # the highest rev seen so far
+    if cols is not None and plain_new and not disputes:
+        # The usual batch of a full package: all valid, none held here, no revision maps (`_columns_if_valid`).
+        inserts = spec.insert_rows(cols, seq)
+        counts["new"] += len(valid)
+        top = max(top, *cols[i_rev])
+        live_children = valid if cols[i_deleted].count(None) == len(valid) \
+            else [v for v in valid if v[i_deleted] is None]
+        valid = []
     for values in valid:
         fr, seen, base = values[i_fr], values[i_seen], values[i_base]
         newest = max((values[i_rev], *fr.values(), *seen.values(), *base.values())) if fr or seen or base \
@@ -610,7 +690,9 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     """
     with db.engine.connect() as conn:
         signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run, trust_new_signer)
-    backup_path = backup() if backup and not dry_run else None
+        # A package applied whole before changes no record again (`_apply`): nothing to back up for it.
+        again = _applied_whole(_imports_of(conn, reader.package_id))
+    backup_path = backup() if backup and not dry_run and not again else None
     try:
         result = _apply(db, reader, signer, dry_run, progress, confine_to)
     except BaseException:
@@ -678,9 +760,7 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
         if status != signer.status:
             signer = _check_signer(conn, reader.signer, db.device_id, dry_run or signer.status == "new",
                                    signer.role.text if signer.role else False)
-        imports = conn.execute(select(SyncHistory.at, SyncHistory.counts).where(
-            SyncHistory.package_id == reader.package_id, SyncHistory.direction == "import")
-            .order_by(SyncHistory.at)).all()
+        imports = _imports_of(conn, reader.package_id)
         earlier = imports[0].at if imports else None
         _check_continues(conn, manifest, signer)
         declared = reader.tables()
@@ -807,6 +887,12 @@ def _check_continues(conn: Connection, manifest: dict[str, Any], signer: SignerI
             f"The package is refused: it holds only what changed since an earlier package from {who} "
             f"(package {prior[:8]}…), which has not been imported on this laptop. Import that package first, or "
             f"ask {who} for a package with everything. Nothing has been changed.", signer)
+
+
+def _imports_of(conn: Connection, package_id: str) -> list:
+    """(at, counts) of every earlier import of the package, oldest first."""
+    return conn.execute(select(SyncHistory.at, SyncHistory.counts).where(
+        SyncHistory.package_id == package_id, SyncHistory.direction == "import").order_by(SyncHistory.at)).all()
 
 
 def _applied_whole(imports: list) -> bool:

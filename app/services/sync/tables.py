@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -146,6 +147,16 @@ class TableSpec:
         params.append(seq)
         return tuple(params)
 
+    def insert_rows(self, columns: list[tuple], seq: int) -> list[tuple]:
+        """The parameters of `insert_sql` for records given a column at a time (``columns`` in `columns`
+        order), the revision maps all empty (importer._columns_if_valid)."""
+        n = len(columns[0])
+        written = columns[:len(self._written)]
+        maps = {self.at[c] for c in ("field_revs", "seen_revs", "base_revs")}
+        for i in self._written_json:
+            written[i] = repeat("{}", n) if i in maps else map(_stored_json, written[i])
+        return list(zip(*written, repeat(seq, n)))
+
     @cached_property
     def _updated(self) -> tuple[str, ...]:
         return tuple(c for c in self._written if c not in self.key)
@@ -186,6 +197,10 @@ def dumps_json(value: Any) -> str:
     """A JSON column's stored text. The database engine writes JSON columns with it too (database.py), so
     one value has one spelling whoever wrote it and an import can compare stored text."""
     return "{}" if value == {} else orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()  # most records carry empty maps
+
+
+def _stored_json(value: Any) -> str | None:
+    return None if value is None else dumps_json(value)
 
 
 def loads_json(text: str | bytes | float) -> Any:
