@@ -39,17 +39,62 @@ def test_models_services_and_reports_never_import_qt_widgets_or_gui():
         assert offenders(folder, forbidden) == [], folder
 
 
-def test_models_never_import_services():
-    assert offenders("models", ("app.services", "app.reports", "app.cli")) == []
+#: Which of the app's packages each may import (the package-level modules `app` and `app.paths` are open to all).
+#: ui -> services -> models; reports are handed data (services' frozen dataclasses) and write PDFs; the CLI
+#: owns commands; nothing imports upward.
+ALLOWED = {
+    "models": {"models"},
+    "migrations": {"migrations", "models"},
+    "services": {"services", "models"},
+    "reports": {"reports", "services", "models"},
+    "ui": {"ui", "reports", "services", "models"},
+    "cli": {"cli", "reports", "services", "models"},
+}
+SHARED = {"app", "paths"}
+#: The one way down the matrix skips: the `tandem` command with no subcommand starts the desktop app.
+EXCEPTIONS = {("cli/__init__.py", "ui")}
 
 
-def test_reports_take_data_and_never_reach_into_the_command_line_or_the_ui():
-    # reports are handed data (frozen dataclasses) and write PDFs; the CLI owns commands and their options
-    assert offenders("reports", ("app.cli", "app.ui", "argparse")) == []
+def layer_offences(root: Path) -> list[str]:
+    """Every import of an app package that the matrix does not allow, as "file: module"."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root)
+        layer = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+        if layer in SHARED or layer == "__init__":
+            continue
+        for module in sorted(imported_modules(path)):
+            parts = module.split(".")
+            if parts[0] != "app" or len(parts) < 2 or parts[1] not in ALLOWED:
+                continue  # not a layer: the package's own names (APP_NAME, __version__) and app.paths
+            target = parts[1]
+            if target not in ALLOWED.get(layer, set()) and (rel.as_posix(), target) not in EXCEPTIONS:
+                found.append(f"{rel.as_posix()}: {module}")
+    return found
 
 
-def test_services_never_import_reports_or_the_command_line():
-    assert offenders("services", ("app.reports", "app.cli", "app.ui")) == []
+def test_every_layer_imports_only_what_the_matrix_allows():
+    assert {p.name for p in APP.iterdir() if p.is_dir() and (p / "__init__.py").exists()} <= set(ALLOWED)
+    assert layer_offences(APP) == []
+
+
+def test_reports_never_reach_into_the_command_line():
+    assert offenders("reports", ("argparse",)) == []
+
+
+def test_the_matrix_sees_an_upward_import(tmp_path):
+    # Guard against a checker that passes because it reads nothing.
+    for folder, source in (("models", "from app.services.kpis import fmt\n"),
+                           ("services", "import app.ui.bus\n"), ("reports", "from app.cli import common\n"),
+                           ("cli", "from app.ui import main_window\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.py").write_text(source)
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "ok.py").write_text("from app.services import build_services\nfrom app import APP_NAME\n")
+    assert layer_offences(tmp_path) == ["cli/x.py: app.ui", "cli/x.py: app.ui.main_window",
+                                        "models/x.py: app.services.kpis", "models/x.py: app.services.kpis.fmt",
+                                        "reports/x.py: app.cli", "reports/x.py: app.cli.common",
+                                        "services/x.py: app.ui.bus"]
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path):

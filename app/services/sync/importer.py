@@ -411,8 +411,8 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
     """Validate, merge and write one batch of records (values in ``spec.columns`` order: package.row_batches)."""
     table, conn, scope = spec.name, run.conn, run.scope
     counts = run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
-    at, owned, width = spec.at, spec.partner_owned, len(spec.columns)
-    i_id, i_partner = at["id"], at.get(PARTNER_COLUMN)
+    at = spec.at
+    i_id = at["id"]
     cols = _columns_if_valid(spec, batch, scope)
     # Re-importing a package (or a package mostly of records this laptop has) costs a look at metadata: a
     # record held exactly as it arrives, revs and version vector alike, is unchanged and needs no merge.
@@ -429,9 +429,10 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
         checks.append((PARTNER_COLUMN, "partners"))
     specs = table_specs()
     looked_up: dict[str, dict[str, tuple[str | None, bool]]] = {}  # column -> what `_existing` found
+    referred: dict[str, set[str]] = {}  # column -> the ids the batch's valid records refer to
     for col, target in checks:
         i = at[col]
-        wanted = (set(cols[i]) if cols is not None else {r[i] for r in valid}) - {None}
+        referred[col] = wanted = (set(cols[i]) if cols is not None else {r[i] for r in valid}) - {None}
         if not wanted:
             continue
         target_owned = target in specs and specs[target].partner_owned
@@ -452,7 +453,7 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
                 run.reject(table, r[i_id], f"{col} refers to a record of a partner outside the package's scope")
             else:
                 kept.append(r)
-        valid, cols = kept, None
+        valid, cols, referred = kept, None, {}
 
     # Only records held here with other metadata need their local row: the rest are new.
     locals_: dict[str, dict] = {}
@@ -540,7 +541,7 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
         conn.exec_driver_sql(spec.insert_sql, inserts)
     if updates:
         conn.exec_driver_sql(spec.update_sql, updates)
-    _keep_parents(run, spec, checks, live_children, looked_up)
+    _keep_parents(run, spec, checks, live_children, looked_up, referred if live_children is batch else {})
     if newly_deleted:
         _keep_parents_of_local_children(run, spec, newly_deleted)
 
@@ -568,15 +569,16 @@ def _propose(run: _Run, spec: TableSpec, local: dict | None, rec: dict, merged: 
 
 
 def _keep_parents(run: _Run, spec: TableSpec, checks: list[tuple[str, str]], children: list[Values],
-                  looked_up: dict[str, dict[str, tuple[str | None, bool]]]) -> None:
+                  looked_up: dict[str, dict[str, tuple[str | None, bool]]], referred: dict[str, set[str]]) -> None:
     """Bring back the deleted parents of ``children`` (records of ``spec``'s table just written live) that hold
     edits the parent's delete had not seen (merge.restore_parent). ``looked_up``: column -> parents already
-    read (`_existing`); the others are read here."""
+    read (`_existing`); the others are read here. ``referred``: column -> the parents ``children`` refer to,
+    when known."""
     at = spec.at
     i_rev, i_fr, i_seen = at["rev"], at["field_revs"], at["seen_revs"]
     for col, target in checks:
         i = at[col]
-        parents = {child[i] for child in children if child[i] is not None}
+        parents = referred[col] if col in referred else {child[i] for child in children if child[i] is not None}
         known = looked_up.get(col, {})
         deleted = {p for p in parents if p in known and known[p][1]}
         for chunk in _chunks(sorted(p for p in parents if p not in known)):

@@ -339,7 +339,10 @@ class PackageReader:
         as_is = readable and pick is None
         batch: list[Any] = []
         for values in self._parsed_chunks(table):
-            batch += [v if as_is and type(v) is list else as_row(v) for v in values]
+            if as_is and set(map(type, values)) == {list}:  # the usual chunk: arrays in ``columns`` order
+                batch += values
+            else:
+                batch += [v if as_is and type(v) is list else as_row(v) for v in values]
             while len(batch) >= size:
                 yield batch[:size]
                 del batch[:size]
@@ -378,8 +381,10 @@ class PackageReader:
 
 def _parse_lines(lines: list[bytes]) -> list[Any]:
     """Each non-empty line parsed (None for one that is not JSON)."""
+    if lines and not lines[-1]:
+        lines = lines[:-1]
     try:
-        return [orjson.loads(line) for line in lines if line]
+        return list(map(orjson.loads, lines)) if all(lines) else [orjson.loads(line) for line in lines if line]
     except ValueError:  # a damaged line: parse them one by one
         return [_parse(line) for line in lines if line]
 
