@@ -71,6 +71,11 @@ class BlobMismatch(ValueError):
     """Bytes whose sha256 is not the one they were announced with (a damaged or tampered file)."""
 
 
+def target_words(kind: str) -> str:
+    """What a file of ``target_kind`` ``kind`` is attached to, in words ("checklist item")."""
+    return TARGETS[kind][1] if kind in TARGETS else kind.replace("_", " ")
+
+
 def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 100 * 1024 else f"{max(1, round(size / 1024))} KB"
 

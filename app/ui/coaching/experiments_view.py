@@ -50,6 +50,7 @@ from app.services.experiments import (
     ExperimentQuery,
 )
 from app.services.partners import PartnerQuery
+from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.coaching import COACHING_TABLES
 from app.ui.coaching.action_items_view import OVERDUE_BG, ActionItemsView
@@ -154,8 +155,10 @@ class ExperimentLogView(QWidget):
         self.update_button.clicked.connect(self.note_selected)
         self.conclude_button = QPushButton("Conclude…")
         self.conclude_button.clicked.connect(self.conclude_selected)
+        self.files_button = FilesButton(services, bus)  # evidence of the experiment: photos, measurements
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.edit_button, self.next_button, self.update_button, self.conclude_button):
+        for b in (self.new_button, self.edit_button, self.next_button, self.update_button, self.conclude_button,
+                  self.files_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.count_label = QLabel()
@@ -281,6 +284,10 @@ class ExperimentLogView(QWidget):
         else:
             self.next_button.setText("Next stage")
         self.conclude_button.setEnabled(e is not None and e.is_open)
+        if e is None:
+            self.files_button.set_target(None)
+        else:
+            self.files_button.set_target(e.partner_id, "experiment", e.id, e.title)
 
     def _on_change(self, change: Change) -> None:
         if change.touches(*COACHING_TABLES, "kpis"):

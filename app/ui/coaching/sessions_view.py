@@ -26,6 +26,7 @@ from app.models.enums import SessionStatus
 from app.services import Services
 from app.services.coaching import SessionRow, local_time, type_name
 from app.services.errors import NotFound
+from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.coaching import COACHING_TABLES
 from app.ui.coaching.table import RowsTableModel
@@ -66,12 +67,13 @@ class SessionsView(QWidget):
         minutes_menu.addAction("Print…", lambda: self.minutes_selected(print_it=True))
         minutes_menu.addAction("Save as PDF…", lambda: self.minutes_selected(print_it=False))
         self.minutes_button.setMenu(minutes_menu)
+        self.files_button = FilesButton(services, bus)  # the session's files: whiteboard photos, handouts
         top = QHBoxLayout()
         if not per_partner:
             top.addWidget(title)
         top.addWidget(self.filter_combo)
         top.addStretch(1)
-        for b in (self.plan_button, self.open_button, self.edit_button, self.minutes_button):
+        for b in (self.plan_button, self.open_button, self.edit_button, self.minutes_button, self.files_button):
             top.addWidget(b)
 
         columns = [
@@ -140,6 +142,10 @@ class SessionsView(QWidget):
         for b in (self.open_button, self.edit_button):
             b.setEnabled(row is not None)
         self.minutes_button.setEnabled(row is not None and row.status is not SessionStatus.PLANNED)
+        if row is None:
+            self.files_button.set_target(None)
+        else:
+            self.files_button.set_target(row.partner_id, "session", row.id, row.title)
         if row is not None:
             self.open_button.setText({SessionStatus.PLANNED: "Start session", SessionStatus.LIVE: "Resume session",
                                       SessionStatus.ENDED: "Open session"}[row.status])

@@ -42,6 +42,7 @@ from app.reports.onboarding import write_onboarding_pdf
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.onboarding import ChecklistData, ItemData, OnboardingService
+from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.onboarding.checklist_model import (
     CHECK,
@@ -211,6 +212,7 @@ class OnboardingTab(QWidget):
         self.evidence_flag = QCheckBox("Evidence required")
         self.evidence_flag.setEnabled(False)
         self.save_button = QPushButton("Save item")
+        self.files_button = FilesButton(services, bus)  # the evidence files of the item
         self.detail_error = QLabel()
         self.detail_error.setObjectName("error")
         self.detail_error.setWordWrap(True)
@@ -239,6 +241,7 @@ class OnboardingTab(QWidget):
         hint.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(hint, 1)
+        row.addWidget(self.files_button)
         row.addWidget(self.save_button)
         dl.addLayout(row)
         self.details = details
@@ -370,9 +373,11 @@ class OnboardingTab(QWidget):
         self.details.setEnabled(item is not None)
         self.detail_error.hide()
         if item is None:
+            self.files_button.set_target(None)
             self.detail_title.setText("")
             self.detail_description.setText("")
             return
+        self.files_button.set_target(self.partner_id, "checklist_item", item.id, item.title)
         self._loading = True
         self.detail_title.setText(item.title)
         self.detail_description.setText(item.description)

@@ -54,6 +54,12 @@ def _learning(services: Services, bus: ChangeBus) -> QWidget:
     return LearningTab(services, bus)
 
 
+def _files(services: Services, bus: ChangeBus) -> QWidget:
+    from app.ui.attachments.partner_tab import PartnerFilesTab
+
+    return PartnerFilesTab(services, bus)
+
+
 PARTNER_TABS: list[tuple[str, TabFactory]] = [
     ("Scorecard", _scorecard),
     ("Measurements", _measurements),
@@ -62,4 +68,5 @@ PARTNER_TABS: list[tuple[str, TabFactory]] = [
     ("Success plan", _success_plan),
     ("Sessions", coaching.sessions_tab),
     ("Learning", _learning),
+    ("Files", _files),
 ]
