@@ -13,8 +13,10 @@ from pathlib import Path
 from reportlab.platypus import KeepTogether, PageBreak
 
 from app.models.enums import ItemStatus, Side, label
+from app.reports.files import files_section
 from app.reports.layout import MUTED, STYLES, Paragraph, Spacer, build_pdf, esc, mm, para, table
 from app.reports.marks import OVERDUE_BG, RED, STATUS_COLOURS, status_mark
+from app.services.attachments import ReportFile
 from app.services.onboarding import ChecklistData, ItemData, status_label
 
 TITLE = "Onboarding checklist"
@@ -52,8 +54,9 @@ def _evidence_cell(item: ItemData):
     return ""
 
 
-def checklist_story(c: ChecklistData) -> list:
-    """The flowables of one checklist: heading, progress figures, the items table."""
+def checklist_story(c: ChecklistData, files: Sequence[ReportFile] = ()) -> list:
+    """The flowables of one checklist: heading, progress figures, the items table, and the evidence files of
+    its items (``files``: those of any checklist; this one's are picked)."""
     state = "open" if c.is_open else f"closed {c.closed_at.date().isoformat()}"
     story = [
         para(c.title or c.playbook_name, "h1"),
@@ -78,12 +81,16 @@ def checklist_story(c: ChecklistData) -> list:
     story.append(Spacer(1, 3 * mm))
     story.append(para("Marks: ticked = done, half-filled = in progress, crossed = blocked, dash = not applicable, "
                       "empty = to do. Overdue items are shaded.", "small"))
+    items = {i.id: i.title for i in c.items}
+    story += files_section([f for f in files if f.target_id in items], lambda f: items[f.target_id],
+                           "Evidence files")
     return story
 
 
 def write_onboarding_pdf(path: str | Path, checklists: Sequence[ChecklistData], *,
-                         printed_on: date | None = None) -> Path:
-    """Write the checklists (of one partner) to ``path``, each starting on a new page; returns the path."""
+                         printed_on: date | None = None, files: Sequence[ReportFile] = ()) -> Path:
+    """Write the checklists (of one partner) to ``path``, each starting on a new page; returns the path.
+    ``files``: the evidence files of their items (images print as thumbnails)."""
     if not checklists:
         raise ValueError("Nothing to print: no checklist given")
     partner = checklists[0].partner_name
@@ -91,5 +98,5 @@ def write_onboarding_pdf(path: str | Path, checklists: Sequence[ChecklistData], 
     for i, c in enumerate(checklists):
         if i:
             story.append(PageBreak())
-        story.extend(checklist_story(c))
+        story.extend(checklist_story(c, files))
     return build_pdf(path, TITLE, [KeepTogether(story[:3])] + story[3:], subtitle=partner, printed_on=printed_on)

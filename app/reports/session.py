@@ -1,17 +1,21 @@
 """Print the minutes of a coaching session: attendees, agenda, timestamped log, decisions, actions, experiments.
 
-`write_minutes_pdf(path, minutes)` is what the UI calls;
+`write_minutes_pdf(path, minutes, files)` is what the UI calls (``files``: the evidence files of the session
+and its log entries, images as thumbnails);
 the command line is app/cli/report/session.py. Times print in this computer's local time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from reportlab.platypus import KeepTogether
 
 from app.models.enums import EntryKind, label
+from app.reports.files import files_section
 from app.reports.layout import ACCENT, MUTED, STYLES, Paragraph, Spacer, build_pdf, esc, mm, para, table
+from app.services.attachments import ReportFile
 from app.services.coaching import Entry, SessionMinutes, local_time
 
 TITLE = "Session minutes"
@@ -44,8 +48,8 @@ def _entry_cell(e: Entry) -> Paragraph:
     return Paragraph(text, STYLES["cell"])
 
 
-def story_of(minutes: SessionMinutes) -> list:
-    """The reportlab flowables of the minutes."""
+def story_of(minutes: SessionMinutes, files: Sequence[ReportFile] = ()) -> list:
+    """The reportlab flowables of the minutes; ``files``: those of the session and its log entries."""
     s = minutes.session
     story: list = [para(f"{s.title}", "title"), Spacer(1, 2 * mm),
                    para(f"{s.partner_name} · {s.type_name}", "h2")]
@@ -117,16 +121,19 @@ def story_of(minutes: SessionMinutes) -> list:
         story.append(table(rows, [0.1, 0.12, 0.58, 0.2]))
     else:
         story.append(para("Nothing was logged.", "small"))
+    entries = {e.id: e for e in minutes.entries}
+    story += files_section(files, lambda f: f"log entry {_when(entries[f.target_id].logged_at, '%H:%M')}: "
+                           f"{entries[f.target_id].text}" if f.target_id in entries else "the session")
     story.append(KeepTogether([Spacer(1, 4 * mm), Paragraph(
         f'<font color="{ACCENT.hexval()}">Minutes written by Tandem from the live session log.</font>',
         STYLES["small"])]))
     return story
 
 
-def write_minutes_pdf(path: str | Path, minutes: SessionMinutes) -> Path:
+def write_minutes_pdf(path: str | Path, minutes: SessionMinutes, files: Sequence[ReportFile] = ()) -> Path:
     """Write the minutes of one session to ``path``; returns the path."""
     s = minutes.session
-    return build_pdf(path, TITLE, story_of(minutes),
+    return build_pdf(path, TITLE, story_of(minutes, files),
                      subtitle=f"{s.partner_name} · {_when(s.started_at or s.scheduled_at, '%Y-%m-%d')}")
 
 

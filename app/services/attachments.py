@@ -16,7 +16,7 @@ import hashlib
 import mimetypes
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -181,6 +181,19 @@ class AttachmentData:
 
 
 @dataclass(frozen=True)
+class ReportFile:
+    """A file as a report lists it: the record it is attached to (``target_id``) and, for an image whose bytes
+    are on this laptop, where they are (the report prints a thumbnail)."""
+
+    name: str
+    size: int
+    target_kind: str
+    target_id: str
+    note: str
+    image: Path | None
+
+
+@dataclass(frozen=True)
 class Extracted:
     written: tuple[Path, ...]
     missing: tuple[str, ...]  # names of attachments whose file is not on this laptop
@@ -271,6 +284,20 @@ class AttachmentService:
             stmt = stmt.where(Attachment.target_id == target_id)
         with self._sessions() as s:
             return [self._data(a) for a in s.scalars(stmt.order_by(Attachment.updated_at, Attachment.name))]
+
+    def report_files(self, partner_id: str, kinds: tuple[str, ...],
+                     target_ids: Collection[str] | None = None) -> tuple[ReportFile, ...]:
+        """The files on a partner's records of ``kinds`` (only those of ``target_ids`` when given), for a report."""
+        wanted = None if target_ids is None else set(target_ids)
+        return tuple(
+            ReportFile(a.name, a.size, a.target_kind, a.target_id, a.note,
+                       self.store.path(a.sha256) if a.is_image and a.has_blob else None)
+            for a in self.list(partner_id) if a.target_kind in kinds and (wanted is None or a.target_id in wanted))
+
+    def session_files(self, minutes) -> tuple[ReportFile, ...]:
+        """The files of a session and of its log entries (``minutes``: `coaching.SessionMinutes`)."""
+        s = minutes.session
+        return self.report_files(s.partner_id, ("session", "log_entry"), {s.id, *(e.id for e in minutes.entries)})
 
     def file_path(self, attachment: AttachmentData) -> Path:
         """Where the file is on disk (to open with the system viewer). Raises NotFound when it is missing."""

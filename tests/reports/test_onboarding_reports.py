@@ -91,3 +91,21 @@ def test_a_blank_fresh_checklist_prints(services, tmp_path):
     plan = services.plans.create(p.id, date(2026, 12, 1))  # empty plan: no goals, no milestones
     assert "Emberline Oy" in _text(write_onboarding_pdf(tmp_path / "a.pdf", [c]))
     assert "No milestones in this phase" in _text(write_plan_pdf(tmp_path / "b.pdf", plan))
+
+
+def test_the_checklist_pdf_prints_the_evidence_files_of_its_items(demo_services, onboarding_partner, tmp_path):
+    from PIL import Image
+
+    checklist = demo_services.onboarding.get(onboarding_partner.checklist_id, today=AS_OF)
+    item = checklist.items[1]
+    Image.new("RGB", (300, 400), "white").save(tmp_path / "delivery note.png")
+    demo_services.attachments.attach(onboarding_partner.partner_id, tmp_path / "delivery note.png",
+                                     target_kind="checklist_item", target_id=item.id)
+    out = tmp_path / "c.pdf"
+    assert main(["report", "onboarding", "--db", str(demo_services.db.path), "--partner",
+                 onboarding_partner.partner_name, "--out", str(out)]) == 0
+    text = _squash(_text(out))
+    assert "Evidence files" in text
+    assert _squash(item.title) in text.split("delivery note.png")[1][:200]  # the item it is evidence for
+    images = [img.image.size for page in PdfReader(str(out)).pages for img in page.images]
+    assert images == [(300, 400)]

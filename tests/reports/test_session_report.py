@@ -75,3 +75,34 @@ def test_unknown_partner_or_session_is_a_clear_error(ran_session, tmp_path, caps
     other = services.partners.create(PartnerData(name="Empty Partner Ltd"))
     assert main(["report", "session", "--db", str(services.db.path), "--partner", other.name, "--out", str(out)]) == 1
     assert "has no coaching session yet" in capsys.readouterr().err
+
+
+def _photo(path, size=(400, 300)):
+    from PIL import Image
+
+    Image.new("RGB", size, "#2f6f9f").save(path)
+    return path
+
+
+def _images(path) -> list[tuple[int, int]]:
+    """(width, height) of every image drawn in the PDF."""
+    return [(img.image.width, img.image.height) for page in PdfReader(str(path)).pages for img in page.images]
+
+
+def test_minutes_list_the_sessions_files_with_a_thumbnail_of_each_image(ran_session, tmp_path):
+    services, partner, session = ran_session
+    entry = next(e for e in services.coaching.entries(session.id) if "scrap figures" in e.text)
+    services.attachments.attach(partner.id, _photo(tmp_path / "whiteboard.png"), target_kind="log_entry",
+                                target_id=entry.id, note="after the break")
+    (tmp_path / "scrap report.pdf").write_bytes(b"%PDF-1.4 scrap")
+    services.attachments.attach(partner.id, tmp_path / "scrap report.pdf", target_kind="session", target_id=session.id)
+    other = services.partners.create(PartnerData(name="Someone Else Ltd"))
+    services.attachments.attach(other.id, _photo(tmp_path / "not theirs.png"))
+    out = tmp_path / "minutes.pdf"
+    assert main(["report", "session", "--db", str(services.db.path), "--partner", "kestrelgate", "--out",
+                 str(out)]) == 0
+    text = " ".join(_text(out).split())
+    assert "Files" in text and "whiteboard.png · after the break" in text and "scrap report.pdf" in text
+    assert "Ines presents the Q3 scrap figures" in text.split("whiteboard.png")[1]  # names its log entry
+    assert "not theirs.png" not in text
+    assert _images(out) == [(400, 300)]  # the photo as a thumbnail; the PDF is listed, not drawn

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
                                "Onboarding tab.")
         chosen = summaries if args.all else summaries[:1]
         checklists = [services.onboarding.get(x.id) for x in chosen]
-    path = write_onboarding_pdf(args.out, checklists)
+        files = services.attachments.report_files(partner.id, ("checklist_item",))
+    path = write_onboarding_pdf(args.out, checklists, files=files)
     print(f"Wrote {path} ({len(checklists)} checklist{'s' if len(checklists) != 1 else ''} of {partner.name})")
     return 0

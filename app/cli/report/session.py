@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
                 raise CommandError(f"{partner.name} has no coaching session yet: plan one in the partner's "
                                    "Sessions tab.") from None
         minutes = services.coaching.minutes(session.id)
-    path = write_minutes_pdf(args.out, minutes)
+        files = services.attachments.session_files(minutes)
+    path = write_minutes_pdf(args.out, minutes, files)
     print(f"Wrote {path} (minutes of {minutes.session.title}, {partner.name})")
     return 0

@@ -113,7 +113,8 @@ class EndSessionDialog(QDialog):
     def _write(self, path):
         from app.reports.session import write_minutes_pdf
 
-        return write_minutes_pdf(path, self.services.coaching.minutes(self.session_id))
+        minutes = self.services.coaching.minutes(self.session_id)
+        return write_minutes_pdf(path, minutes, self.services.attachments.session_files(minutes))
 
     def save_minutes(self) -> None:
         from app.ui.printing import save_pdf_as

@@ -197,7 +197,8 @@ class SessionsView(QWidget):
             return
 
         def write(path):
-            return write_minutes_pdf(path, self.services.coaching.minutes(row.id))
+            minutes = self.services.coaching.minutes(row.id)
+            return write_minutes_pdf(path, minutes, self.services.attachments.session_files(minutes))
 
         if print_it:
             print_pdf(self, write)

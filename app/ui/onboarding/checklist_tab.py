@@ -549,7 +549,8 @@ class OnboardingTab(QWidget):
         self._reload_list(select=c.id)
 
     def _write_pdf(self, path):
-        return write_onboarding_pdf(path, [self._onboarding.get(self.checklist.id)])
+        return write_onboarding_pdf(path, [self._onboarding.get(self.checklist.id)],
+                                    files=self._services.attachments.report_files(self.partner_id, ("checklist_item",)))
 
     def save_pdf(self) -> None:
         from app.ui.printing import save_pdf_as
