@@ -32,6 +32,7 @@ from app.models import (
     CoachingSession,
     DecisionItem,
     Experiment,
+    LearningCompletion,
     LogEntry,
     MeasurementDispute,
     Partner,
@@ -57,6 +58,7 @@ TARGETS: dict[str, tuple[type, str]] = {
     "experiment": (Experiment, "experiment"),
     "action_item": (ActionItem, "action item"),
     "measurement_dispute": (MeasurementDispute, "measurement dispute"),
+    "learning_completion": (LearningCompletion, "learning completion"),
 }
 
 

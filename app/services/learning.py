@@ -267,6 +267,7 @@ class MatrixCell:
     valid_until: date | None = None
     due_on: date | None = None
     result: str = ""
+    completion_id: str | None = None  # the completion shown (its evidence files attach to it)
 
 
 @dataclass(frozen=True)
@@ -1229,11 +1230,12 @@ def _cell(m: LearningModule, c: LearningCompletion | None, required: bool, due_o
     if c is not None and c.result == "passed":
         last = valid_until(c.completed_on, m.validity_months)
         state = {CURRENT: "done", EXPIRING: "expiring", EXPIRED: "expired"}[expiry_state(last, today, days)]
-        return MatrixCell(state, required, c.completed_on, last, due_on, c.result)
+        return MatrixCell(state, required, c.completed_on, last, due_on, c.result, c.id)
+    done, result, cid = (c.completed_on, c.result, c.id) if c else (None, "", None)
     if not required:
-        return MatrixCell("", False, c.completed_on if c else None, None, None, c.result if c else "")
+        return MatrixCell("", False, done, None, None, result, cid)
     state = "overdue" if due_on is not None and due_on < today else "due"
-    return MatrixCell(state, True, c.completed_on if c else None, None, due_on, c.result if c else "")
+    return MatrixCell(state, True, done, None, due_on, result, cid)
 
 
 # -- the week's agenda ----------------------------------------------------------------------------------------

@@ -166,3 +166,20 @@ def test_a_track_edit_refused_keeps_the_edit_on_screen(qtbot, services):
     view.name.setText("Escalation path (2027)")
     assert view.save() is None
     assert "already a draft" in view.error.text() and view.name.text() == "Escalation path (2027)"
+
+
+def test_a_completions_evidence_files_attach_from_its_cell(qtbot, tab, services, acme, tmp_path):
+    partner, ids = acme
+    tab.view.setCurrentIndex(_cell(tab, "Bo Chen", "ONB101"))
+    assert not tab.files_button.isEnabled()  # nothing completed there yet: no record to attach to
+    tab.view.setCurrentIndex(_cell(tab, "Ana Lima", "ONB101"))
+    assert tab.files_button.isEnabled() and "Ana Lima" in tab.files_button.target[3]
+    dialog = tab.files_button.open_files()
+    qtbot.addWidget(dialog)
+    (tmp_path / "certificate.pdf").write_bytes(b"%PDF-1.4 passed")
+    dialog.files.add_files([tmp_path / "certificate.pdf"])
+    (a,) = services.attachments.list(partner.id)
+    completion = next(c for c in services.learning.completions(partner.id)
+                      if c.contact_id == ids["Ana Lima"] and c.module_id == ONB)
+    assert (a.target_kind, a.target_id) == ("learning_completion", completion.id)
+    assert tab.files_button.text() == "Files (1)…"

@@ -25,9 +25,10 @@ from app.reports.certificate import write_certificate_pdf
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.learning import EXPIRED, EXPIRING, PersonChoice
+from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.learning.dialogs import AssignDialog, CompletionDialog
-from app.ui.learning.matrix_model import BACKGROUNDS, CELL_ROLE, LearningMatrixTableModel
+from app.ui.learning.matrix_model import BACKGROUNDS, CELL_ROLE, FIXED, LearningMatrixTableModel
 from app.ui.printing import safe_file_name, save_pdf_as
 from app.ui.tables import read_only_table
 
@@ -52,9 +53,10 @@ class LearningTab(QWidget):
         self.assign_button.clicked.connect(self.assign)
         self.complete_button.clicked.connect(self.record_completion)
         self.certificate_button.clicked.connect(self.save_certificate)
+        self.files_button = FilesButton(services, bus)  # the evidence of the selected completion
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
-        for b in (self.assign_button, self.complete_button, self.certificate_button):
+        for b in (self.assign_button, self.complete_button, self.files_button, self.certificate_button):
             top.addWidget(b)
 
         self.model = LearningMatrixTableModel()
@@ -65,6 +67,7 @@ class LearningTab(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.view.doubleClicked.connect(lambda _ix: self.record_completion())
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._point_files())
         self.empty = QLabel()
         self.empty.setObjectName("muted")
         self.empty.setWordWrap(True)
@@ -134,6 +137,7 @@ class LearningTab(QWidget):
         self.empty.setText("No learning track is assigned here yet. Assign track… gives one to a contact on "
                            "either side; their completions then show in the matrix.")
         self.certificate_button.setEnabled(bool(certs))
+        self._point_files()
         self.certs.setRowCount(len(certs))
         for r, c in enumerate(certs):
             state = c.state(self.today)
@@ -148,6 +152,18 @@ class LearningTab(QWidget):
                     item.setBackground(BACKGROUNDS[state])
                 item.setData(Qt.ItemDataRole.UserRole, c)
                 self.certs.setItem(r, col, item)
+
+    def _point_files(self) -> None:
+        """Point Files… at the completion in the current cell (none: disabled)."""
+        index = self.view.currentIndex()
+        picked = index.data(CELL_ROLE) if index.isValid() else None
+        if not picked or self.partner_id is None:
+            self.files_button.set_target(None)
+            return
+        row, module = picked
+        cell = row.cells[index.column() - len(FIXED)]
+        self.files_button.set_target(self.partner_id, "learning_completion", cell.completion_id or "",
+                                     f"{row.person} · {module.label}")
 
     # -- actions -----------------------------------------------------------------------------------------------
 
