@@ -3,14 +3,12 @@ attached to one of its records (a checklist item, a session, an experiment, …)
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget
 
 from app.services import Services
 from app.services.attachments import AttachmentData, megabytes, target_words
-from app.services.errors import NotFound
-from app.ui.attachments.widget import AttachmentsWidget
+from app.ui.attachments.widget import AttachmentsWidget, open_attachment
 from app.ui.bus import Change, ChangeBus
 from app.ui.tables import read_only_table
 
@@ -77,14 +75,7 @@ class PartnerFilesTab(QWidget):
 
     def open_selected(self) -> bool:
         a = self.selected()
-        if a is None:
-            return False
-        try:
-            path = self.services.attachments.viewable_copy(a)
-        except (NotFound, OSError) as exc:
-            QMessageBox.information(self, "Open", str(exc))
-            return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return a is not None and open_attachment(self, self.services, a)
 
     def _on_change(self, change: Change) -> None:
         if self.partner_id and change.touches("attachments", partner_id=self.partner_id):

@@ -38,6 +38,16 @@ THUMB = QSize(112, 84)
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def open_attachment(parent: QWidget, services: Services, a: AttachmentData) -> bool:
+    """Open an attached file with the system's viewer for its type (a file not on this laptop is said)."""
+    try:
+        path = services.attachments.viewable_copy(a)
+    except (NotFound, OSError) as exc:
+        QMessageBox.information(parent, "Open", str(exc))
+        return False
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
 class _RemoveCommand(ServiceCommand):
     """Undo brings a removed attachment back (the service wrote the tombstone first)."""
 
@@ -215,14 +225,7 @@ class AttachmentsWidget(QWidget):
     def open_item(self, item: QListWidgetItem | None) -> bool:
         """Open the file with the system's viewer for its type."""
         a = self._data(item)
-        if a is None:
-            return False
-        try:
-            path = self.services.attachments.viewable_copy(a)
-        except (NotFound, OSError) as exc:
-            QMessageBox.information(self, "Open", str(exc))
-            return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return a is not None and open_attachment(self, self.services, a)
 
     def remove_current(self) -> None:
         a = self._data(self.list.currentItem())
