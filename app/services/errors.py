@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 
+class Cancelled(Exception):
+    """The user stopped the work (a file's read, an import): whatever it had written is rolled back."""
+
+
 class NotFound(LookupError):
     """The record asked for does not exist (or is deleted). The message names what was looked for."""
 

@@ -20,6 +20,7 @@ def run(db_path: str | Path | None = None) -> int:
     from app.ui.main_window import MainWindow
     from app.ui.sections import STARTUP_CHECKS
     from app.ui.style import STYLE_SHEET
+    from app.ui.workers import wait_for_writes
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
@@ -45,4 +46,5 @@ def run(db_path: str | Path | None = None) -> int:
             check(window, services, bus)
         return app.exec()
     finally:
+        wait_for_writes()  # a write still running finishes (or rolls back) before the database closes
         db.close()

@@ -341,3 +341,27 @@ def test_cli_export_with_partner_and_passphrase_file(laptops, tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "export", "--db", str(db), "--out", str(out),
                            "--partner", "Nobody"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "No partner called" in proc.stderr
+
+
+def test_an_import_stopped_by_the_user_changes_nothing_and_leaves_no_backup(laptops, monkeypatch):
+    from app.services.errors import Cancelled
+    from app.services.sync import importer
+
+    alice, bob = laptops.new("alice"), laptops.new("bob")
+    for i in range(12):
+        add_partner(alice, f"Partner {i:02d}")
+    add_partner(bob, "Bob's own")
+    path = laptops.package("many")
+    alice.sync.export(path)
+    monkeypatch.setattr(importer, "BATCH", 5)
+    batches = []
+    with pytest.raises(Cancelled):
+        bob.sync.import_package(path, trust_new_signer=True, progress=lambda done, total: batches.append(done),
+                                cancelled=lambda: len(batches) >= 2)  # the user presses Cancel during the import
+    assert len(batches) == 2  # it stopped at once, not at the end
+    assert partner_names(bob) == {"Bob's own"}
+    assert all(h.direction != "import" for h in bob.sync.history())
+    assert not list((bob.db.path.parent / "backups").glob("*.sqlite"))  # no copy of an import that did not happen
+    result = bob.sync.import_package(path, trust_new_signer=True)  # and the package imports whole later
+    assert result.tables["partners"]["new"] == 12
+    assert list((bob.db.path.parent / "backups").glob("*.sqlite")) == [result.backup_path]

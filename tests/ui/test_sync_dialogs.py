@@ -160,3 +160,27 @@ def test_conflicts_on_a_contact_name_the_partner(laptops, qtbot):
     qtbot.addWidget(view)
     assert view.table.item(0, 0).text() == "Contact: Jane Doe (Acme)"
     assert view.table.item(0, 1).text() == "Role"
+
+
+def test_cancel_while_importing_stops_the_import_and_changes_nothing(laptops, qtbot, monkeypatch):
+    from app.services.sync import importer
+
+    alice, bob = laptops.new("alice"), laptops.new("bob")
+    for i in range(30):
+        add_partner(alice, f"Partner {i:02d}")
+    path = laptops.package("many")
+    alice.sync.export(path)
+    monkeypatch.setattr(importer, "BATCH", 3)
+    dialog = _shown(qtbot, ImportDialog(bob, ChangeBus(bob.db.feed), path))
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=20_000)
+    dialog.trust.setChecked(True)
+    qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    cancel = dialog.buttons.button(dialog.buttons.StandardButton.Cancel)
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)  # at once, while the import runs on the writer
+    assert dialog.isVisible()  # the dialog stays to say what happened
+    qtbot.waitUntil(lambda: "Import stopped" in dialog.status.text(), timeout=20_000)
+    assert "nothing was changed" in dialog.status.text()
+    assert dialog.result_info is None
+    assert {p.name for p in bob.partners.list()} == set()
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)  # and now Cancel closes it
+    assert not dialog.isVisible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from app.services.errors import Cancelled  # noqa: F401  (the read stops with it; spreadsheets exports it)
 from app.services.spreadsheets.numbers import DecimalGuess
 
 #: Larger files are refused: nobody imports measurements by the hundred megabytes, and a mistaken choice
@@ -25,10 +26,6 @@ CancelCheck = Callable[[], bool]
 
 class SpreadsheetError(ValueError):
     """The file cannot be read as a table; the message says why and what to do."""
-
-
-class Cancelled(Exception):
-    """The user stopped the read."""
 
 
 @dataclass(frozen=True)

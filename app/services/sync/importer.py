@@ -28,6 +28,7 @@ from app.models.sync import SyncConflict, SyncHistory, SyncProposal, SyncSigner
 from app.services.attachments import BlobStore
 from app.services.clock import CLOCK_KEY, COUNTER_MAX, REV_RE, format_rev, next_seq, parse_rev, rev_millis, \
     row_versions, utcnow
+from app.services.errors import Cancelled
 from app.services.sync.blobs import BlobRejected, BlobReport, Staging, reconcile, remove_leftover_staging
 from app.services.sync.errors import PackageRefused
 from app.services.sync.keys import key_path, public_key_b64, device_key
@@ -679,6 +680,7 @@ def _supersede(run: _Run, table: str, row: dict) -> None:
 
 def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer: bool | str,
                   progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None,
                   backup: Callable[[], Path] | None = None, confine_to: str | None = None) -> ImportResult:
     """Merge the verified package into ``db`` in one transaction (rolled back when ``dry_run``).
 
@@ -688,7 +690,8 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     before the write transaction begins, so copying never holds the write lock; when the import then changes
     nothing, the copy is removed again. Raises `PackageRefused` before writing anything; any other error
     rolls everything back. ``confine_to`` (a partner's workspace: app/services/workspace.py) takes only that
-    partner's records, whatever the package's scope: the others are rejected.
+    partner's records, whatever the package's scope: the others are rejected. ``cancelled`` is asked after
+    every batch; True stops the import with `Cancelled`, everything rolled back and its backup removed.
     """
     with db.engine.connect() as conn:
         signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run, trust_new_signer)
@@ -696,7 +699,7 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
         again = _applied_whole(_imports_of(conn, reader.package_id))
     backup_path = backup() if backup and not dry_run and not again else None
     try:
-        result = _apply(db, reader, signer, dry_run, progress, confine_to)
+        result = _apply(db, reader, signer, dry_run, progress, confine_to, cancelled)
     except BaseException:
         if backup_path:
             backup_path.unlink(missing_ok=True)
@@ -745,7 +748,8 @@ def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, m
 
 
 def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
-           progress: Callable[[int, int], None] | None, confine_to: str | None = None) -> ImportResult:
+           progress: Callable[[int, int], None] | None, confine_to: str | None = None,
+           cancelled: Callable[[], bool] | None = None) -> ImportResult:
     manifest = reader.manifest
     scope, scope_text = scope_of(manifest)
     if confine_to is not None:
@@ -802,6 +806,8 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                     done += len(batch)
                     if progress:
                         progress(done, total_records)
+                    if cancelled is not None and cancelled():
+                        raise Cancelled()  # rolled back below: nothing of the package is kept
             result_counts = {t: c for t, c in run.counts.items()}
             total = {k: sum(c[k] for c in result_counts.values()) for k in COUNT_KEYS}
             changes = total["new"] + total["updated"] + total["conflicts"] + total["proposed"]

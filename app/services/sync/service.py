@@ -261,14 +261,14 @@ class SyncService:
         return p.is_file() and crypto.is_encrypted(p)
 
     def preview(self, path: str | os.PathLike, passphrase: str | None = None, progress=None, *,
-                trust_new_signer: bool | str = False) -> ImportResult:
+                trust_new_signer: bool | str = False, cancelled=None) -> ImportResult:
         """What importing the package would do, per table; changes nothing (the merge runs in a transaction
         that is rolled back). Raises `PackageRefused` for a package that would be refused. A signer seen for
         the first time is previewed with the role ``trust_new_signer`` would give it (as `import_package`;
         False: as a colleague's laptop)."""
         with PackageReader(path, passphrase) as reader:
             return apply_package(self._db, reader, dry_run=True, trust_new_signer=trust_new_signer,
-                                 progress=progress, confine_to=self._confined_to())
+                                 progress=progress, cancelled=cancelled, confine_to=self._confined_to())
 
     def package_labels(self, path: str | os.PathLike, passphrase: str | None,
                        records: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -296,14 +296,16 @@ class SyncService:
         return current.partner_id if current else None
 
     def import_package(self, path: str | os.PathLike, passphrase: str | None = None, *,
-                       trust_new_signer: bool | str = False, progress=None) -> ImportResult:
-        """Verify, back up and merge the package in one transaction. Raises `PackageRefused` (nothing written)
-        or another error (everything rolled back). ``trust_new_signer``: trust a signer seen for the first time,
+                       trust_new_signer: bool | str = False, progress=None, cancelled=None) -> ImportResult:
+        """Verify, back up and merge the package in one transaction. Raises `PackageRefused` (nothing written),
+        `Cancelled` when ``cancelled()`` turns True (asked after every batch; everything rolled back, the backup
+        removed) or another error (everything rolled back). ``trust_new_signer``: trust a signer seen for the first time,
         True or "team" as a colleague's laptop, "partner:<partner id>" as that partner's own (sync/roles.py)."""
         with PackageReader(path, passphrase) as reader:
             first = self._workspace is not None and self._workspace.may_begin()
             result = apply_package(self._db, reader, dry_run=False, trust_new_signer=trust_new_signer,
-                                   progress=progress, backup=lambda: backup_database(self._db.path),
+                                   progress=progress, cancelled=cancelled,
+                                   backup=lambda: backup_database(self._db.path),
                                    confine_to=self._confined_to())
             if first:  # a lead's package scoped to one partner makes a fresh laptop that partner's workspace
                 self._workspace.begin_from_import(result, reader.manifest)

@@ -26,7 +26,7 @@ from app.services.errors import ValidationError
 from app.services.visit import VisitFolder, check_target, default_folder_name, prepare_visit
 from app.ui.agenda.partner_picker import PartnerPicker
 from app.ui.bus import ChangeBus
-from app.ui.workers import run_in_background
+from app.ui.workers import run_write
 
 
 class _Progress(QObject):
@@ -117,7 +117,7 @@ class PrepareVisitDialog(QDialog):
         self._say("Preparing…")
         passphrase = self.passphrase.text() or None
         carrier = self._carrier
-        run_in_background(
+        run_write(  # the folder's package records itself in the sync history
             lambda: prepare_visit(self.services, partner_id, out, VISIT_DOCUMENTS, passphrase=passphrase,
                                   progress=lambda done, total, text: carrier.changed.emit(done, total, text)),
             self._done, self._failed)

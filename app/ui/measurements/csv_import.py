@@ -54,7 +54,7 @@ from app.services.measurements import (
 from app.services.spreadsheets import DELIMITERS, ENCODINGS, Cancelled, SpreadsheetError, write_spreadsheet
 from app.services.spreadsheets import parse_number as parse_cell_number
 from app.ui.bus import ChangeBus
-from app.ui.workers import run_in_background
+from app.ui.workers import run_in_background, run_write
 
 PREVIEW_ROWS = 12
 #: The rejected-rows table shows this many; the saved report has them all.
@@ -471,8 +471,8 @@ class CsvImportDialog(QDialog):
         table, mapping, options = self.table, self.current_mapping(), self._options()
         self.import_button.setEnabled(False)
         self.summary.setText("Importing…")
-        run_in_background(lambda: self.services.measurements.import_csv(table, mapping, **options),
-                          self._imported, self._failed)
+        run_write(lambda: self.services.measurements.import_csv(table, mapping, **options),
+                  self._imported, self._failed)
 
     def _imported(self, result: ImportCheck) -> None:
         self.check = result

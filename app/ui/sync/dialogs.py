@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from html import escape as _html_escape
 from pathlib import Path
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services import Services
+from app.services.errors import Cancelled
 from app.services.sync import PackageRefused
 from app.services.sync.importer import COUNT_KEYS
 from app.ui.bus import ChangeBus
@@ -53,7 +55,7 @@ from app.ui.sync.labels import (
 )
 from app.ui.sync.roles import RoleChoice, search_key
 from app.ui.tables import read_only_table
-from app.ui.workers import run_in_background
+from app.ui.workers import run_in_background, run_write
 
 COUNT_TIPS = {
     "conflicts": "Records edited on both laptops: the newer value is kept, the other goes to Sync → Conflicts",
@@ -360,7 +362,7 @@ class ExportDialog(QDialog):
             return self.services.sync.export(out, partner_ids=ids, since=since, recipient=recipient,
                                              passphrase=passphrase, progress=progress.changed.emit)
 
-        run_in_background(work, self._done, self._failed)
+        run_write(work, self._done, self._failed)  # it records itself in the sync history
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -547,6 +549,8 @@ class ImportDialog(QDialog):
         self._previewing = False
         self._preview_again = False  # the role changed while a preview ran: preview again when it is done
         self._previewed_role: str | None = None
+        self._importing = False
+        self._stop = threading.Event()  # Cancel while the import runs: it stops and rolls back
         self.setWindowTitle(f"Import package — {self.path.name}")
         screen = (parent.screen() if parent is not None else None) or QApplication.primaryScreen()
         room = screen.availableGeometry()
@@ -676,11 +680,15 @@ class ImportDialog(QDialog):
         progress.changed.connect(self._on_progress)
         services, path = self.services, self.path
 
+        stop = self._stop
+        stop.clear()
+
         def work():
-            result = services.sync.preview(path, passphrase, progress=progress.changed.emit, trust_new_signer=role)
+            result = services.sync.preview(path, passphrase, progress=progress.changed.emit, trust_new_signer=role,
+                                           cancelled=stop.is_set)
             return result, rejection_rows(services, path, passphrase, result), role or "team"  # False: as team
 
-        run_in_background(work, lambda r: self._previewed(r, gen), lambda e: self._failed(e, gen))
+        run_write(work, lambda r: self._previewed(r, gen), lambda e: self._failed(e, gen))  # holds the write lock
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -839,14 +847,27 @@ class ImportDialog(QDialog):
         gen = self._gen
         services, path = self.services, self.path
 
+        stop = self._stop
+        stop.clear()
+        self._importing = True
+
         def work():
             result = services.sync.import_package(path, passphrase, trust_new_signer=trust,
-                                                  progress=progress.changed.emit)
+                                                  progress=progress.changed.emit, cancelled=stop.is_set)
             return result, rejection_rows(services, path, passphrase, result)
 
-        run_in_background(work, self._imported, lambda e: self._failed(e, gen))
+        run_write(work, self._imported, lambda e: self._failed(e, gen))
+
+    def reject(self) -> None:
+        """Cancel while the import runs stops it (everything rolled back) and keeps the dialog to say so."""
+        self._stop.set()  # a preview still running stops too: nothing waits on it any more
+        if self._importing:
+            self.status.setText("Stopping the import: nothing of the package will be kept…")
+            return
+        super().reject()
 
     def _imported(self, payload) -> None:
+        self._importing = False
         result, self.rejected_rows = payload
         self.result_info = result
         self.progress.setVisible(False)
@@ -874,6 +895,15 @@ class ImportDialog(QDialog):
         if gen is not None and gen != self._gen:
             return
         self._previewing = False
+        if isinstance(exc, Cancelled):
+            self._importing = False
+            self.progress.setVisible(False)
+            self.status.setStyleSheet("")
+            self.status.setText("Import stopped: nothing was changed. Import again when you are ready.")
+            self.trust_box.setEnabled(True)
+            self._update_buttons()
+            return
+        self._importing = False
         if self._preview_again and self.preview is not None:
             self.start_preview()
             return
