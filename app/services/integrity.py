@@ -7,6 +7,8 @@ refuse or could not read back: text too long for its column or not text at all (
 value, a number that is not a finite number, a date or datetime that does not parse, JSON that does not
 parse, a required field missing or NULL. Unknown columns are reported too; an unknown table has no rules.
 
+`column_sound(rule, values)` checks a whole column of a package's batch at once with the same rules.
+
 `skip_unreadable(table, rows, fields, row_id)` keeps the rows a reader can use and logs a warning for each
 value it leaves out (reports over stored measurements).
 
@@ -229,6 +231,42 @@ def value_problem(rule: ColumnRule, value: Any, *, json_as_text: bool = True) ->
             return "JSON does not parse"
         return None
     return None
+
+
+_NONE = type(None)
+
+
+def column_sound(rule: ColumnRule, values: Sequence[Any], *, json_as_text: bool = True) -> bool:
+    """True when every value of one column passes `value_problem`: the same rules checked over the whole column
+    at once (a package's batch: a few passes in C instead of a call per value). False says only "look at each
+    value", never which one is bad."""
+    types = set(map(type, values))
+    if _NONE in types:
+        if not rule.nullable:
+            return False
+        types.discard(_NONE)
+        values = [v for v in values if v is not None]
+    if not types:
+        return True
+    kind = rule.kind
+    try:
+        if kind == "text":
+            distinct = set(values)  # a batch's ids and names repeat: each is looked at once
+            return types == {str} and (rule.max_length is None or max(map(len, distinct)) <= rule.max_length) \
+                and "\x00" not in "".join(distinct)
+        if kind == "enum":
+            return types == {str} and set(values) <= rule.choices
+        if kind == "int":
+            return types == {int} and _INT_RANGE[0] <= min(values) and max(values) <= _INT_RANGE[1]
+        if kind == "float":
+            return types <= {int, float} and all(map(math.isfinite, values))
+        if kind == "date":
+            return types == {str} and all(map(date.fromisoformat, set(values)))
+        if kind == "datetime":
+            return types == {str} and all(map(datetime.fromisoformat, values))
+    except ValueError:  # a date or datetime that does not parse
+        return False
+    return all(value_problem(rule, v, json_as_text=json_as_text) is None for v in values)
 
 
 def skip_unreadable(table: str, rows: Iterable[Sequence], fields: dict[str, int],

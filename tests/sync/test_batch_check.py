@@ -7,6 +7,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.services.integrity import rules
 from app.services.sync.importer import _columns_if_valid, _validate
 from app.services.sync.tables import table_specs
 
@@ -18,21 +19,22 @@ PARTNER_TABLE = table_specs()["partners"]
 
 
 # Mostly sound values, so that whole batches are sound often and one odd value decides.
-REVS = st.sampled_from([REV] * 8 + ["0001800000000000.00002." + DEVICE, REV + "\n" + REV, "\u0660" * 16 + ".00001." + DEVICE,
+REVS = st.sampled_from([REV] * 40 + ["0001800000000000.00002." + DEVICE, REV + "\n" + REV, "\u0660" * 16 + ".00001." + DEVICE,
                         7, None])
-MAPS = st.sampled_from([{}] * 24 + [{"d": REV}, {"d": 5}, [], None])
+MAPS = st.sampled_from([{}] * 80 + [{"d": REV}, {"d": 5}, [], None])
 
 
 @st.composite
 def measurements(draw) -> list:
     """A measurement record as a package could carry it, its id written from its key as an export does (so a key
     part holding the separator still makes an id that looks right)."""
-    row = dict(partner_id=draw(st.sampled_from(["p1", "p2"] * 3 + ["p3", "p:1", "p4", 5])),
-               kpi_id=draw(st.sampled_from(["k1"] * 6 + ["k:1", ""])),
-               period_kind=draw(st.sampled_from(["month"] * 6 + ["week", "moon"])),
-               period_start=draw(st.sampled_from([f"2026-{m:02d}-01" for m in range(1, 13)] * 2
+    row = dict(partner_id=draw(st.sampled_from(["p1", "p2"] * 12 + ["p3", "p:1", "p4", 5])),
+               kpi_id=draw(st.sampled_from(["k1"] * 24 + ["k:1", ""])),
+               period_kind=draw(st.sampled_from(["month"] * 24 + ["week", "moon"])),
+               period_start=draw(st.sampled_from([f"2026-{m:02d}-01" for m in range(1, 13)] * 8
                                                  + ["2026-02-30", "2026-13-01", "\uff12\uff10\uff12\uff16-01-01"])),
-               value=1.5, note="", rev=draw(REVS), field_revs=draw(MAPS), seen_revs=draw(MAPS),
+               value=draw(st.sampled_from([1.5, 0, 96.4] * 16 + [float("inf"), float("nan"), "lots", True, None])),
+               note="", rev=draw(REVS), field_revs=draw(MAPS), seen_revs=draw(MAPS),
                base_revs=draw(MAPS), updated_at=None, updated_by=DEVICE, deleted_at=None)
     key = [row[c] for c in MEASUREMENTS.key]
     row["id"] = ":".join(map(str, key))
@@ -41,10 +43,16 @@ def measurements(draw) -> list:
 
 @st.composite
 def partners(draw) -> list:
-    row = {c: None for c in PARTNER_TABLE.columns}
-    pid = draw(st.sampled_from(["p1", "p2"] * 3 + ["p3", "p4", "", 5]))
-    row.update(id=pid, partner_id=draw(st.sampled_from([pid] * 6 + ["p1"])), name="P", rev=draw(REVS),
-               field_revs=draw(MAPS), seen_revs=draw(MAPS), base_revs=draw(MAPS))
+    table_rules = rules("partners")
+    row = {c: table_rules[c].default if table_rules[c].has_default else None for c in PARTNER_TABLE.columns}
+    pid = draw(st.sampled_from([f"p{i}" for i in range(1, 41)] * 2 + ["", 5]))  # few batches repeat an id
+    row.update(id=pid, partner_id=draw(st.sampled_from([pid] * 24 + ["p1"])), rev=draw(REVS),
+               field_revs=draw(MAPS), seen_revs=draw(MAPS), base_revs=draw(MAPS),
+               name=draw(st.sampled_from(["Łódź Stal"] * 40 + ["x" * 201, "a\x00b", 7])),
+               kind=draw(st.sampled_from(["supplier"] * 30 + ["alien", None])),
+               tier=draw(st.sampled_from([2] * 40 + ["abc", 2.5, True])),
+               updated_at=draw(st.sampled_from([None, "2026-03-01 10:00:00.000000"] * 20
+                                               + ["2026-13-45 00:00:00", "soon"] + ["2026-03-01 25:00:00", "2026-03-01 10:61:00"] * 3)))
     return PARTNER_TABLE.as_values(row)
 
 
@@ -93,6 +101,6 @@ def test_a_batch_of_measurements_passes_whole_only_if_every_record_would(batch, 
 
 
 @settings(max_examples=800)
-@given(batches(partners()), st.sampled_from([None, frozenset({"p1", "p2"})]))
+@given(batches(partners()), st.sampled_from([None, frozenset(f"p{i}" for i in range(1, 37))]))
 def test_a_batch_of_partners_passes_whole_only_if_every_record_would(batch, scope):
     agrees(PARTNER_TABLE, batch, scope)

@@ -29,6 +29,7 @@ from app.services.attachments import BlobStore
 from app.services.clock import CLOCK_KEY, COUNTER_MAX, REV_RE, format_rev, next_seq, parse_rev, rev_millis, \
     row_versions, utcnow
 from app.services.errors import Cancelled
+from app.services.integrity import ColumnRule, column_sound, problems, rules
 from app.services.sync.blobs import BlobRejected, BlobReport, Staging, reconcile, remove_leftover_staging
 from app.services.sync.errors import PackageRefused
 from app.services.sync.keys import key_path, public_key_b64, device_key
@@ -235,7 +236,17 @@ def _validate(spec: TableSpec, rec: Any, scope: frozenset[str] | None) -> str | 
             return "a partner must belong to itself"
         if scope is not None and pid not in scope:
             return "it belongs to a partner outside the package's scope"
+    bad = problems(spec.name, spec.as_dict(rec), json_as_text=False)  # the rules the app's own writes keep
+    if bad:
+        return "; ".join(f"{p.field}: {p.reason}" for p in bad[:3]) + (" …" if len(bad) > 3 else "")
     return None
+
+
+@lru_cache(maxsize=None)
+def _value_rules(spec: TableSpec) -> tuple[tuple[int, ColumnRule], ...]:
+    """(position, rule) of the columns whose values `_columns_if_valid` checks (the sync metadata apart)."""
+    table_rules = rules(spec.name)
+    return tuple((i, table_rules[c]) for i, c in enumerate(spec.columns) if c not in META and c in table_rules)
 
 
 #: Every rev of a batch joined by newlines (`_columns_if_valid`): one regex pass over the batch.
@@ -279,6 +290,8 @@ def _columns_if_valid(spec: TableSpec, batch: list[Any], scope: frozenset[str] |
                 return None
             if scope is not None and not set(partners) <= scope:
                 return None
+        if not all(column_sound(rule, cols[i], json_as_text=False) for i, rule in _value_rules(spec)):
+            return None
     except TypeError:  # an unhashable value where a key belongs
         return None
     return cols
