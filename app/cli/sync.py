@@ -107,6 +107,8 @@ def run_export(args: argparse.Namespace) -> int:
     print(f"Wrote {result.path} ({result.total} records; scope: {result.scope}"
           f"{'; encrypted' if result.encrypted else ''}).")
     print(f"Package {result.package_id}, signed with key {fp}.")
+    if result.skipped:
+        print(f"Warning: {result.skipped_text}", file=sys.stderr)
     return 0
 
 

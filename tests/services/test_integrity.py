@@ -11,6 +11,8 @@ import pytest
 from app.models.enums import PartnerKind
 from app.services.checkup import IntegrityService
 from app.services.integrity import problems, repair_value, rules
+from app.services import build_services
+from app.services.database import open_database
 from app.services.partners import PartnerData
 
 
@@ -151,3 +153,22 @@ def test_reports_and_series_skip_unreadable_measurements_and_name_them(services,
     for row, field in ((ids[1], "value"), (ids[2].replace(":month:", ":alien:"), "period_kind"),
                        (ids[5].rsplit(":", 1)[0] + ":2026-13-45", "period_start")):
         assert f"measurements row {row}, field {field}" in caplog.text
+
+
+def test_an_export_leaves_out_unreadable_rows_names_them_and_carries_the_rest(corrupted, tmp_path, caplog):
+    services, ids = corrupted  # Alpha: unknown kind and tier; Beta: a BLOB name; Gamma: broken JSON, bad date
+    out = tmp_path / "all.tandem"
+    with caplog.at_level(logging.WARNING):
+        result = services.sync.export(out)  # no traceback: the package is written
+    left_out = {(p.row_id, p.field) for p in result.skipped}
+    assert {(ids[0], "kind"), (ids[0], "tier"), (ids[1], "name")} <= left_out
+    assert any(row == ids[2] for row, _field in left_out)
+    assert "3 records could not be read" in result.skipped_text and "Run `tandem check`" in result.skipped_text
+    assert ids[1] in caplog.text
+    other = build_services(open_database(tmp_path / "other.sqlite"))
+    try:
+        got = other.sync.import_package(out, trust_new_signer=True)
+        assert got.tables["partners"]["rejected"] == 0
+        assert [p.name for p in other.partners.list()] == ["Delta AB"]  # the sound one travelled, alone
+    finally:
+        other.db.close()

@@ -13,6 +13,7 @@ export runs, so one left by a killed export is removed the next time the databas
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from app.models.base import new_id
 from app.services.attachments import BlobStore
 from app.services.clock import current_seq, utcnow
 from app.services.database import known_revisions
+from app.services.integrity import Problem, column_sound, problems, rules, show
 from app.services.sync import crypto
 from app.services.sync.blobs import BlobRejected, blobs_in_scope, write_blobs
 from app.services.sync.errors import SyncError
@@ -33,6 +35,7 @@ from app.services.sync.scope import IN_IDS, ids_param, scoped_library
 from app.services.sync.tables import PARTNER_COLUMN, Since, TableSpec, loads_json, table_specs
 
 FETCH = 2000
+log = logging.getLogger(__name__)
 
 
 Library = dict[str, set[str]] | None  # for a scoped package: the library records it carries (see scope.py)
@@ -93,9 +96,11 @@ SCOPED_BLANK_FIELDS = {"playbook_versions": ("change_note",), "learning_track_ve
 
 
 def _values(conn, spec: TableSpec, partner_ids, since, library: Library,
-            tick: Callable[[int], None]) -> Iterator[list]:
+            tick: Callable[[int], None], skipped: list[Problem] | None = None) -> Iterator[list]:
     """The records the package carries of one table, each its values in ``spec.columns`` order (the order the
-    manifest declares), JSON columns as values."""
+    manifest declares), JSON columns as values. A stored row that cannot be read back (a hand edit, an older
+    version: JSON that does not parse, a BLOB where text belongs) is left out with a warning and added to
+    ``skipped``; every other row still travels (`tandem check` repairs what was left out)."""
     if partner_ids is not None and spec.name in SCOPED_WITHOUT_TABLES:
         return
     where, params = _where(spec, partner_ids, since, library)
@@ -103,15 +108,46 @@ def _values(conn, spec: TableSpec, partner_ids, since, library: Library,
     blank = [spec.at[f] for f in SCOPED_BLANK_FIELDS.get(spec.name, ())] if partner_ids is not None else []
     json_at = spec.json_at
     while rows := result.fetchmany(FETCH):
-        for row in rows:
+        for row in rows if _readable(spec, rows) else _sound_rows(spec, rows, skipped):
             values = list(row)
-            for i in json_at:
-                if values[i] is not None:
-                    values[i] = loads_json(values[i])
+            try:
+                for i in json_at:
+                    if values[i] is not None:
+                        values[i] = loads_json(values[i])
+            except ValueError:
+                _skip(spec, row, [Problem(spec.name, str(row[spec.at["id"]]), spec.columns[i], show(values[i]),
+                                          "JSON does not parse")], skipped)
+                continue
             for i in blank:
                 values[i] = ""
             yield values
         tick(len(rows))
+
+
+def _readable(spec: TableSpec, rows: list) -> bool:
+    """True when every stored value of ``rows`` but the JSON ones passes the model's rules (app/services/
+    integrity.py), checked a column at a time; the JSON ones are checked as they are parsed."""
+    table_rules = rules(spec.name)
+    columns = list(zip(*rows))
+    return all(column_sound(table_rules[c], columns[i]) for i, c in enumerate(spec.columns)
+               if c in table_rules and c not in spec.json_columns and c not in spec.generated)
+
+
+def _sound_rows(spec: TableSpec, rows: list, skipped: list[Problem] | None) -> Iterator[tuple]:
+    """The rows of ``rows`` whose values (but the JSON ones) can be read; each other row is skipped."""
+    for row in rows:
+        bad = [p for p in problems(spec.name, dict(zip(spec.columns, row))) if p.field not in spec.json_columns]
+        if bad:
+            _skip(spec, row, bad, skipped)
+        else:
+            yield row
+
+
+def _skip(spec: TableSpec, row, found: list[Problem], skipped: list[Problem] | None) -> None:
+    for p in found:
+        log.warning("Left out of the package, unreadable: %s", p)
+    if skipped is not None:
+        skipped.extend(found)
 
 
 def label_of(values: dict[str, Any]) -> str:
@@ -209,8 +245,9 @@ def _write_files(db, conn, writer: PackageWriter, partner_ids: list[str] | None,
 
 def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names: list[str],
                   since: Since | None, author: str, device_name: str, passphrase: str | None,
-                  progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], int]:
-    """Write the package to ``out``; returns the manifest and the change sequence its snapshot saw.
+                  progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, Any], int, list[Problem]]:
+    """Write the package to ``out``; returns the manifest, the change sequence its snapshot saw and the stored
+    values it could not read (their rows left out: `_values`).
 
     Reads in one read transaction (a consistent snapshot). The mark is read inside that snapshot, so every
     edit the package does not hold was committed with a higher sequence number and goes into the next one."""
@@ -238,11 +275,12 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                     progress(done, total)
 
             writer = PackageWriter(tmp)
+            skipped: list[Problem] = []
             try:
                 tables = {}
                 for spec in specs.values():
-                    n = writer.write_lines(f"records/{spec.name}.jsonl",
-                                           map(record_line, _values(conn, spec, partner_ids, since, library, tick)))
+                    rows = _values(conn, spec, partner_ids, since, library, tick, skipped)
+                    n = writer.write_lines(f"records/{spec.name}.jsonl", map(record_line, rows))
                     tables[spec.name] = {"count": n, "columns": list(spec.columns)}
                 carried, missing = _write_files(db, conn, writer, partner_ids, since, len(tables))
                 manifest = {
@@ -274,7 +312,7 @@ def write_package(db, out: Path, *, partner_ids: list[str] | None, partner_names
                 _drop_temp(db, enc)
         os.replace(tmp, out)
         _note_pending(db, tmp, add=False)
-        return manifest, mark
+        return manifest, mark, skipped
     except BaseException:
         _drop_temp(db, tmp)
         raise

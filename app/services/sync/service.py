@@ -21,6 +21,7 @@ from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncProposal, S
 from app.services.changes import Changes
 from app.services.clock import utcnow
 from app.services.database import backup_database
+from app.services.integrity import Problem
 from app.services.errors import NotFound, ValidationError
 from app.services.identity import IdentityService
 from app.services.records import get_live
@@ -46,6 +47,19 @@ class ExportResult:
     since: str  # "" for a full package
     encrypted: bool
     note: str = ""
+    #: Stored values that could not be read back (a hand edit, an older version): their rows were left out.
+    #: `tandem check` repairs or quarantines them.
+    skipped: tuple[Problem, ...] = ()
+
+    @property
+    def skipped_text(self) -> str:
+        """What was left out, for people ("" when nothing was)."""
+        if not self.skipped:
+            return ""
+        rows = len({(p.table, p.row_id) for p in self.skipped})
+        first = "; ".join(str(p) for p in self.skipped[:3])
+        return (f"{rows} record{'s' if rows != 1 else ''} could not be read and {'were' if rows != 1 else 'was'} "
+                f"left out: {first}{' …' if len(self.skipped) > 3 else ''}. Run `tandem check` to repair them.")
 
 
 @dataclass(frozen=True)
@@ -223,7 +237,7 @@ class SyncService:
             names = [found[p] for p in partner_ids]
         since_mark, note = self.since_mark(since, recipient, partner_ids)
         who = self._identity.get()
-        manifest, seq = write_package(self._db, Path(out), partner_ids=partner_ids, partner_names=names,
+        manifest, seq, skipped = write_package(self._db, Path(out), partner_ids=partner_ids, partner_names=names,
                                       since=since_mark, author=who.display_name, device_name=who.device_name,
                                       passphrase=passphrase or None, progress=progress)
         counts = {t: v["count"] for t, v in manifest["tables"].items()}
@@ -243,7 +257,7 @@ class SyncService:
             else:
                 mark.exported_at, mark.seq, mark.package_id = now, seq, manifest["package_id"]
         return ExportResult(Path(out), manifest["package_id"], counts, sum(counts.values()), scope,
-                            manifest["since"], bool(passphrase), note)
+                            manifest["since"], bool(passphrase), note, tuple(skipped))
 
     def export_contents(self, *, partner_ids: list[str] | None = None, since: str | date | None = None,
                         recipient: str = "") -> dict[str, list[str]]:

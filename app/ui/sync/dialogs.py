@@ -375,7 +375,8 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(True)
         note = f"{result.note}. " if result.note else ""
         self.message.setText(f"{note}Wrote {result.path.name}: {result.total} records ({result.scope}"
-                             f"{', encrypted' if result.encrypted else ''}).")
+                             f"{', encrypted' if result.encrypted else ''})."
+                             + (f" {result.skipped_text}" if result.skipped else ""))
         self.bus.status_message.emit(f"Package written: {result.path}")
 
     def _failed(self, exc: Exception) -> None:
