@@ -7,6 +7,7 @@ UI tests add pytest-qt's ``qtbot``. Qt runs offscreen.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import tempfile
@@ -21,6 +22,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _RUN_DATA_DIR = tempfile.mkdtemp(prefix="tandem-tests-")
 os.environ["TANDEM_DATA_DIR"] = _RUN_DATA_DIR
 atexit.register(shutil.rmtree, _RUN_DATA_DIR, ignore_errors=True)
+
+
+# As in the app (app/ui/garbage.py): cycles are collected on the main thread only, never by a worker thread that
+# happens to allocate, which could free widgets off the UI thread and crash or deadlock the run.
+gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_main_thread():
+    yield
+    from app.ui.garbage import collect_due
+
+    collect_due()
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ def run(db_path: str | Path | None = None) -> int:
     from app.services.database import DatabaseError, open_database
     from app.ui.bus import ChangeBus
     from app.ui.first_run import IdentityDialog
+    from app.ui.garbage import MainThreadCollector
     from app.ui.main_window import MainWindow
     from app.ui.sections import STARTUP_CHECKS
     from app.ui.style import STYLE_SHEET
@@ -27,6 +28,7 @@ def run(db_path: str | Path | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setStyle("Fusion")
     app.setStyleSheet(STYLE_SHEET)
+    MainThreadCollector(app)  # widgets are never freed by a worker thread
 
     path = Path(db_path) if db_path else default_database_path()
     try:
