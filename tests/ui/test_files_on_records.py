@@ -104,3 +104,44 @@ def test_the_partners_files_tab_holds_its_own_files_and_lists_those_on_its_recor
     assert files.table.rowCount() == 1  # and not among the files on its records
     (own,) = [a for a in services.attachments.list(partner.id) if a.target_kind == "partner"]
     assert (own.target_id, own.name) == (partner.id, "site plan.png")
+
+
+def test_a_live_log_entrys_files_attach_to_the_selected_entry(qtbot, services, partner, bus, tmp_path):
+    from app.ui.coaching.live import LiveSessionWidget
+
+    session = services.coaching.plan(SessionPlan(partner.id, SessionType.MONTHLY_REVIEW, datetime(2026, 11, 24, 9)))
+    services.coaching.log(session.id, "Whiteboard: the scrap Pareto by line")
+    services.coaching.log(session.id, "d: Keep the second inspection")
+    widget = LiveSessionWidget(services, bus, session.id)
+    qtbot.addWidget(widget)
+    widget.show()
+    assert not widget.files_button.isEnabled()  # no entry selected
+    widget.log_view.selectRow(0)
+    dialog = _opened_dialog(qtbot, widget.files_button)
+    assert "scrap Pareto" in dialog.windowTitle()
+    dialog.files.add_files([_photo(tmp_path / "whiteboard.png")])
+    first, second = services.coaching.entries(session.id)
+    (a,) = services.attachments.list(partner.id)
+    assert (a.target_kind, a.target_id) == ("log_entry", first.id)
+    assert widget.files_button.text() == "Files (1)…"
+    widget.log_view.selectRow(1)
+    assert widget.files_button.text() == "Files…"  # the decision has none
+
+
+def test_a_criterion_score_and_a_decision_item_each_hold_their_own_evidence_files(qtbot, services, partner, bus,
+                                                                                tmp_path):
+    from app.ui.selection.workspace import SelectionTab
+
+    assessment = services.selection.start(partner.id)
+    tab = SelectionTab(services, bus)
+    qtbot.addWidget(tab)
+    tab.set_partner(partner.id)
+    tech = next(s for s in assessment.scores if s.criterion.code == "TECH")
+    item = assessment.checklist[0]
+    _opened_dialog(qtbot, tab.files_buttons[tech.criterion.id]).files.add_files([_photo(tmp_path / "cnc cell.png")])
+    _opened_dialog(qtbot, tab.files_buttons[item.id]).files.add_files([_photo(tmp_path / "audit.png")])
+    got = {(a.target_kind, a.target_id): a.name for a in services.attachments.list(partner.id)}
+    assert got == {("criterion_score", tech.id): "cnc cell.png", ("decision_item", item.id): "audit.png"}
+    assert tab.files_buttons[tech.criterion.id].text() == tab.files_buttons[item.id].text() == "Files (1)…"
+    other = next(s for s in assessment.scores if s.criterion.code != "TECH")
+    assert tab.files_buttons[other.criterion.id].text() == "Files…"

@@ -39,6 +39,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.experiments import ExperimentQuery
 from app.services.partners import quadrant_label, quadrant_of
 from app.ui import settings_store
+from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.coaching.capture import SHORTCUTS, CaptureBox
 from app.ui.coaching.log_model import AUTHOR, DETAIL, KIND, TEXT, TIME, LogTableModel
@@ -154,10 +155,12 @@ class LiveSessionWidget(QWidget):
         self.down_button.clicked.connect(lambda: self.move_selected(+1))
         self.delete_button = QPushButton("Delete entry")
         self.delete_button.clicked.connect(self.delete_selected)
+        self.files_button = FilesButton(services, bus)  # a whiteboard photo, the handout shown
+        self.files_button.setToolTip("The files of the selected entry: a whiteboard photo, the handout shown")
         self.count_label = QLabel()
         self.count_label.setObjectName("muted")
         log_tools = QHBoxLayout()
-        for b in (self.edit_button, self.up_button, self.down_button, self.delete_button):
+        for b in (self.edit_button, self.up_button, self.down_button, self.delete_button, self.files_button):
             log_tools.addWidget(b)
         log_tools.addStretch(1)
         log_tools.addWidget(self.count_label)
@@ -195,6 +198,7 @@ class LiveSessionWidget(QWidget):
         centre_layout.addWidget(self.log_view, 1)
         centre_layout.addLayout(log_tools)
         self.log_view.setMinimumHeight(120)
+        self.log_view.selectionModel().selectionChanged.connect(lambda *_: self._point_files())
 
         self.splitter = QSplitter()
         self.splitter.addWidget(left_area)
@@ -409,6 +413,14 @@ class LiveSessionWidget(QWidget):
             self._show_session()
         if entry.kind is EntryKind.EXPERIMENT:
             self._load_experiments()
+
+    def _point_files(self) -> None:
+        row = self.selected_row()
+        entry = self.model.entry(row) if row is not None else None
+        if entry is None:
+            self.files_button.set_target(None)
+        else:
+            self.files_button.set_target(self.session.partner_id, "log_entry", entry.id, entry.text[:80])
 
     def selected_row(self) -> int | None:
         rows = self.log_view.selectionModel().selectedRows()

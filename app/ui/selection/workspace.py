@@ -38,6 +38,7 @@ from app.reports.selection import write_blank, write_filled
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
 from app.services.selection import GROUP_ORDER, SCORE_LABELS, Assessment, ScoreLine
+from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.printing import print_pdf, save_pdf_as
 from app.ui.prompts import confirm_signing
@@ -178,6 +179,7 @@ class SelectionTab(QWidget):
 
         self.score_widgets: dict[str, tuple[QComboBox, QLineEdit]] = {}  # criterion id -> widgets
         self.item_widgets: dict[str, tuple[QCheckBox, QLabel, QLineEdit]] = {}  # item id -> widgets
+        self.files_buttons: dict[str, FilesButton] = {}  # criterion or checklist item id -> its Files… button
         bus.changed.connect(self._on_change)
         self.set_partner(None)
 
@@ -240,9 +242,10 @@ class SelectionTab(QWidget):
                     item.widget().deleteLater()
         self.score_widgets.clear()
         self.item_widgets.clear()
+        self.files_buttons.clear()
         self.scorecard_box.setTitle(f"Scorecard · {a.criteria_set.title}")
         r = 0
-        for h, text in enumerate(("Criterion", "Weight", "Score", "Evidence")):
+        for h, text in enumerate(("Criterion", "Weight", "Score", "Evidence", "")):
             head = QLabel(f"<b>{text}</b>")
             self.score_grid.addWidget(head, r, h)
         r += 1
@@ -251,10 +254,10 @@ class SelectionTab(QWidget):
             if not lines:
                 continue
             group = QLabel(f"<span style='color:#334e68'><b>{GROUP_TITLES[g.value]}</b></span>")
-            self.score_grid.addWidget(group, r, 0, 1, 4)
+            self.score_grid.addWidget(group, r, 0, 1, 5)
             r += 1
             for line in lines:
-                r = self._add_score_row(line, r)
+                r = self._add_score_row(a.partner_id, line, r)
         self.score_grid.setRowStretch(r, 1)
 
         for i, item in enumerate(a.checklist):
@@ -275,9 +278,13 @@ class SelectionTab(QWidget):
             cv.addWidget(meta)
             self.check_grid.addWidget(cell, i, 0)
             self.check_grid.addWidget(note, i, 1, Qt.AlignmentFlag.AlignTop)
+            files = FilesButton(self._services, self._bus)  # a reference letter, an audit report
+            files.set_target(a.partner_id, "decision_item", item.id, item.title)
+            self.check_grid.addWidget(files, i, 2, Qt.AlignmentFlag.AlignTop)
             self.item_widgets[item.id] = (box, meta, note)
+            self.files_buttons[item.id] = files
 
-    def _add_score_row(self, line: ScoreLine, r: int) -> int:
+    def _add_score_row(self, partner_id: str, line: ScoreLine, r: int) -> int:
         c = line.criterion
         name = QLabel(f"<b>{c.name}</b>")
         if name.sizeHint().width() > NAME_WIDTH:  # a long name (criteria are edited freely) wraps
@@ -292,15 +299,21 @@ class SelectionTab(QWidget):
         for value, text in SCORE_LABELS.items():
             combo.addItem(f"{value} {text}", value)
         combo.setAccessibleName(f"Score for {c.name}")
+        combo.setMinimumWidth(combo.sizeHint().width())  # "— not scored" in full, never clipped
         evidence = QLineEdit()
         evidence.setPlaceholderText("Evidence")
+        evidence.setMinimumWidth(160)  # room to read what was typed; too narrow and the page stacks instead
         combo.currentIndexChanged.connect(lambda _i, cid=c.id: self._score(cid))
         evidence.editingFinished.connect(lambda cid=c.id: self._evidence(cid))
         self.score_grid.addWidget(name, r, 0)
         self.score_grid.addWidget(weight, r, 1)
         self.score_grid.addWidget(combo, r, 2)
         self.score_grid.addWidget(evidence, r, 3)
-        self.score_grid.addWidget(desc, r + 1, 0, 1, 4)
+        files = FilesButton(self._services, self._bus)  # the evidence behind the score: a certificate, a photo
+        files.set_target(partner_id, "criterion_score", line.id, c.name)
+        self.score_grid.addWidget(files, r, 4)
+        self.files_buttons[c.id] = files
+        self.score_grid.addWidget(desc, r + 1, 0, 1, 5)
         self.score_widgets[c.id] = (combo, evidence)
         return r + 2
 
