@@ -15,7 +15,7 @@ class Kpi(Syncable, Base):
     """A KPI definition of the shared library, in its current version.
 
     Shared: it belongs to no partner and travels in every package that uses it. Every change of
-    definition or thresholds bumps ``version`` and leaves a `KpiVersion` snapshot behind.
+    definition or thresholds leaves a `KpiVersion` snapshot behind: the history, whose length is the version.
     """
 
     __tablename__ = "kpis"
@@ -31,6 +31,7 @@ class Kpi(Syncable, Base):
     red_threshold: Mapped[float] = mapped_column(Float)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     definition: Mapped[str] = mapped_column(Text, default="")
+    #: Unused since the number comes from the history's length (app/services/kpis.py); kept for old files.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -40,6 +41,8 @@ class KpiVersion(Syncable, Base):
     __tablename__ = "kpi_versions"
 
     kpi_id: Mapped[str] = mapped_column(ForeignKey("kpis.id"), index=True)
+    #: The number the laptop that made the version gave it, kept as a hint: the number shown is the version's
+    #: place in the history (app/services/library_versions.py), the same on every laptop.
     version: Mapped[int] = mapped_column(Integer)
     snapshot: Mapped[dict] = mapped_column(JSON)
     change_note: Mapped[str] = mapped_column(Text, default="")

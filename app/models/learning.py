@@ -50,6 +50,8 @@ class LearningTrackVersion(Syncable, Base):
     __tablename__ = "learning_track_versions"
 
     track_id: Mapped[str] = mapped_column(ForeignKey("learning_tracks.id"), index=True)
+    #: The number the laptop that made the version gave it, kept as a hint: the number shown is the version's
+    #: place in the history (app/services/library_versions.py), the same on every laptop.
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")

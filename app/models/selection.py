@@ -17,6 +17,8 @@ class CriteriaSet(Syncable, Base):
     __tablename__ = "criteria_sets"
 
     lineage: Mapped[str] = mapped_column(String(36), index=True)
+    #: The number the laptop that made the version gave it, kept as a hint: the number shown is the version's
+    #: place in the history (app/services/library_versions.py), the same on every laptop.
     version: Mapped[int] = mapped_column(Integer, default=1)
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")

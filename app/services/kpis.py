@@ -1,6 +1,6 @@
 """The shared KPI library: definitions, their version history, and per-partner overrides.
 
-Every change of a definition or of its thresholds bumps ``Kpi.version`` and writes a `KpiVersion` snapshot
+Every change of a definition or of its thresholds writes a `KpiVersion` snapshot
 that says who made it (this installation's display name) and why (the change note), so the history shows
 who changed what. A partner may carry its own target and thresholds for a KPI (a segment benchmark): a
 `KpiOverride`, shown as an override wherever the scorecard uses it.
@@ -22,6 +22,7 @@ from app.models.enums import Direction, IndicatorKind, KpiCategory, label
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.identity import IdentityService
+from app.services.library_versions import Versioning
 from app.services.workspace import KPI_LIBRARY, WorkspaceService, check_library
 
 
@@ -59,6 +60,8 @@ class KpiData:
 
 
 #: The fields of a definition that make a new version when they change (everything the user edits).
+#: A KPI's history: every snapshot is published as it is written, numbered by the history's order.
+VERSIONS = Versioning(KpiVersion, "kpi_id", "snapshot")
 DEFINITION_FIELDS = ("code", "name", "category", "unit", "direction", "indicator", "target", "amber_threshold",
                      "red_threshold", "weight", "definition")
 FIELD_LABELS = {"code": "code", "name": "name", "category": "category", "unit": "unit", "direction": "direction",
@@ -171,9 +174,20 @@ def _snapshot(k: Kpi) -> dict[str, Any]:
             for f in DEFINITION_FIELDS}
 
 
-def _to_data(k: Kpi) -> KpiData:
-    return KpiData(**{f: getattr(k, f) for f in DEFINITION_FIELDS}, id=k.id, version=k.version,
+def _to_data(k: Kpi, version: int) -> KpiData:
+    return KpiData(**{f: getattr(k, f) for f in DEFINITION_FIELDS}, id=k.id, version=version,
                    updated_at=k.updated_at)
+
+
+def _versions(s: Session, kpi_ids: list[str]) -> dict[str, int]:
+    """kpi id -> its current version number: the length of its history (every snapshot is published)."""
+    counts = dict(s.execute(select(KpiVersion.kpi_id, func.count(KpiVersion.id))
+                            .where(KpiVersion.kpi_id.in_(kpi_ids)).group_by(KpiVersion.kpi_id)).all())
+    return {kid: counts.get(kid, 1) for kid in kpi_ids}
+
+
+def _data(s: Session, k: Kpi) -> KpiData:
+    return _to_data(k, _versions(s, [k.id])[k.id])
 
 
 def _clean(data: KpiData) -> KpiData:
@@ -202,9 +216,11 @@ class KpiService:
     def list(self) -> list[KpiData]:
         """Every live KPI of the library, by category then code."""
         with self._sessions() as s:
-            rows = s.scalars(select(Kpi).where(Kpi.deleted_at.is_(None)).order_by(Kpi.category, Kpi.code))
+            rows = list(s.scalars(select(Kpi).where(Kpi.deleted_at.is_(None)).order_by(Kpi.category, Kpi.code)))
+            versions = _versions(s, [k.id for k in rows])
             order = list(KpiCategory)
-            return sorted((_to_data(k) for k in rows), key=lambda d: (order.index(d.category), d.code))
+            return sorted((_to_data(k, versions[k.id]) for k in rows),
+                          key=lambda d: (order.index(d.category), d.code))
 
     def get(self, kpi_id: str) -> KpiData:
         """The KPI ``kpi_id``. Raises NotFound when it does not exist or was deleted."""
@@ -212,7 +228,7 @@ class KpiService:
             k = s.get(Kpi, kpi_id)
             if k is None or k.deleted_at is not None:
                 raise NotFound(f"No KPI with id {kpi_id}")
-            return _to_data(k)
+            return _data(s, k)
 
     def find(self, code_or_name: str) -> KpiData:
         """The live KPI whose code or name is ``code_or_name`` (case-insensitive). Raises NotFound."""
@@ -222,7 +238,7 @@ class KpiService:
                                             (func.lower(Kpi.code) == key) | (func.lower(Kpi.name) == key))).first()
             if k is None:
                 raise NotFound(f"No KPI with code or name '{code_or_name}'.")
-            return _to_data(k)
+            return _data(s, k)
 
     def create(self, data: KpiData, note: str = "") -> KpiData:
         """Validate and add a KPI to the library as version 1 (with its first history entry)."""
@@ -239,8 +255,8 @@ class KpiService:
         return self.get(k.id)
 
     def update(self, data: KpiData, note: str = "") -> KpiData:
-        """Store ``data`` over the KPI ``data.id``. If anything changed, the version goes up by one and the
-        history gains a snapshot with the author and ``note``; an unchanged save writes nothing."""
+        """Store ``data`` over the KPI ``data.id``. If anything changed, the history gains a snapshot (the next
+        version) with the author and ``note``; an unchanged save writes nothing."""
         if not data.id:
             raise ValueError("update() needs a KPI id; use create() for a new KPI")
         check_library(self._workspace, KPI_LIBRARY)
@@ -257,9 +273,9 @@ class KpiService:
                     setattr(k, f, getattr(data, f))
             after = _snapshot(k)
             if after != before:
-                k.version += 1
                 changes = describe_changes(before, after)
-                s.add(KpiVersion(kpi_id=k.id, version=k.version, snapshot=after,
+                hint = _versions(s, [k.id])[k.id] + 1  # stored as a hint only: numbers come from the history
+                s.add(KpiVersion(kpi_id=k.id, version=hint, snapshot=after,
                                  change_note=note.strip() or "; ".join(changes), changed_by=self._author(),
                                  changed_at=utcnow()))
         return self.get(data.id)
@@ -287,13 +303,11 @@ class KpiService:
     def history(self, kpi_id: str) -> list[KpiVersionRow]:
         """The KPI's versions, newest first, each with who, when, the note and what changed in words."""
         with self._sessions() as s:
-            rows = list(s.scalars(select(KpiVersion).where(KpiVersion.kpi_id == kpi_id,
-                                                           KpiVersion.deleted_at.is_(None))
-                                  .order_by(KpiVersion.version)))
+            rows = VERSIONS.live(s, kpi_id, newest_first=False)
         out, previous = [], None
-        for v in rows:
+        for number, v in rows:
             changes = ("first version",) if previous is None else describe_changes(previous, v.snapshot)
-            out.append(KpiVersionRow(v.version, v.changed_by, v.changed_at, v.change_note, changes, dict(v.snapshot)))
+            out.append(KpiVersionRow(number, v.changed_by, v.changed_at, v.change_note, changes, dict(v.snapshot)))
             previous = v.snapshot
         return out[::-1]
 

@@ -42,10 +42,13 @@ from app.models.learning import (
 )
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.library_versions import Versioning
 from app.services.records import get_live
 from app.services.reference_data import stable_id
 from app.services.workspace import LEARNING_LIBRARY, WorkspaceService, check_library
 
+#: Version numbers come from the history's order, never from the stored ``version`` (library_versions).
+VERSIONS = Versioning.with_status(LearningTrackVersion, "track_id")
 DEFAULT_WINDOW_DAYS = 30  # "expiring" means: the last valid day falls within this many days
 MAX_VALIDITY_MONTHS = 120
 RESULTS = ("passed", "failed")
@@ -524,9 +527,10 @@ class LearningService:
                 if not versions:
                     continue
                 latest = versions[0]
-                published = next((v.version for v in versions if v.status is TemplateStatus.PUBLISHED), None)
+                numbers = VERSIONS.numbers(s, [t.id])
+                published = next((numbers[v.id] for v in versions if v.status is TemplateStatus.PUBLISHED), None)
                 out.append(TrackRow(t.id, latest.name, audience_label(latest.partner_kind, latest.segment),
-                                    latest.id, latest.version, latest.status, published,
+                                    latest.id, numbers[latest.id], latest.status, published,
                                     len(_items(s, latest.id)), latest.validity_months))
             return out
 
@@ -580,7 +584,7 @@ class LearningService:
             t = LearningTrack(name=name.strip(), description=description.strip())
             s.add(t)
             s.flush()
-            v = self._new_version(s, t, 1, name, description, partner_kind, segment, validity_months, "", items)
+            v = self._new_version(s, t, name, description, partner_kind, segment, validity_months, "", items)
             version_id = v.id
         return self.get_version(version_id)
 
@@ -618,11 +622,11 @@ class LearningService:
                     newest = _live_versions(s, v.track_id)[0]
                     if newest.status is TemplateStatus.DRAFT:
                         raise ValidationError({"version": (
-                            f"Version {newest.version} of this track is already a draft: edit that one, "
+                            f"Version {VERSIONS.number_of(s, newest)} of this track is already a draft: edit that one, "
                             "or discard it first.")})
                     items = tuple(replace(x, key=x.key or x.id, id=None) for x in items)
                     track = get_live(s, LearningTrack, v.track_id, "learning track")
-                    new = self._new_version(s, track, newest.version + 1, name, description, partner_kind, segment,
+                    new = self._new_version(s, track, name, description, partner_kind, segment,
                                             validity_months, (change_note or "").strip(), items)
                     return_id = new.id
         return self.get_version(return_id)
@@ -633,7 +637,7 @@ class LearningService:
         with self._sessions.begin() as s:
             v = get_live(s, LearningTrackVersion, version_id, "track version")
             if v.status is TemplateStatus.PUBLISHED:
-                raise ValidationError({"version": f"Version {v.version} is already published."})
+                raise ValidationError({"version": f"Version {VERSIONS.number_of(s, v)} is already published."})
             if not _items(s, v.id):
                 raise ValidationError({"items": "A track needs at least one module before it is published."})
             v.status = TemplateStatus.PUBLISHED
@@ -686,7 +690,7 @@ class LearningService:
             get_live(s, Partner, partner_id, "partner")
             v = get_live(s, LearningTrackVersion, track_version_id, "track version")
             if v.status is not TemplateStatus.PUBLISHED:
-                raise ValidationError({"track": f"Version {v.version} of '{v.name}' is a draft: publish it first."})
+                raise ValidationError({"track": f"Version {VERSIONS.number_of(s, v)} of '{v.name}' is a draft: publish it first."})
             if contact_id:
                 c = get_live(s, Contact, contact_id, "contact")
                 if c.partner_id != partner_id:
@@ -703,7 +707,7 @@ class LearningService:
             for a in self._assignment_rows(s, partner_id):
                 other = s.get(LearningTrackVersion, a.track_version_id)
                 if person_key(a.contact_id, a.person) == key and other.track_id == v.track_id:
-                    raise ValidationError({"track": f"{person} already has '{other.name}' (version {other.version})."})
+                    raise ValidationError({"track": f"{person} already has '{other.name}' (version {VERSIONS.number_of(s, other)})."})
             a = LearningAssignment(partner_id=partner_id, track_version_id=v.id, contact_id=contact_id or None,
                                    person=person, side=Side(side), assigned_on=assigned_on, due_on=due_on)
             s.add(a)
@@ -976,7 +980,7 @@ class LearningService:
                 m = s.get(LearningModule, item.module_id) if item.module_id else None
                 if m is not None:
                     titles.append(m.title)
-            return CertificateData(match.person, match.side, p.name, company, v.name, v.version, v.description,
+            return CertificateData(match.person, match.side, p.name, company, v.name, VERSIONS.number_of(s, v), v.description,
                                    tuple(titles), match.granted_on, match.expires_on, match.id,
                                    renewal=bool(match.renewed_from))
 
@@ -994,9 +998,10 @@ class LearningService:
             if m is None or m.deleted_at is not None:
                 raise ValidationError({f"items.{i}": f"Item {i}: no such module in the library."})
 
-    def _new_version(self, s: Session, track: LearningTrack, number: int, name: str, description: str,
+    def _new_version(self, s: Session, track: LearningTrack, name: str, description: str,
                      partner_kind: PartnerKind | None, segment: str, validity_months: int | None, change_note: str,
                      items: tuple[TrackItemData, ...]) -> LearningTrackVersion:
+        number = len(VERSIONS.rows(s, [track.id]).get(track.id, ())) + 1  # stored as a hint only
         v = LearningTrackVersion(track_id=track.id, version=number, name=name.strip(), description=description.strip(),
                                  partner_kind=partner_kind, segment=segment.strip(), validity_months=validity_months,
                                  status=TemplateStatus.DRAFT, change_note=change_note)
@@ -1064,8 +1069,9 @@ class _Snapshot:
         partners = {pid: (name, lead) for pid, name, lead in s.execute(
             select(Partner.id, Partner.name, Partner.enablement_lead).where(Partner.deleted_at.is_(None))
             .where(Partner.id == partner_id if partner_id else true()))}
-        versions = {v.id: (v.track_id, v.name, v.version, v.validity_months)
-                    for v in s.scalars(select(LearningTrackVersion))}
+        rows = list(s.scalars(select(LearningTrackVersion)))
+        numbers = VERSIONS.numbers(s, [v.track_id for v in rows])
+        versions = {v.id: (v.track_id, v.name, numbers.get(v.id, 0), v.validity_months) for v in rows}
         items: dict[str, list[str]] = {}
         for i in s.scalars(select(LearningTrackItem).where(LearningTrackItem.deleted_at.is_(None))
                            .order_by(LearningTrackItem.position)):
@@ -1151,9 +1157,8 @@ def _module(m: LearningModule) -> ModuleData:
 
 
 def _live_versions(s: Session, track_id: str) -> list[LearningTrackVersion]:
-    return list(s.scalars(select(LearningTrackVersion).where(LearningTrackVersion.track_id == track_id,
-                                                             LearningTrackVersion.deleted_at.is_(None))
-                          .order_by(LearningTrackVersion.version.desc())))
+    """The track's live versions, newest first (in the history's order, the same on every laptop)."""
+    return [v for _n, v in VERSIONS.live(s, track_id)]
 
 
 def _items(s: Session, version_id: str) -> list[LearningTrackItem]:
@@ -1163,7 +1168,7 @@ def _items(s: Session, version_id: str) -> list[LearningTrackItem]:
 
 
 def _version_row(s: Session, v: LearningTrackVersion) -> TrackVersionRow:
-    return TrackVersionRow(v.id, v.track_id, v.name, v.version, v.status, v.published_at, v.change_note,
+    return TrackVersionRow(v.id, v.track_id, v.name, VERSIONS.number_of(s, v), v.status, v.published_at, v.change_note,
                            len(_items(s, v.id)))
 
 
@@ -1173,13 +1178,13 @@ def _version_data(s: Session, v: LearningTrackVersion) -> TrackVersionData:
         m = s.get(LearningModule, x.module_id) if x.module_id else None
         items.append(TrackItemData(x.module_id or "", key=x.key or x.id, id=x.id, module_code=m.code if m else "",
                                    module_title=m.title if m else ""))
-    return TrackVersionData(v.id, v.track_id, v.version, v.name, v.description, v.partner_kind, v.segment,
+    return TrackVersionData(v.id, v.track_id, VERSIONS.number_of(s, v), v.name, v.description, v.partner_kind, v.segment,
                             v.validity_months, v.status, v.published_at, v.change_note, tuple(items))
 
 
 def _assignment(s: Session, a: LearningAssignment) -> AssignmentData:
     v = s.get(LearningTrackVersion, a.track_version_id)
-    return AssignmentData(a.id, a.partner_id, v.track_id, v.id, v.name, v.version, a.contact_id, a.person, a.side,
+    return AssignmentData(a.id, a.partner_id, v.track_id, v.id, v.name, VERSIONS.number_of(s, v), a.contact_id, a.person, a.side,
                           a.assigned_on, a.due_on)
 
 
@@ -1190,7 +1195,7 @@ def _completion(c: LearningCompletion) -> CompletionData:
 
 def _certification(s: Session, c: LearningCertification) -> CertificationData:
     v = s.get(LearningTrackVersion, c.track_version_id)
-    return CertificationData(c.id, c.partner_id, v.track_id, v.id, v.name, v.version, c.contact_id, c.person, c.side,
+    return CertificationData(c.id, c.partner_id, v.track_id, v.id, v.name, VERSIONS.number_of(s, v), c.contact_id, c.person, c.side,
                              c.granted_on, c.expires_on, c.renewed_from)
 
 

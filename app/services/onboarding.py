@@ -35,6 +35,7 @@ from app.models.enums import ItemStatus, PartnerStatus, Side, TemplateStatus
 from app.services.clock import utcnow
 from app.services.errors import ValidationError
 from app.services.identity import IdentityService
+from app.services.playbooks import VERSIONS as PLAYBOOK_VERSIONS
 from app.services.records import get_live
 
 CLOSED_STATES = frozenset({ItemStatus.DONE, ItemStatus.NOT_APPLICABLE})
@@ -253,12 +254,13 @@ class OnboardingService:
             v = get_live(s, PlaybookVersion, version_id, "playbook version")
             if v.status is not TemplateStatus.PUBLISHED:
                 raise ValidationError({"version": (
-                    f"Version {v.version} of '{v.name}' is a draft: publish it before starting onboarding.")})
+                    f"Version {PLAYBOOK_VERSIONS.number_of(s, v)} of '{v.name}' is a draft: publish it before "
+                    "starting onboarding.")})
             steps = list(s.scalars(select(PlaybookStep).where(PlaybookStep.version_id == v.id,
                                                              PlaybookStep.deleted_at.is_(None))
                                    .order_by(PlaybookStep.position)))
             if not steps:
-                raise ValidationError({"version": f"'{v.name}' v{v.version} has no steps."})
+                raise ValidationError({"version": f"'{v.name}' v{PLAYBOOK_VERSIONS.number_of(s, v)} has no steps."})
             checklist = OnboardingChecklist(partner_id=partner_id, playbook_version_id=v.id,
                                             title=title.strip() or v.name, start_date=start_date)
             s.add(checklist)
@@ -287,7 +289,8 @@ class OnboardingService:
                 select(ChecklistItem).where(ChecklistItem.checklist_id == c.id, ChecklistItem.deleted_at.is_(None))
                 .order_by(ChecklistItem.position)))
             return ChecklistData(c.id, c.partner_id, partner.name if partner else "", c.title, v.playbook_id,
-                                 v.id, v.name, v.version, c.start_date, c.closed_at, items, today)
+                                 v.id, v.name, PLAYBOOK_VERSIONS.number_of(s, v), c.start_date, c.closed_at, items,
+                                 today)
 
     def checklists(self, partner_id: str, today: date | None = None) -> list[ChecklistSummary]:
         """A partner's checklists, open ones first, then newest start first."""
@@ -298,8 +301,8 @@ class OnboardingService:
                     OnboardingChecklist.partner_id == partner_id, OnboardingChecklist.deleted_at.is_(None))):
                 v = s.get(PlaybookVersion, c.playbook_version_id)
                 items = self._items(s, c.id, today)
-                rows.append(ChecklistSummary(c.id, c.title, v.name, v.version, c.start_date, c.closed_at,
-                                             progress_of(items), sum(i.overdue for i in items)))
+                rows.append(ChecklistSummary(c.id, c.title, v.name, PLAYBOOK_VERSIONS.number_of(s, v), c.start_date,
+                                             c.closed_at, progress_of(items), sum(i.overdue for i in items)))
         rows.sort(key=lambda r: (r.closed_at is not None, -r.start_date.toordinal()))
         return rows
 

@@ -25,8 +25,12 @@ from app.models import Kpi, Playbook, PlaybookStep, PlaybookVersion
 from app.models.enums import Side, TemplateStatus
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.library_versions import Versioning
 from app.services.records import get_live
 from app.services.workspace import PLAYBOOK_LIBRARY, WorkspaceService, check_library
+
+#: Version numbers come from the history's order, never from the stored ``version`` (library_versions).
+VERSIONS = Versioning.with_status(PlaybookVersion, "playbook_id")
 
 EXPORT_FORMAT = "tandem-playbook"
 EXPORT_FORMAT_VERSION = 1
@@ -205,10 +209,11 @@ class PlaybookService:
                 if not versions:
                     continue
                 latest = versions[0]
-                published = next((v.version for v in versions if v.status is TemplateStatus.PUBLISHED), None)
+                numbers = VERSIONS.numbers(s, [pb.id])
+                published = next((numbers[v.id] for v in versions if v.status is TemplateStatus.PUBLISHED), None)
                 count = s.scalar(select(func.count(PlaybookStep.id)).where(
                     PlaybookStep.version_id == latest.id, PlaybookStep.deleted_at.is_(None))) or 0
-                rows.append(PlaybookRow(pb.id, latest.name, latest.description, latest.id, latest.version,
+                rows.append(PlaybookRow(pb.id, latest.name, latest.description, latest.id, numbers[latest.id],
                                         latest.status, published, count, latest.updated_at))
             return rows
 
@@ -224,8 +229,12 @@ class PlaybookService:
             stmt = (select(PlaybookVersion).join(Playbook, Playbook.id == PlaybookVersion.playbook_id)
                     .where(Playbook.deleted_at.is_(None), PlaybookVersion.deleted_at.is_(None),
                            PlaybookVersion.status == TemplateStatus.PUBLISHED)
-                    .order_by(func.lower(Playbook.name), PlaybookVersion.version.desc()))
-            return [self._version_row(s, v) for v in s.scalars(stmt)]
+                    .order_by(func.lower(Playbook.name), Playbook.id))
+            published = list(s.scalars(stmt))
+            numbers = VERSIONS.numbers(s, [v.playbook_id for v in published])
+            order = {pid: i for i, pid in enumerate(dict.fromkeys(v.playbook_id for v in published))}
+            published.sort(key=lambda v: (order[v.playbook_id], -numbers[v.id]))
+            return [self._version_row(s, v, numbers[v.id]) for v in published]
 
     def get_version(self, version_id: str) -> PlaybookVersionData:
         """One version with its steps. Raises NotFound."""
@@ -267,7 +276,7 @@ class PlaybookService:
             pb = Playbook(name=name.strip(), description=description.strip())
             s.add(pb)
             s.flush()
-            version = self._new_version(s, pb.id, 1, name, description, "", steps)
+            version = self._new_version(s, pb.id, name, description, "", steps)
             version_id = version.id
         return self.get_version(version_id)
 
@@ -301,12 +310,11 @@ class PlaybookService:
                 newest = self._live_versions(s, v.playbook_id)[0]
                 if newest.status is TemplateStatus.DRAFT:
                     raise ValidationError({"version": (
-                        f"Version {newest.version} of this playbook is already a draft: edit that one, "
+                        f"Version {VERSIONS.number_of(s, newest)} of this playbook is already a draft: edit that one, "
                         "or discard it first.")})
                 # Steps keep their lineage so the new version can be compared with this one.
                 steps = tuple(replace(x, key=x.key or x.id, id=None) for x in steps)
-                new = self._new_version(s, v.playbook_id, newest.version + 1, name, description,
-                                        (change_note or "").strip(), steps)
+                new = self._new_version(s, v.playbook_id, name, description, (change_note or "").strip(), steps)
                 return_id = new.id
         return self.get_version(return_id)
 
@@ -316,7 +324,7 @@ class PlaybookService:
         with self._sessions.begin() as s:
             v = self._version(s, version_id)
             if v.status is TemplateStatus.PUBLISHED:
-                raise ValidationError({"version": f"Version {v.version} is already published."})
+                raise ValidationError({"version": f"Version {VERSIONS.number_of(s, v)} is already published."})
             count = s.scalar(select(func.count(PlaybookStep.id)).where(
                 PlaybookStep.version_id == v.id, PlaybookStep.deleted_at.is_(None))) or 0
             if not count:
@@ -477,15 +485,15 @@ class PlaybookService:
 
     @staticmethod
     def _live_versions(s: Session, playbook_id: str) -> list[PlaybookVersion]:
-        return list(s.scalars(select(PlaybookVersion).where(PlaybookVersion.playbook_id == playbook_id,
-                                                            PlaybookVersion.deleted_at.is_(None))
-                              .order_by(PlaybookVersion.version.desc())))
+        """The playbook's live versions, newest first (in the history's order, the same on every laptop)."""
+        return [v for _n, v in VERSIONS.live(s, playbook_id)]
 
     @staticmethod
-    def _version_row(s: Session, v: PlaybookVersion) -> VersionRow:
+    def _version_row(s: Session, v: PlaybookVersion, number: int | None = None) -> VersionRow:
         count = s.scalar(select(func.count(PlaybookStep.id)).where(
             PlaybookStep.version_id == v.id, PlaybookStep.deleted_at.is_(None))) or 0
-        return VersionRow(v.id, v.playbook_id, v.name, v.version, v.status, v.published_at, v.change_note, count)
+        return VersionRow(v.id, v.playbook_id, v.name, number or VERSIONS.number_of(s, v), v.status, v.published_at,
+                          v.change_note, count)
 
     @staticmethod
     def _to_data(s: Session, v: PlaybookVersion) -> PlaybookVersionData:
@@ -494,15 +502,17 @@ class PlaybookService:
                                                      PlaybookStep.deleted_at.is_(None))
                           .order_by(PlaybookStep.position))
         return PlaybookVersionData(
-            v.id, v.playbook_id, v.version, v.name, v.description, v.status, v.published_at, v.change_note,
+            v.id, v.playbook_id, VERSIONS.number_of(s, v), v.name, v.description, v.status, v.published_at,
+            v.change_note,
             tuple(StepData(x.title, x.description, x.owner_side, x.day_offset, x.evidence_required, x.kpi_id,
                            key=x.key or x.id, id=x.id, kpi_code=codes.get(x.kpi_id, "") if x.kpi_id else "")
                   for x in steps),
             v.updated_at,
         )
 
-    def _new_version(self, s: Session, playbook_id: str, number: int, name: str, description: str,
+    def _new_version(self, s: Session, playbook_id: str, name: str, description: str,
                      change_note: str, steps: tuple[StepData, ...]) -> PlaybookVersion:
+        number = len(VERSIONS.rows(s, [playbook_id]).get(playbook_id, ())) + 1  # stored as a hint only
         v = PlaybookVersion(playbook_id=playbook_id, version=number, name=name.strip(),
                             description=description.strip(), status=TemplateStatus.DRAFT, change_note=change_note)
         s.add(v)

@@ -49,9 +49,12 @@ from app.models import (
 from app.models.enums import AlignmentGroup, PartnerStatus, Side, TemplateStatus, label
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.library_versions import Versioning
 from app.services.records import get_live, replace_children
 from app.services.workspace import CRITERIA_LIBRARY, WorkspaceService, check_library
 
+#: Version numbers come from the lineage's history order, never from the stored ``version`` (library_versions).
+VERSIONS = Versioning.with_status(CriteriaSet, "lineage")
 WEIGHT_TOTAL = 100.0
 SCORE_MIN, SCORE_MAX = 1, 5
 SCORE_LABELS = {1: "Poor", 2: "Weak", 3: "Adequate", 4: "Good", 5: "Excellent"}
@@ -359,9 +362,10 @@ class SelectionService:
     def criteria_sets(self) -> list[CriteriaSetData]:
         """Every live criteria-set version, by lineage then version."""
         with self._sessions() as s:
-            rows = s.scalars(select(CriteriaSet).where(CriteriaSet.deleted_at.is_(None))
-                             .order_by(CriteriaSet.name, CriteriaSet.lineage, CriteriaSet.version))
-            return [self._set_data(s, r) for r in rows]
+            rows = list(s.scalars(select(CriteriaSet).where(CriteriaSet.deleted_at.is_(None))))
+            numbers = VERSIONS.numbers(s, [r.lineage for r in rows])
+            rows.sort(key=lambda r: (r.name, r.lineage, numbers[r.id]))
+            return [self._set_data(s, r, numbers[r.id]) for r in rows]
 
     def criteria_set(self, set_id: str) -> CriteriaSetData:
         """One criteria-set version with its criteria. Raises NotFound."""
@@ -372,10 +376,7 @@ class SelectionService:
         """The newest published version of ``lineage`` (default: the shipped set). Raises NotFound."""
         lineage = lineage or default_lineage()
         with self._sessions() as s:
-            row = s.scalars(select(CriteriaSet).where(CriteriaSet.lineage == lineage,
-                                                      CriteriaSet.status == TemplateStatus.PUBLISHED,
-                                                      CriteriaSet.deleted_at.is_(None))
-                            .order_by(CriteriaSet.version.desc()).limit(1)).first()
+            row = next((r for _n, r in VERSIONS.live(s, lineage) if r.status is TemplateStatus.PUBLISHED), None)
             if row is None:
                 raise NotFound("No published criteria set: publish one in Selection › Criteria sets.")
             return self._set_data(s, row)
@@ -387,7 +388,7 @@ class SelectionService:
         from app.models import new_id
 
         with self._sessions.begin() as s:
-            row = CriteriaSet(lineage=new_id(), version=1, name=edit.name.strip(),
+            row = CriteriaSet(lineage=new_id(), version=1, name=edit.name.strip(),  # version: a stored hint only
                               description=edit.description.strip(), status=TemplateStatus.DRAFT)
             s.add(row)
             s.flush()
@@ -397,7 +398,7 @@ class SelectionService:
 
     def save_criteria_set(self, set_id: str, edit: CriteriaEdit) -> CriteriaSetData:
         """Store an edit of ``set_id``: a draft changes in place; a published version gets a new draft version
-        (version = highest in the lineage + 1) and stays as it was. Returns the version written.
+        (numbered after every version of the lineage) and stays as it was. Returns the version written.
         Raises ValidationError (weights must add up to 100) or NotFound.
         """
         check_library(self._workspace, CRITERIA_LIBRARY)
@@ -405,8 +406,8 @@ class SelectionService:
         with self._sessions.begin() as s:
             row = get_live(s, CriteriaSet, set_id, "criteria set")
             if row.status is TemplateStatus.PUBLISHED:
-                top = s.scalar(select(func.max(CriteriaSet.version)).where(CriteriaSet.lineage == row.lineage))
-                row = CriteriaSet(lineage=row.lineage, version=(top or 0) + 1, name=edit.name.strip(),
+                hint = len(VERSIONS.rows(s, [row.lineage]).get(row.lineage, ())) + 1
+                row = CriteriaSet(lineage=row.lineage, version=hint, name=edit.name.strip(),
                                   description=edit.description.strip(), status=TemplateStatus.DRAFT)
                 s.add(row)
                 s.flush()
@@ -442,10 +443,11 @@ class SelectionService:
                          lambda values: Criterion(criteria_set_id=set_id, **values))
 
     @staticmethod
-    def _set_data(s: Session, row: CriteriaSet) -> CriteriaSetData:
+    def _set_data(s: Session, row: CriteriaSet, number: int | None = None) -> CriteriaSetData:
         criteria = s.scalars(select(Criterion).where(Criterion.criteria_set_id == row.id,
                                                      Criterion.deleted_at.is_(None)).order_by(Criterion.position))
-        return CriteriaSetData(row.id, row.lineage, row.version, row.name, row.description, row.status,
+        return CriteriaSetData(row.id, row.lineage, number or VERSIONS.number_of(s, row), row.name, row.description,
+                               row.status,
                                tuple(CriterionData(c.code, c.name, c.group, c.weight, c.description, c.id)
                                      for c in criteria), row.updated_at)
 
