@@ -694,7 +694,8 @@ def _supersede(run: _Run, table: str, row: dict) -> None:
 def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer: bool | str,
                   progress: Callable[[int, int], None] | None = None,
                   cancelled: Callable[[], bool] | None = None,
-                  backup: Callable[[], Path] | None = None, confine_to: str | None = None) -> ImportResult:
+                  backup: Callable[[], Path] | None = None, confine_to: str | None = None,
+                  before_commit: Callable[[Connection, dict[str, Any]], None] | None = None) -> ImportResult:
     """Merge the verified package into ``db`` in one transaction (rolled back when ``dry_run``).
 
     The signer must be this device, a trusted one, or new with ``trust_new_signer`` (a dry run only
@@ -705,6 +706,9 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     rolls everything back. ``confine_to`` (a partner's workspace: app/services/workspace.py) takes only that
     partner's records, whatever the package's scope: the others are rejected. ``cancelled`` is asked after
     every batch; True stops the import with `Cancelled`, everything rolled back and its backup removed.
+    ``before_commit(conn, counts)`` (not for a dry run) writes in the import's own transaction just before it
+    commits, whether the package changed anything or not: the hub keeps the package and moves the laptop's
+    acknowledgement with the merge, all or nothing (app/hub/service.py).
     """
     with db.engine.connect() as conn:
         signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run, trust_new_signer)
@@ -712,7 +716,7 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
         again = _applied_whole(_imports_of(conn, reader.package_id))
     backup_path = backup() if backup and not dry_run and not again else None
     try:
-        result = _apply(db, reader, signer, dry_run, progress, confine_to, cancelled)
+        result = _apply(db, reader, signer, dry_run, progress, confine_to, cancelled, before_commit)
     except BaseException:
         if backup_path:
             backup_path.unlink(missing_ok=True)
@@ -762,7 +766,8 @@ def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, m
 
 def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
            progress: Callable[[int, int], None] | None, confine_to: str | None = None,
-           cancelled: Callable[[], bool] | None = None) -> ImportResult:
+           cancelled: Callable[[], bool] | None = None,
+           before_commit: Callable[[Connection, dict[str, Any]], None] | None = None) -> ImportResult:
     manifest = reader.manifest
     scope, scope_text = scope_of(manifest)
     if confine_to is not None:
@@ -854,6 +859,8 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                 published = set(staging.publish())
                 files = replace(files, stored=tuple(s for s in incoming if s in published),
                                 already_here=tuple(s for s in incoming if s not in published))
+                if before_commit is not None:
+                    before_commit(conn, {"tables": result_counts, "total": total})
                 trans.commit()
                 if run.max_rev:
                     db.clock.observe(run.max_rev)
@@ -865,6 +872,8 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                     with conn.begin():
                         _record_import(conn, reader, signer, scope_text, utcnow(),
                                        {"tables": result_counts, "total": total}, "no changes")
+                        if before_commit is not None:
+                            before_commit(conn, {"tables": result_counts, "total": total})
         except BaseException:
             staging.discard()  # a refused or failed import leaves no new file
             if trans.is_active:
