@@ -33,7 +33,7 @@ from app import __version__
 from app.hub.database import HubDatabase
 from app.hub.schema import HubCursor, HubKey, HubNonce, HubPackage, HubPull
 from app.models import Partner
-from app.models.sync import SyncSigner
+from app.models.sync import SyncConflict, SyncSigner
 from app.services.clock import utcnow
 from app.services.database import known_revisions
 from app.services.sync.errors import PackageRefused
@@ -85,6 +85,18 @@ def read_key_file(path: str | os.PathLike) -> dict[str, str]:
     except (OSError, ValueError, AttributeError) as exc:
         raise HubError(400, "bad_key", f"{path} is not a laptop's public key (write one with `tandem key --db "
                                        "DB --out FILE`).") from exc
+
+
+def _conflicts_of(conn, package_id: str) -> list[dict[str, Any]]:
+    """The conflicts merging this package recorded on the hub, for the pushing laptop to list as its own: the
+    value the hub held was replaced by the laptop's, or the laptop's lost to it (the winner is the same
+    everywhere). A laptop lists a conflict for the values it replaced or that replaced its own, as a package
+    exchanged with a colleague does."""
+    rows = conn.execute(select(SyncConflict.table_name, SyncConflict.row_id, SyncConflict.field,
+                               SyncConflict.local_value, SyncConflict.incoming_value, SyncConflict.local_rev,
+                               SyncConflict.incoming_rev, SyncConflict.winner, SyncConflict.kept_rev)
+                        .where(SyncConflict.package_id == package_id)).all()
+    return [dict(r._mapping) for r in rows]
 
 
 class HubService:
@@ -222,11 +234,14 @@ class HubService:
                             return {**done.result, "package_id": package_id, "already_received": True}
                     digest = hashlib.sha256(body).hexdigest()
 
+                    answer: dict[str, Any] = {}
+
                     def keep(conn, counts: dict[str, Any]) -> None:
+                        answer.update(counts, conflicts=_conflicts_of(conn, package_id))
                         seq = conn.execute(select(func.coalesce(func.max(HubPackage.seq), 0))).scalar() + 1
                         conn.execute(pg_insert(HubPackage).values(
                             package_id=package_id, device_id=key.device_id, received_at=utcnow(), sha256=digest,
-                            size=len(body), body=body, result=counts, seq=seq)
+                            size=len(body), body=body, result=answer, seq=seq)
                             .on_conflict_do_nothing(index_elements=["package_id"]))
 
                     result = apply_package(self.db, reader, dry_run=False, trust_new_signer=False,
@@ -234,7 +249,7 @@ class HubService:
             except PackageRefused as exc:
                 raise HubError(422, "refused", str(exc)) from exc
         return {"package_id": package_id, "tables": result.tables, "total": result.total,
-                "rejections": list(result.rejections), "conflicts": len(result.conflicts),
+                "rejections": list(result.rejections), "conflicts": answer.get("conflicts", []),
                 "already_received": False}
 
     def pull(self, key: HubKey, out: Path) -> dict[str, Any] | None:

@@ -28,7 +28,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from app.models.sync import SyncHistory
+from sqlalchemy import select
+
+from app.models.sync import SyncConflict, SyncHistory
 from app.services.clock import utcnow
 from app.services.database import known_revisions
 from app.services.identity import IdentityService
@@ -180,6 +182,7 @@ class HubSync:
             self._settings.set(HUB_PUSHED, json.dumps({"hub": hello.get("hub_device"),
                                                        "package_id": manifest["package_id"], "seq": seq}))
             with self._db.sessions.begin() as s:
+                self._keep_conflicts(s, answer.get("conflicts") or [], manifest["package_id"])
                 s.add(SyncHistory(package_id=manifest["package_id"], direction="export", peer="hub",
                                   peer_device=str(hello.get("hub_device", "")), at=utcnow(),
                                   scope="everything" if attempt is None else "changes since the last sync",
@@ -187,6 +190,24 @@ class HubSync:
                                           "total": records}, result="sent to the hub", file_name=url))
             return answer
         return None
+
+    @staticmethod
+    def _keep_conflicts(s, conflicts: list[dict[str, Any]], package_id: str) -> None:
+        """List here the conflicts the hub met merging this laptop's package, seen from this laptop: its own
+        value is *mine*, the one the hub held *theirs* (the hub's local is this laptop's incoming)."""
+        now = utcnow()
+        for c in conflicts:
+            known = s.scalar(select(SyncConflict.id).where(
+                SyncConflict.table_name == c["table_name"], SyncConflict.row_id == c["row_id"],
+                SyncConflict.field == c["field"], SyncConflict.local_rev == c["incoming_rev"],
+                SyncConflict.incoming_rev == c["local_rev"]))
+            if known is not None:
+                continue
+            s.add(SyncConflict(table_name=c["table_name"], row_id=c["row_id"], field=c["field"],
+                               local_value=c["incoming_value"], incoming_value=c["local_value"],
+                               local_rev=c["incoming_rev"], incoming_rev=c["local_rev"],
+                               winner="local" if c["winner"] == "incoming" else "incoming", kept_rev=c["kept_rev"],
+                               package_id=package_id, peer="the hub", detected_at=now, status="open"))
 
     def _pull(self, client, url: str, tmp: Path, say: Progress, cancelled) -> ImportResult | None:
         response = self._call(client, url, "POST", "/v1/pull")
