@@ -217,7 +217,7 @@ class HubSync:
         path.write_bytes(response.content)
         try:
             result = self._sync.import_package(
-                path, trust_new_signer="team", cancelled=cancelled,
+                path, trust_new_signer="team", cancelled=cancelled, relay=True,
                 progress=lambda done, total: say("Merging the hub's changes…", done, total))
         except PackageRefused as exc:
             raise HubSyncError("refused", f"The hub's package was refused here: {exc}") from exc

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.hub.schema import HubPackage
-from app.models import Contact, Partner
+from app.models import Contact, Device, Partner
 from app.models.enums import Side
 from app.services.hub_sync import HubSyncError
 from app.services.sync.hub_auth import sign_request
@@ -62,8 +62,11 @@ def test_three_laptops_and_a_partners_laptop_converge_through_the_hub(hub):
         t.join()
     assert errors == []
     for _round in range(2):
-        for s in (ann, bob, cyd, acme_laptop):
-            s.hub.sync()
+        results = [s.hub.sync() for s in (ann, bob, cyd, acme_laptop)]
+    # nothing refused on the way: the hub passes on who edited (each device's record as that device sent it)
+    assert [r.pulled.total["rejected"] for r in results if r.pulled] == [0] * len([r for r in results if r.pulled])
+    with ann.db.sessions() as s:
+        assert {"Bob", "Cyd", "Acmeco"} <= set(s.scalars(select(Device.display_name)))
 
     team = state(ann)
     assert state(bob) == team and state(cyd) == team

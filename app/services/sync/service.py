@@ -310,17 +310,19 @@ class SyncService:
         return current.partner_id if current else None
 
     def import_package(self, path: str | os.PathLike, passphrase: str | None = None, *,
-                       trust_new_signer: bool | str = False, progress=None, cancelled=None) -> ImportResult:
+                       trust_new_signer: bool | str = False, progress=None, cancelled=None,
+                       relay: bool = False) -> ImportResult:
         """Verify, back up and merge the package in one transaction. Raises `PackageRefused` (nothing written),
         `Cancelled` when ``cancelled()`` turns True (asked after every batch; everything rolled back, the backup
         removed) or another error (everything rolled back). ``trust_new_signer``: trust a signer seen for the first time,
-        True or "team" as a colleague's laptop, "partner:<partner id>" as that partner's own (sync/roles.py)."""
+        True or "team" as a colleague's laptop, "partner:<partner id>" as that partner's own (sync/roles.py).
+        ``relay``: the package is the team hub's pull (app/services/hub_sync.py)."""
         with PackageReader(path, passphrase) as reader:
             first = self._workspace is not None and self._workspace.may_begin()
             result = apply_package(self._db, reader, dry_run=False, trust_new_signer=trust_new_signer,
                                    progress=progress, cancelled=cancelled,
                                    backup=lambda: backup_database(self._db.path),
-                                   confine_to=self._confined_to())
+                                   confine_to=self._confined_to(), relay=relay)
             if first:  # a lead's package scoped to one partner makes a fresh laptop that partner's workspace
                 self._workspace.begin_from_import(result, reader.manifest)
         # The merge writes through a bare connection the change log does not see: after an applied import
