@@ -3,7 +3,8 @@
 Records are stored on the hub in the **storage form** a laptop's SQLite holds and packages carry: dates and
 datetimes as ISO text, booleans as 0/1, enums as their text, JSON columns as the text `dumps_json` writes. So
 the laptop's merge and export code (`app/services/sync`) reads and compares on the hub exactly the values it
-reads and compares on a laptop, with one code path. The engine uses a PostgreSQL dialect (psycopg 3) that
+reads and compares on a laptop, with one code path; text columns keep no length limit, as on SQLite (the
+app's own rules bound them on every import). The engine uses a PostgreSQL dialect (psycopg 3) that
 maps those column types to that storage (`TandemPGDialect`), and turns the sync code's driver-level SQL,
 written with SQLite's ``?`` placeholders, into psycopg's (`postgres_sql`). Nothing of this touches SQLite.
 
@@ -56,6 +57,11 @@ class _StorageTypeCompiler(PGTypeCompiler):
 
     def visit_boolean(self, type_, **kw):
         return "SMALLINT"
+
+    def visit_VARCHAR(self, type_, **kw):
+        # SQLite keeps no length, and a laptop holds what it holds (a measurement's 120-character id in a
+        # conflict's row id): lengths are the app's rules (app/services/integrity.py), checked on every import.
+        return "VARCHAR"
 
     visit_BOOLEAN = visit_boolean
 

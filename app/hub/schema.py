@@ -61,6 +61,7 @@ class HubPull(HubBase):
     made_at: Mapped[datetime] = mapped_column(DateTime)
     seq: Mapped[int] = mapped_column(BigInteger)  # the hub's change sequence the package's snapshot saw
     records: Mapped[int] = mapped_column(BigInteger, default=0)
+    conflict_id: Mapped[int] = mapped_column(BigInteger, default=0)  # the hub's last conflict when it was made
 
 
 class HubCursor(HubBase):
@@ -69,6 +70,7 @@ class HubCursor(HubBase):
     seq: Mapped[int] = mapped_column(BigInteger)
     package_id: Mapped[str] = mapped_column(String(64))
     acked_at: Mapped[datetime] = mapped_column(DateTime)
+    conflict_id: Mapped[int] = mapped_column(BigInteger, default=0)  # conflicts up to it were reported
 
 
 class HubNonce(HubBase):

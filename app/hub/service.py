@@ -87,15 +87,26 @@ def read_key_file(path: str | os.PathLike) -> dict[str, str]:
                                        "DB --out FILE`).") from exc
 
 
+_CONFLICT_COLUMNS = (SyncConflict.table_name, SyncConflict.row_id, SyncConflict.field, SyncConflict.local_value,
+                     SyncConflict.incoming_value, SyncConflict.local_rev, SyncConflict.incoming_rev,
+                     SyncConflict.winner, SyncConflict.kept_rev)
+
+
+def _mine(row: dict[str, Any], device_id: str) -> dict[str, Any]:
+    """A hub conflict seen from the laptop whose value it involves: its own value is *local* (mine)."""
+    if row["local_rev"].endswith("." + device_id):
+        return row
+    return {**row, "local_value": row["incoming_value"], "incoming_value": row["local_value"],
+            "local_rev": row["incoming_rev"], "incoming_rev": row["local_rev"],
+            "winner": "local" if row["winner"] == "incoming" else "incoming"}
+
+
 def _conflicts_of(conn, package_id: str) -> list[dict[str, Any]]:
     """The conflicts merging this package recorded on the hub, for the pushing laptop to list as its own: the
     value the hub held was replaced by the laptop's, or the laptop's lost to it (the winner is the same
     everywhere). A laptop lists a conflict for the values it replaced or that replaced its own, as a package
     exchanged with a colleague does."""
-    rows = conn.execute(select(SyncConflict.table_name, SyncConflict.row_id, SyncConflict.field,
-                               SyncConflict.local_value, SyncConflict.incoming_value, SyncConflict.local_rev,
-                               SyncConflict.incoming_rev, SyncConflict.winner, SyncConflict.kept_rev)
-                        .where(SyncConflict.package_id == package_id)).all()
+    rows = conn.execute(select(*_CONFLICT_COLUMNS).where(SyncConflict.package_id == package_id)).all()
     return [dict(r._mapping) for r in rows]
 
 
@@ -231,7 +242,8 @@ class HubService:
                     with self._sessions() as s:
                         done = s.get(HubPackage, package_id)
                         if done is not None:
-                            return {**done.result, "package_id": package_id, "already_received": True}
+                            return {**done.result, "package_id": package_id, "already_received": True,
+                                    "conflicts": [_mine(c, key.device_id) for c in done.result.get("conflicts", [])]}
                     digest = hashlib.sha256(body).hexdigest()
 
                     answer: dict[str, Any] = {}
@@ -249,7 +261,8 @@ class HubService:
             except PackageRefused as exc:
                 raise HubError(422, "refused", str(exc)) from exc
         return {"package_id": package_id, "tables": result.tables, "total": result.total,
-                "rejections": list(result.rejections), "conflicts": answer.get("conflicts", []),
+                "rejections": list(result.rejections),
+                "conflicts": [_mine(c, key.device_id) for c in answer.get("conflicts", [])],
                 "already_received": False}
 
     def pull(self, key: HubKey, out: Path) -> dict[str, Any] | None:
@@ -261,6 +274,8 @@ class HubService:
             names = [s.scalar(select(Partner.name).where(Partner.id == role.partner_id)) or ""] \
                 if role.is_partner else []
         since = Since(seq=cursor.seq, continues=cursor.package_id) if cursor is not None else None
+        with self._sessions() as s:  # before the export's snapshot: every conflict up to it is in the package
+            conflict_id = s.scalar(select(func.coalesce(func.max(SyncConflict.id), 0)))
         manifest, seq, _skipped = write_package(
             self.db, out, partner_ids=[role.partner_id] if role.is_partner else None, partner_names=names,
             since=since, author=HUB_NAME, device_name="hub", passphrase=None)
@@ -270,20 +285,30 @@ class HubService:
             return None
         with self._sessions.begin() as s:
             s.add(HubPull(package_id=manifest["package_id"], device_id=key.device_id, made_at=utcnow(), seq=seq,
-                          records=records))
+                          records=records, conflict_id=conflict_id))
         return {"package_id": manifest["package_id"], "records": records}
 
-    def ack(self, key: HubKey, package_id: str) -> None:
-        """The laptop imported this pull: its next pull carries only what changed after it."""
+    def ack(self, key: HubKey, package_id: str) -> list[dict[str, Any]]:
+        """The laptop imported this pull: its next pull carries only what changed after it. Returns the conflicts
+        the hub met since the laptop's last pull that involve one of its own values (as it sees them): the pull
+        brought the merged record, which knows both values, so the laptop's merge alone would not list them."""
         with self._sessions.begin() as s:
             pull = s.get(HubPull, package_id)
             if pull is None or pull.device_id != key.device_id:
                 raise HubError(404, "no_pull", "The hub made no such package for this laptop.")
             cursor = s.get(HubCursor, key.device_id)
+            after = cursor.conflict_id if cursor is not None else pull.conflict_id  # a first pull: none before
             if cursor is None:
-                s.add(HubCursor(device_id=key.device_id, seq=pull.seq, package_id=package_id, acked_at=utcnow()))
+                s.add(HubCursor(device_id=key.device_id, seq=pull.seq, package_id=package_id, acked_at=utcnow(),
+                                conflict_id=pull.conflict_id))
             elif pull.seq >= cursor.seq:
                 cursor.seq, cursor.package_id, cursor.acked_at = pull.seq, package_id, utcnow()
+                cursor.conflict_id = max(cursor.conflict_id, pull.conflict_id)
+            suffix = "." + key.device_id
+            rows = s.execute(select(*_CONFLICT_COLUMNS).where(
+                SyncConflict.id > after, SyncConflict.id <= pull.conflict_id,
+                SyncConflict.local_rev.endswith(suffix) | SyncConflict.incoming_rev.endswith(suffix))).all()
+            return [_mine(dict(r._mapping), key.device_id) for r in rows]
 
     def received(self, device_id: str | None = None) -> list[dict[str, Any]]:
         """The audit trail: every package received (newest first), without its bytes."""

@@ -5,7 +5,8 @@ Every route but ``/health`` takes a request signed by an enrolled laptop (app/se
 - ``GET /v1/hello``: the hub's versions, the laptop's role and the last push the hub received from it;
 - ``POST /v1/push``: the body is a signed package; the answer what merging it did, per table (JSON);
 - ``POST /v1/pull``: a package of what changed since the laptop's cursor (``204`` when nothing did);
-- ``POST /v1/ack``: ``{"package_id": …}``, the pull the laptop imported: its cursor moves.
+- ``POST /v1/ack``: ``{"package_id": …}``, the pull the laptop imported: its cursor moves; the answer lists
+  the conflicts the hub met since that involve the laptop's own values.
 
 A refusal is JSON ``{"error": code, "message": text}`` with a 4xx status. The work itself runs in a thread
 (the database calls block); pushes serialise in the database (an advisory lock), not here.
@@ -83,8 +84,8 @@ def create_app(service: HubService) -> Starlette:
                 package_id = str(json.loads(body)["package_id"])
             except (ValueError, KeyError, TypeError):
                 raise HubError(400, "bad_request", "An acknowledgement names the package imported.") from None
-            await run_in_threadpool(service.ack, key, package_id)
-            return JSONResponse({"ok": True})
+            conflicts = await run_in_threadpool(service.ack, key, package_id)
+            return JSONResponse({"ok": True, "conflicts": conflicts})
         except HubError as exc:
             return _error(exc)
 

@@ -31,6 +31,7 @@ import httpx
 from sqlalchemy import select
 
 from app.models.sync import SyncConflict, SyncHistory
+from app.services.changes import Changes
 from app.services.clock import utcnow
 from app.services.database import known_revisions
 from app.services.identity import IdentityService
@@ -193,21 +194,21 @@ class HubSync:
 
     @staticmethod
     def _keep_conflicts(s, conflicts: list[dict[str, Any]], package_id: str) -> None:
-        """List here the conflicts the hub met merging this laptop's package, seen from this laptop: its own
-        value is *mine*, the one the hub held *theirs* (the hub's local is this laptop's incoming)."""
+        """List here the conflicts the hub met that involve this laptop's values, as the hub sends them: seen from
+        this laptop (its own value *local*, mine). One already listed (the same two revs) is not listed again."""
         now = utcnow()
         for c in conflicts:
             known = s.scalar(select(SyncConflict.id).where(
                 SyncConflict.table_name == c["table_name"], SyncConflict.row_id == c["row_id"],
-                SyncConflict.field == c["field"], SyncConflict.local_rev == c["incoming_rev"],
-                SyncConflict.incoming_rev == c["local_rev"]))
+                SyncConflict.field == c["field"], SyncConflict.local_rev == c["local_rev"],
+                SyncConflict.incoming_rev == c["incoming_rev"]))
             if known is not None:
                 continue
             s.add(SyncConflict(table_name=c["table_name"], row_id=c["row_id"], field=c["field"],
-                               local_value=c["incoming_value"], incoming_value=c["local_value"],
-                               local_rev=c["incoming_rev"], incoming_rev=c["local_rev"],
-                               winner="local" if c["winner"] == "incoming" else "incoming", kept_rev=c["kept_rev"],
-                               package_id=package_id, peer="the hub", detected_at=now, status="open"))
+                               local_value=c["local_value"], incoming_value=c["incoming_value"],
+                               local_rev=c["local_rev"], incoming_rev=c["incoming_rev"], winner=c["winner"],
+                               kept_rev=c["kept_rev"], package_id=package_id, peer="the hub", detected_at=now,
+                               status="open"))
 
     def _pull(self, client, url: str, tmp: Path, say: Progress, cancelled) -> ImportResult | None:
         response = self._call(client, url, "POST", "/v1/pull")
@@ -221,7 +222,12 @@ class HubSync:
                 progress=lambda done, total: say("Merging the hub's changes…", done, total))
         except PackageRefused as exc:
             raise HubSyncError("refused", f"The hub's package was refused here: {exc}") from exc
-        self._call(client, url, "POST", "/v1/ack", json.dumps({"package_id": result.package_id}).encode())
+        answer = self._call(client, url, "POST", "/v1/ack", json.dumps({"package_id": result.package_id}).encode())
+        conflicts = answer.json().get("conflicts") or []
+        if conflicts:
+            with self._db.sessions.begin() as s:
+                self._keep_conflicts(s, conflicts, result.package_id)
+            self._db.feed.publish(Changes.of("sync_conflicts"))
         return result
 
     def _call(self, client, url: str, method: str, path: str, body: bytes = b"") -> httpx.Response:

@@ -263,3 +263,18 @@ def test_pushing_the_same_package_twice_applies_it_once(hub, tmp_path):
     with hub.db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(HubPackage)) == 1
         assert s.scalar(select(func.count()).select_from(Partner)) == 1
+
+
+def test_the_same_month_recorded_on_two_laptops_is_one_measurement_and_a_conflict_on_both(hub):
+    ann, bob = hub.laptop("ann"), hub.laptop("bob")
+    acme = add_partner(ann, "Acme")
+    ann.hub.sync()
+    bob.hub.sync()
+    add_measurement(ann, acme, 5, 80.0)
+    add_measurement(bob, acme, 5, 95.0)
+    for s in (ann, bob, ann):
+        s.hub.sync()
+    assert state(ann) == state(bob) == state(hub)
+    for s in (ann, bob):
+        (conflict,) = open_conflicts(s, "value")
+        assert {conflict.local_value, conflict.incoming_value} == {80.0, 95.0}
