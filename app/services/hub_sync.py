@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ from app.services.sync.tables import Since
 
 HUB_URL, HUB_PUSHED, HUB_MINUTES = "hub_url", "hub_pushed", "hub_sync_minutes"
 TIMEOUT = httpx.Timeout(30.0, read=600.0)
+#: A pull is imported after a backup copy of the database when the newest copy is older than this: a laptop
+#: syncing every few minutes copies its database once a day (each import is one transaction all the same).
+BACKUP_EVERY = timedelta(hours=24)
 
 Progress = Callable[[str, int, int], None]  # (what is happening, done, total)
 
@@ -218,7 +222,7 @@ class HubSync:
         path.write_bytes(response.content)
         try:
             result = self._sync.import_package(
-                path, trust_new_signer="team", cancelled=cancelled, relay=True,
+                path, trust_new_signer="team", cancelled=cancelled, relay=True, backup_within=BACKUP_EVERY,
                 progress=lambda done, total: say("Merging the hub's changes…", done, total))
         except PackageRefused as exc:
             raise HubSyncError("refused", f"The hub's package was refused here: {exc}") from exc

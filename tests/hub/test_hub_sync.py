@@ -278,3 +278,15 @@ def test_the_same_month_recorded_on_two_laptops_is_one_measurement_and_a_conflic
     for s in (ann, bob):
         (conflict,) = open_conflicts(s, "value")
         assert {conflict.local_value, conflict.incoming_value} == {80.0, 95.0}
+
+
+def test_syncing_often_backs_the_database_up_once_a_day_not_every_time(hub):
+    ann, bob = hub.laptop("ann"), hub.laptop("bob")
+    acme = add_partner(ann, "Acme")
+    ann.hub.sync()
+    for n in range(3):  # three syncs that each bring a change
+        bob.hub.sync()
+        edit(ann, Partner, acme, notes=f"visit {n}")
+        ann.hub.sync()
+    backups = list((bob.db.path.parent / "backups").glob(f"{bob.db.path.stem}-*.sqlite"))
+    assert len(backups) == 1
