@@ -13,7 +13,7 @@ from app.cli.common import add_db_option, run_command
 COMMAND_MODULES = ["app.cli.partners", "app.cli.demo", "app.cli.report", "app.cli.sync",
                    "app.cli.agenda", "app.cli.learning", "app.cli.calendar", "app.cli.visit",
                    "app.cli.attachments", "app.cli.measurements", "app.cli.check", "app.cli.disputes",
-                   "app.cli.workspace"]
+                   "app.cli.workspace", "app.cli.hub"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""`tandem export`, `import`, `conflicts`, `signers` and `proposals`: sync between laptops through package files.
+"""`tandem export`, `import`, `conflicts`, `signers` and `proposals`: sync between laptops through package files;
+`tandem sync --hub URL` and `tandem key`: sync with the team hub (app/services/hub_sync.py).
 
 Exit codes of `import`: 0 imported (or previewed with --dry-run), 2 the package was refused (the database is
 then byte-for-byte unchanged), 1 anything else.
@@ -68,6 +69,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--decline", type=int, metavar="ID", help="decline this proposal")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=run_proposals)
+
+    p = sub.add_parser("sync", help="sync with the team hub: send this laptop's changes, receive the team's",
+                       description="Push what changed here since the hub's last acknowledgement, then pull and "
+                                   "import what changed on the hub (each step all or nothing). The hub's address "
+                                   "is remembered. Exit 0 synced, 2 refused (not enrolled, revoked, versions), "
+                                   "1 anything else (offline…).")
+    add_db_option(p)
+    p.add_argument("--hub", metavar="URL", help="the hub's address (remembered; default: the last one used)")
+    p.add_argument("--every", type=int, metavar="MINUTES",
+                   help="remember to sync every MINUTES while the app is open (0: only when asked)")
+    p.add_argument("--json", action="store_true", help="print what was sent and received as one JSON object")
+    p.set_defaults(func=run_hub_sync)
+
+    p = sub.add_parser("key", help="write this laptop's public key, for enrolment on a team hub")
+    add_db_option(p)
+    p.add_argument("--out", required=True, metavar="FILE", help="file to write (give it to whoever runs the hub)")
+    p.set_defaults(func=run_key)
 
     p = sub.add_parser("conflicts", help="list open sync conflicts (resolve them in the app)")
     add_db_option(p)
@@ -273,3 +291,40 @@ def run_proposals(args: argparse.Namespace) -> int:
 def _short(text: str, n: int = 40) -> str:
     text = text.replace("\n", " ")
     return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def run_hub_sync(args: argparse.Namespace) -> int:
+    from app.services.hub_sync import HubSyncError
+
+    with opened(args) as services:
+        if args.every is not None:
+            services.hub.set_interval_minutes(args.every)
+        try:
+            result = services.hub.sync(args.hub)
+        except HubSyncError as exc:
+            code = EXIT_REFUSED if exc.reason in ("not_enrolled", "revoked", "hub_newer", "laptop_newer",
+                                                  "refused") else 1
+            raise CommandError(str(exc), code) from exc
+    if args.json:
+        print_json({"hub": result.url, "pushed": result.pushed,
+                    "pulled": result.pulled.as_json() if result.pulled else None})
+        return 0
+    print(result.summary)
+    if result.pushed and result.pushed.get("rejections"):
+        print("\nThe hub did not take:")
+        for reason in result.pushed["rejections"][:20]:
+            print(f"  {reason}")
+    if result.pulled is not None:
+        print()
+        _print_result(result.pulled)
+    return 0
+
+
+def run_key(args: argparse.Namespace) -> int:
+    from app.services.hub_sync import write_key_file
+
+    with opened(args, lock=False) as services:
+        fp = write_key_file(services.db, services.identity, args.out)
+    print(f"Wrote this laptop's public key to {args.out} (fingerprint {fp}). Give it to whoever runs the hub: "
+          "`tandem hub enrol --public-key FILE --role team|partner:NAME`.")
+    return 0

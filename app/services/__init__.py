@@ -11,6 +11,7 @@ from app.services.coaching import CoachingService
 from app.services.database import Database
 from app.services.disputes import DisputeService
 from app.services.experiments import ExperimentService
+from app.services.hub_sync import HubSync
 from app.services.identity import IdentityService
 from app.services.kpis import KpiService
 from app.services.learning import LearningService
@@ -50,6 +51,7 @@ class Services:
     attachments: AttachmentService
     disputes: DisputeService
     workspace: WorkspaceService  # this Tandem as a partner's workspace (None from current(): an ordinary one)
+    hub: HubSync | None = None  # syncing with the team hub (app/hub)
 
 
 def build_services(db: Database) -> Services:
@@ -61,15 +63,17 @@ def build_services(db: Database) -> Services:
     identity = IdentityService(db.sessions)
     workspace = WorkspaceService(db.sessions)
     attachments = AttachmentService(db.sessions, BlobStore.beside(db.path), identity)
+    settings = SettingsService(db.sessions)
+    sync = SyncService(db, identity, workspace)
     return Services(db=db, identity=identity, partners=PartnerService(db.sessions, workspace),
                     playbooks=PlaybookService(db.sessions, workspace), onboarding=OnboardingService(db.sessions, identity),
                     plans=PlanService(db.sessions, workspace),
-                    selection=SelectionService(db.sessions, workspace), settings=SettingsService(db.sessions),
+                    selection=SelectionService(db.sessions, workspace), settings=settings,
                     actions=ActionService(db.sessions), experiments=ExperimentService(db.sessions),
                     coaching=CoachingService(db.sessions),
                     kpis=KpiService(db.sessions, identity, workspace), measurements=MeasurementService(db.sessions),
-                    scorecards=ScorecardService(db.sessions), sync=SyncService(db, identity, workspace),
+                    scorecards=ScorecardService(db.sessions), sync=sync,
                     learning=LearningService(db.sessions, workspace),
                     agenda=AgendaService(db.sessions, identity),
                     attachments=attachments, disputes=DisputeService(db.sessions, identity, attachments),
-                    workspace=workspace)
+                    workspace=workspace, hub=HubSync(db, sync, identity, settings))

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,16 @@ def _pending_file(db) -> Path:
     return Path(f"{db.path}.exports")
 
 
+#: Exports running at once in one process (the hub's pulls) take turns at the note of their temporary files.
+_PENDING_LOCK = threading.Lock()
+
+
 def _note_pending(db, path: Path, add: bool) -> None:
+    with _PENDING_LOCK:
+        _write_pending(db, path, add)
+
+
+def _write_pending(db, path: Path, add: bool) -> None:
     note = _pending_file(db)
     try:
         paths = set(json.loads(note.read_text(encoding="utf-8")))

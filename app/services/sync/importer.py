@@ -168,6 +168,7 @@ class _Run:
     parents: dict[str, dict[str, tuple[str | None, bool]]] = field(default_factory=dict)
     #: table -> the highest id its batches carried, while it held only rows this import wrote (`_none_held`)
     highest_new: dict[str, str | None] = field(default_factory=dict)
+    relay: bool = False  # a package from the team hub: its device records are taken (roles.refusal)
     _seq: int | None = None
 
     @property
@@ -513,7 +514,7 @@ def _process_batch(run: _Run, spec: TableSpec, batch: list[Any]) -> None:
         rec = spec.as_dict(values)
         m = merge(spec.user_fields, local, rec) if local is not None else None
         merged = rec if m is None else m.row if m.changed else None
-        why = refusal(role, device, spec, local, rec, merged)
+        why = refusal(role, device, spec, local, rec, merged, run.relay)
         if why:
             run.reject(table, rec["id"], why)
             continue
@@ -694,7 +695,9 @@ def _supersede(run: _Run, table: str, row: dict) -> None:
 def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer: bool | str,
                   progress: Callable[[int, int], None] | None = None,
                   cancelled: Callable[[], bool] | None = None,
-                  backup: Callable[[], Path] | None = None, confine_to: str | None = None) -> ImportResult:
+                  backup: Callable[[], Path] | None = None, confine_to: str | None = None,
+                  before_commit: Callable[[Connection, dict[str, Any]], None] | None = None,
+                  relay: bool = False) -> ImportResult:
     """Merge the verified package into ``db`` in one transaction (rolled back when ``dry_run``).
 
     The signer must be this device, a trusted one, or new with ``trust_new_signer`` (a dry run only
@@ -705,6 +708,10 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
     rolls everything back. ``confine_to`` (a partner's workspace: app/services/workspace.py) takes only that
     partner's records, whatever the package's scope: the others are rejected. ``cancelled`` is asked after
     every batch; True stops the import with `Cancelled`, everything rolled back and its backup removed.
+    ``before_commit(conn, counts)`` (not for a dry run) writes in the import's own transaction just before it
+    commits, whether the package changed anything or not: the hub keeps the package and moves the laptop's
+    acknowledgement with the merge, all or nothing (app/hub/service.py). ``relay``: the package is the team
+    hub's (app/services/hub_sync.py), which passes on each device's record as that device sent it.
     """
     with db.engine.connect() as conn:
         signer = _check_signer(conn, reader.signer, db.device_id, trust_new_signer or dry_run, trust_new_signer)
@@ -712,7 +719,7 @@ def apply_package(db, reader: PackageReader, *, dry_run: bool, trust_new_signer:
         again = _applied_whole(_imports_of(conn, reader.package_id))
     backup_path = backup() if backup and not dry_run and not again else None
     try:
-        result = _apply(db, reader, signer, dry_run, progress, confine_to, cancelled)
+        result = _apply(db, reader, signer, dry_run, progress, confine_to, cancelled, before_commit, relay)
     except BaseException:
         if backup_path:
             backup_path.unlink(missing_ok=True)
@@ -762,7 +769,9 @@ def _check_signer(conn: Connection, signer_d: dict[str, Any], own_device: str, m
 
 def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
            progress: Callable[[int, int], None] | None, confine_to: str | None = None,
-           cancelled: Callable[[], bool] | None = None) -> ImportResult:
+           cancelled: Callable[[], bool] | None = None,
+           before_commit: Callable[[Connection, dict[str, Any]], None] | None = None,
+           relay: bool = False) -> ImportResult:
     manifest = reader.manifest
     scope, scope_text = scope_of(manifest)
     if confine_to is not None:
@@ -785,7 +794,7 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
         declared = reader.tables()
         total_records = sum(int(t.get("count", 0)) for t in declared.values() if isinstance(t, dict))
         run = _Run(conn, scope, reader.package_id, signer.name, signer_label=signer.label, role=signer.role,
-                   signer_device=signer.device_id,
+                   signer_device=signer.device_id, relay=relay,
                    latest_allowed=format_rev(db.clock.wall_millis() + MAX_AHEAD_MS, COUNTER_MAX, "~"))
         for cid, table, row_id, fname, lrev, irev in conn.execute(
                 select(SyncConflict.id, SyncConflict.table_name, SyncConflict.row_id, SyncConflict.field,
@@ -854,6 +863,8 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                 published = set(staging.publish())
                 files = replace(files, stored=tuple(s for s in incoming if s in published),
                                 already_here=tuple(s for s in incoming if s not in published))
+                if before_commit is not None:
+                    before_commit(conn, {"tables": result_counts, "total": total})
                 trans.commit()
                 if run.max_rev:
                     db.clock.observe(run.max_rev)
@@ -865,6 +876,8 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                     with conn.begin():
                         _record_import(conn, reader, signer, scope_text, utcnow(),
                                        {"tables": result_counts, "total": total}, "no changes")
+                        if before_commit is not None:
+                            before_commit(conn, {"tables": result_counts, "total": total})
         except BaseException:
             staging.discard()  # a refused or failed import leaves no new file
             if trans.is_active:

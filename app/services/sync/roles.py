@@ -81,17 +81,20 @@ class Role:
 
 
 def refusal(role: Role | None, signer_device: str, spec: TableSpec, local: dict[str, Any] | None,
-            incoming: dict[str, Any], merged: dict[str, Any] | None) -> str | None:
+            incoming: dict[str, Any], merged: dict[str, Any] | None, relay: bool = False) -> str | None:
     """Why a package from this signer may not make this change, or None when it may.
 
     ``local`` is the record held here (None when new), ``merged`` what the merge would store (None when no
-    user data would change). ``role`` None: this laptop's own package."""
+    user data would change). ``role`` None: this laptop's own package. ``relay``: the package comes from the
+    team hub (app/hub), trusted as team, which takes each device's record only from that device's own package
+    and passes it on: its device records are taken."""
     table = spec.name
     if spec.partner_owned and local is not None and local[PARTNER_COLUMN] != incoming[PARTNER_COLUMN]:
         return "a record's partner never changes"
     if merged is None and local is not None:
         return None  # nothing would change
-    if table == "devices" and incoming["id"] != signer_device and role is not None:
+    if table == "devices" and incoming["id"] != signer_device and role is not None \
+            and not (relay and role.kind == TEAM):
         return "a device's record is taken only from that device"
     if role is None or not role.is_partner:
         return None

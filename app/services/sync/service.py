@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -310,17 +310,22 @@ class SyncService:
         return current.partner_id if current else None
 
     def import_package(self, path: str | os.PathLike, passphrase: str | None = None, *,
-                       trust_new_signer: bool | str = False, progress=None, cancelled=None) -> ImportResult:
+                       trust_new_signer: bool | str = False, progress=None, cancelled=None,
+                       relay: bool = False, backup_within: timedelta | None = None) -> ImportResult:
         """Verify, back up and merge the package in one transaction. Raises `PackageRefused` (nothing written),
         `Cancelled` when ``cancelled()`` turns True (asked after every batch; everything rolled back, the backup
         removed) or another error (everything rolled back). ``trust_new_signer``: trust a signer seen for the first time,
-        True or "team" as a colleague's laptop, "partner:<partner id>" as that partner's own (sync/roles.py)."""
+        True or "team" as a colleague's laptop, "partner:<partner id>" as that partner's own (sync/roles.py).
+        ``relay``: the package is the team hub's pull (app/services/hub_sync.py). ``backup_within``: no backup
+        copy when one beside the database is younger than that (a sync every few minutes copies the database
+        once a day, not every time)."""
         with PackageReader(path, passphrase) as reader:
             first = self._workspace is not None and self._workspace.may_begin()
             result = apply_package(self._db, reader, dry_run=False, trust_new_signer=trust_new_signer,
                                    progress=progress, cancelled=cancelled,
-                                   backup=lambda: backup_database(self._db.path),
-                                   confine_to=self._confined_to())
+                                   backup=None if _recent_backup(self._db.path, backup_within)
+                                   else lambda: backup_database(self._db.path),
+                                   confine_to=self._confined_to(), relay=relay)
             if first:  # a lead's package scoped to one partner makes a fresh laptop that partner's workspace
                 self._workspace.begin_from_import(result, reader.manifest)
         # The merge writes through a bare connection the change log does not see: after an applied import
@@ -522,6 +527,15 @@ class SyncService:
             if row is None:
                 raise NotFound(f"No signer {device_id}")
             row.trusted = False
+
+
+def _recent_backup(db_path: Path, within: timedelta | None) -> bool:
+    """True when a backup of this database (backups/ beside it) is younger than ``within``."""
+    if within is None:
+        return False
+    folder = Path(db_path).parent / "backups"
+    cutoff = datetime.now().timestamp() - within.total_seconds()
+    return any(p.stat().st_mtime >= cutoff for p in folder.glob(f"{Path(db_path).stem}-*.sqlite"))
 
 
 def _scope_key(partner_ids: list[str] | None) -> str:

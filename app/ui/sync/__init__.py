@@ -1,4 +1,5 @@
-"""Sync in the app: File → Export package… / Import package…, and the Sync section (conflicts, history)."""
+"""Sync in the app: File → Export package… / Import package…, Sync → Sync with hub now, and the Sync section
+(conflicts, history)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ def install_menu(window: QMainWindow, services: Services, bus: ChangeBus) -> Non
             add(action)
         else:
             window.file_menu.addAction(action)
+    from app.ui.sync.hub import install_hub_menu
+
+    install_hub_menu(window, services, bus)
 
 
 def sync_section(services: Services, bus: ChangeBus) -> QWidget:

@@ -1,0 +1,107 @@
+"""The hub's own tables, in a metadata of their own (the laptop's Alembic revisions never see them), with a
+versioned create: `hub_schema` holds the version; `upgrade` creates what is missing and raises the version.
+
+- `hub_keys`: enrolled laptop keys (public key, device, role, revocation);
+- `hub_packages`: every package a laptop pushed (its bytes and what applying it did): the audit trail, and what
+  makes a push idempotent by package id;
+- `hub_pulls`: every package the hub made for a laptop; acknowledging one moves that laptop's cursor;
+- `hub_cursors`: per key, the last pull it acknowledged (change sequence and package id);
+- `hub_nonces`: the nonces of signed requests seen recently (a replayed request is refused).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, MetaData, String, Text, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+
+
+class HubBase(DeclarativeBase):
+    metadata = MetaData()
+
+
+class HubSchema(HubBase):
+    __tablename__ = "hub_schema"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class HubKey(HubBase):
+    __tablename__ = "hub_keys"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    device_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(80))  # "team" or "partner:<partner id>"
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class HubPackage(HubBase):
+    __tablename__ = "hub_packages"
+    package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    result: Mapped[dict] = mapped_column(JSON)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the order packages were received in
+
+
+class HubPull(HubBase):
+    __tablename__ = "hub_pulls"
+    package_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64), index=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime)
+    seq: Mapped[int] = mapped_column(BigInteger)  # the hub's change sequence the package's snapshot saw
+    records: Mapped[int] = mapped_column(BigInteger, default=0)
+    conflict_id: Mapped[int] = mapped_column(BigInteger, default=0)  # the hub's last conflict when it was made
+
+
+class HubCursor(HubBase):
+    __tablename__ = "hub_cursors"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    package_id: Mapped[str] = mapped_column(String(64))
+    acked_at: Mapped[datetime] = mapped_column(DateTime)
+    conflict_id: Mapped[int] = mapped_column(BigInteger, default=0)  # conflicts up to it were reported
+
+
+class HubNonce(HubBase):
+    __tablename__ = "hub_nonces"
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+def version(conn: Connection) -> int | None:
+    from sqlalchemy import inspect
+
+    if not inspect(conn).has_table(HubSchema.__tablename__):
+        return None
+    return conn.execute(select(HubSchema.version)).scalar()
+
+
+def is_current(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return version(conn) == SCHEMA_VERSION
+
+
+def upgrade(conn: Connection) -> None:
+    """Create the hub's tables (or those missing) and record the version; refuse a newer hub schema."""
+    from app.services.database import DatabaseError
+
+    found = version(conn)
+    if found is not None and found > SCHEMA_VERSION:
+        raise DatabaseError(f"The hub's tables are of a newer Tandem (hub schema {found}); run the newer Tandem.")
+    HubBase.metadata.create_all(conn, checkfirst=True)
+    if found is None:
+        conn.execute(HubSchema.__table__.insert().values(id=1, version=SCHEMA_VERSION))
+    elif found < SCHEMA_VERSION:
+        conn.execute(HubSchema.__table__.update().values(version=SCHEMA_VERSION))
