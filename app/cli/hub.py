@@ -149,7 +149,7 @@ def run_serve(args) -> int:
     try:
         print(f"Tandem hub serving on http://{args.host}:{args.port} (put a TLS proxy in front).", flush=True)
         uvicorn.run(create_app(HubService(db)), host=args.host, port=args.port, log_level="info",
-                    proxy_headers=True)
+                    proxy_headers=True, timeout_keep_alive=75)
     finally:
         db.close()
     return 0

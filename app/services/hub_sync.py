@@ -238,7 +238,13 @@ class HubSync:
         full = urlsplit(url).path.rstrip("/") + path
         headers = sign_request(device_key(self._db.device_id), self._db.device_id, method, full, body)
         try:
-            response = client.request(method, path, content=body, headers=headers)
+            try:
+                response = client.request(method, path, content=body, headers=headers)
+            except httpx.RemoteProtocolError:
+                # a kept-alive connection the hub closed while this laptop was packing: once more on a new one
+                # (every request is safe to repeat: a push is idempotent by package id, an ack by pull)
+                headers = sign_request(device_key(self._db.device_id), self._db.device_id, method, full, body)
+                response = client.request(method, path, content=body, headers=headers)
         except httpx.TransportError as exc:
             raise HubSyncError("offline", f"The hub at {url} cannot be reached (offline, or the hub is down): "
                                           "nothing was sent or changed. Your edits stay here; sync again later."
