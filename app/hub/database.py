@@ -17,7 +17,6 @@ transaction runs in REPEATABLE READ: a pull's package is one snapshot, as on a l
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +32,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from app.models import LocalSetting
 from app.services.changes import ChangeFeed, install_change_log
-from app.services.clock import CLOCK_KEY, SEQ_KEY, HybridClock
-from app.services.database import DatabaseError, _alembic_config, known_revisions
+from app.services.clock import HybridClock
+from app.services.database import (
+    DatabaseError,
+    _alembic_config,
+    known_revisions,
+    start_clock,
+)
 
 #: The advisory lock every push (every importer write transaction) holds until it commits.
 PUSH_LOCK = 0x7A4D0001
@@ -179,8 +182,6 @@ def open_hub_database(url: str, *, files_dir: str | os.PathLike | None = None, u
     the laptop's migrations, then the hub's own tables (`app.hub.schema`). Without it a database whose
     schema is not this version's is refused with a `DatabaseError` saying what to run."""
     from app.hub import schema
-    from app.services.clock import install_stamping
-    from app.services.identity import ensure_device
 
     engine = make_hub_engine(url)
     try:
@@ -202,17 +203,7 @@ def open_hub_database(url: str, *, files_dir: str | os.PathLike | None = None, u
             raise DatabaseError("The hub's database is not set up for this version of Tandem: run "
                                 "`tandem hub init --database-url URL` first.")
         sessions = sessionmaker(engine, expire_on_commit=False)
-        with sessions.begin() as s:
-            device_id = ensure_device(s)
-            state = s.get(LocalSetting, CLOCK_KEY)
-            if state is None:
-                state = LocalSetting(key=CLOCK_KEY, value="")
-                s.add(state)
-            if s.get(LocalSetting, SEQ_KEY) is None:
-                s.add(LocalSetting(key=SEQ_KEY, value="0"))
-            last = state.value
-        clock = HybridClock(device_id, last)
-        install_stamping(sessions, clock)
+        clock = start_clock(sessions)
         folder = Path(files_dir) if files_dir is not None else default_files_dir()
         folder.mkdir(parents=True, exist_ok=True)
         db = HubDatabase(url, folder / "hub", engine, sessions, clock)

@@ -276,15 +276,32 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def start_clock(sessions: sessionmaker) -> HybridClock:
+    """This database's device id and hybrid clock, resumed from where they stopped, with the stamping hook
+    installed: every write through ``sessions`` gets its rev from the clock (a laptop's file and the hub)."""
+    from app.services.clock import install_stamping
+    from app.services.identity import ensure_device
+
+    with sessions.begin() as s:
+        device_id = ensure_device(s)
+        state = s.get(LocalSetting, CLOCK_KEY)
+        if state is None:
+            state = LocalSetting(key=CLOCK_KEY, value="")
+            s.add(state)
+        if s.get(LocalSetting, SEQ_KEY) is None:
+            s.add(LocalSetting(key=SEQ_KEY, value="0"))
+        last = state.value
+    clock = HybridClock(device_id, last)
+    install_stamping(sessions, clock)
+    return clock
+
+
 def open_database(path: str | os.PathLike, *, lock: bool = True) -> Database:
     """Open (creating and migrating if needed) the database at ``path``.
 
     ``lock`` takes the instance lock so a second Tandem cannot write to the same file at once; read-only
     commands pass False. Raises `DatabaseError` (file untouched) when the file cannot be used.
     """
-    from app.services.clock import install_stamping
-    from app.services.identity import ensure_device
-
     path = Path(path).expanduser().resolve()
     existing = _check_file(path)
     instance_lock = None
@@ -328,17 +345,7 @@ def open_database(path: str | os.PathLike, *, lock: bool = True) -> Database:
                 ) from exc
             raise DatabaseError(f"Cannot prepare {path}: {exc.orig}. The file has not been changed.") from exc
         sessions = sessionmaker(engine, expire_on_commit=False)
-        with sessions.begin() as s:
-            device_id = ensure_device(s)
-            state = s.get(LocalSetting, CLOCK_KEY)
-            if state is None:
-                state = LocalSetting(key=CLOCK_KEY, value="")
-                s.add(state)
-            if s.get(LocalSetting, SEQ_KEY) is None:
-                s.add(LocalSetting(key=SEQ_KEY, value="0"))
-            last = state.value
-        clock = HybridClock(device_id, last)
-        install_stamping(sessions, clock)
+        clock = start_clock(sessions)
         db = Database(path, engine, sessions, clock, backup, instance_lock)
         install_change_log(sessions, db.feed)
         return db
