@@ -8,7 +8,7 @@ from app.models.kpi import Kpi, KpiOverride, KpiVersion, Measurement
 from app.models.learning import LearningCompletion, LearningModule
 from app.models.local import Device, LocalSetting, SessionDraft
 from app.models.partner import Contact, EscalationStep, Partner
-from app.models.plan import PlanGoal, PlanMilestone, PlanTemplate, SuccessPlan
+from app.models.plan import PlanGoal, PlanMilestone, PlanTemplate, PlanTemplateVersion, SuccessPlan
 from app.models.playbook import ChecklistItem, OnboardingChecklist, Playbook, PlaybookStep, PlaybookVersion
 from app.models.selection import (
     CriteriaSet,
@@ -23,9 +23,9 @@ from app.models.sync import SyncConflict, SyncHistory, SyncMark, SyncProposal, S
 __all__ = [
     "ActionItem", "Attachment", "Base", "ChecklistItem", "CoachingSession", "Contact", "CriteriaSet", "Criterion",
     "DecisionItem", "Device", "EscalationStep", "Experiment", "ExperimentEvent", "Kpi", "KpiOverride",
-    "KpiVersion", "LearningCompletion", "LearningModule", "LocalSetting", "LogEntry", "Measurement", "MeasurementDispute",
-    "OnboardingChecklist", "Partner", "PlanGoal", "PlanMilestone", "PlanTemplate", "Playbook", "PlaybookStep",
-    "PlaybookVersion", "ReferenceCall", "SelectionAssessment", "SelectionScore", "SessionAttendee",
-    "SessionDraft", "SuccessPlan", "SyncConflict", "SyncHistory", "SyncMark", "SyncProposal", "SyncSigner", "Syncable", "new_id",
-    "syncable_tables",
+    "KpiVersion", "LearningCompletion", "LearningModule", "LocalSetting", "LogEntry", "Measurement",
+    "MeasurementDispute", "OnboardingChecklist", "Partner", "PlanGoal", "PlanMilestone", "PlanTemplate",
+    "PlanTemplateVersion", "Playbook", "PlaybookStep", "PlaybookVersion", "ReferenceCall", "SelectionAssessment",
+    "SelectionScore", "SessionAttendee", "SessionDraft", "SuccessPlan", "SyncConflict", "SyncHistory", "SyncMark",
+    "SyncProposal", "SyncSigner", "Syncable", "new_id", "syncable_tables",
 ]

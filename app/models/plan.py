@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Syncable, enum_type
@@ -52,10 +52,26 @@ class PlanMilestone(Syncable, Base):
 
 
 class PlanTemplate(Syncable, Base):
-    """A reusable plan outline (goals and milestones per phase) kept as JSON. Shared library."""
+    """A reusable plan outline (goals and milestones per phase) kept as JSON, in its current version. Shared
+    library: every change leaves a `PlanTemplateVersion` snapshot behind, the template's history."""
 
     __tablename__ = "plan_templates"
 
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     content: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PlanTemplateVersion(Syncable, Base):
+    """A frozen snapshot of one version of a plan template (name, description, outline): its history."""
+
+    __tablename__ = "plan_template_versions"
+
+    template_id: Mapped[str] = mapped_column(ForeignKey("plan_templates.id"), index=True)
+    #: The number the laptop that made the version gave it, kept as a hint: the number shown is the version's
+    #: place in the history (app/services/library_versions.py), the same on every laptop.
+    version: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[str] = mapped_column(String(120), default="")
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime)

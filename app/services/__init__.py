@@ -67,7 +67,7 @@ def build_services(db: Database) -> Services:
     sync = SyncService(db, identity, workspace)
     return Services(db=db, identity=identity, partners=PartnerService(db.sessions, workspace),
                     playbooks=PlaybookService(db.sessions, workspace), onboarding=OnboardingService(db.sessions, identity),
-                    plans=PlanService(db.sessions, workspace),
+                    plans=PlanService(db.sessions, workspace, identity),
                     selection=SelectionService(db.sessions, workspace), settings=settings,
                     actions=ActionService(db.sessions), experiments=ExperimentService(db.sessions),
                     coaching=CoachingService(db.sessions),

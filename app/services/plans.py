@@ -8,7 +8,9 @@ A milestone is *overdue* when it is not done (or not applicable) and its due dat
 when it is blocked, or when it is due within `AT_RISK_DAYS` days and not even started.
 
 Templates are plan outlines without dates (goals and milestones per phase) kept as JSON; Tandem ships one
-(resources/plan_templates/default_30_60_90.json) and any plan can be saved as a new template.
+(resources/plan_templates/default_30_60_90.json) and any plan can be saved as a new template or as a new version
+of one. Like the KPI library, every version is published as it is written and leaves a snapshot in the template's
+history; its number is its place in that history (app/services/library_versions.py), the same on every laptop.
 
 Every public method opens its own transaction and returns frozen dataclasses; any thread may call it.
 """
@@ -16,7 +18,7 @@ Every public method opens its own transaction and returns frozen dataclasses; an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,11 +30,14 @@ from app.models import (
     PlanGoal,
     PlanMilestone,
     PlanTemplate,
+    PlanTemplateVersion,
     SuccessPlan,
 )
 from app.models.enums import ItemStatus, Side
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
+from app.services.identity import IdentityService
+from app.services.library_versions import Versioning
 from app.services.records import get_live
 from app.services.workspace import TEMPLATE_LIBRARY, WorkspaceService, check_library
 
@@ -42,6 +47,8 @@ CLOSED_STATES = frozenset({ItemStatus.DONE, ItemStatus.NOT_APPLICABLE})
 UNSET: Any = ...  # "leave as it is" in the update methods
 ROLE_LEAD, ROLE_CONTACT = "Enablement lead", "Partner contact"  # owner roles templates name
 AUTOMATIC: Any = "automatic"  # update_milestone(due_date=AUTOMATIC): follow the phase end again
+#: A template's history: every snapshot is published as it is written.
+VERSIONS = Versioning(PlanTemplateVersion, "template_id", "snapshot")
 
 
 def phase_end(start: date, phase: int) -> date:
@@ -167,6 +174,23 @@ class TemplateRow:
     description: str
     goal_count: int
     milestone_count: int
+    version: int = 1  # the current version's number: the length of the template's history
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version} ({self.goal_count} goals, {self.milestone_count} milestones)"
+
+
+@dataclass(frozen=True)
+class TemplateVersionRow:
+    """One version of a template's history: who made it, when, why, and what changed from the one before."""
+
+    number: int
+    changed_by: str
+    changed_at: datetime | None
+    change_note: str
+    changes: tuple[str, ...]
+    snapshot: dict
 
 
 def _check_phase(phase: int) -> int:
@@ -182,6 +206,38 @@ def template_content(goals, milestones) -> dict:
         "goals": [{"description": g.description, "measure": g.measure} for g in goals if g.phase == p],
         "milestones": [{"title": m.title, "owner": m.owner} for m in milestones if m.phase == p],
     } for p in PHASES]}
+
+
+def template_snapshot(name: str, description: str, content: dict) -> dict:
+    """What a template version freezes: its name, description and outline."""
+    return {"name": name, "description": description, "content": content}
+
+
+def _outline(snapshot: dict, phase: int, kind: str) -> list[dict]:
+    return next((ph.get(kind, []) for ph in (snapshot.get("content") or {}).get("phases", [])
+                 if ph.get("phase") == phase), [])
+
+
+def describe_template_changes(old: dict, new: dict) -> tuple[str, ...]:
+    """What changed between two template snapshots, in words: ("renamed 'A' → 'B'", "day 30: goal added: …")."""
+    out = []
+    if old.get("name") != new.get("name"):
+        out.append(f"renamed '{old.get('name', '')}' → '{new.get('name', '')}'")
+    if old.get("description") != new.get("description"):
+        out.append("description edited")
+    for phase in PHASES:
+        for kind, key, word in (("goals", "description", "goal"), ("milestones", "title", "milestone")):
+            before, after = _outline(old, phase, kind), _outline(new, phase, kind)
+            if before == after:
+                continue
+            was, now = [i.get(key, "") for i in before], [i.get(key, "") for i in after]
+            added = [x for x in now if x not in was]
+            removed = [x for x in was if x not in now]
+            out += [f"day {phase}: {word} added: {x}" for x in added]
+            out += [f"day {phase}: {word} removed: {x}" for x in removed]
+            if not added and not removed:  # the same items, reworded measures or owners, or a new order
+                out.append(f"day {phase}: {word}s edited")
+    return tuple(out)
 
 
 def validate_content(content: Any) -> dict:
@@ -207,9 +263,11 @@ def validate_content(content: Any) -> dict:
 class PlanService:
     """Success plans and plan templates over one session factory."""
 
-    def __init__(self, sessions: sessionmaker, workspace: WorkspaceService | None = None) -> None:
+    def __init__(self, sessions: sessionmaker, workspace: WorkspaceService | None = None,
+                 identity: IdentityService | None = None) -> None:
         self._sessions = sessions
         self._workspace = workspace  # in a partner's workspace the plan templates are read-only
+        self._identity = identity  # names the author of a template version
 
     # -- plans ---------------------------------------------------------------------------------------------
 
@@ -440,44 +498,88 @@ class PlanService:
     # -- templates -----------------------------------------------------------------------------------------
 
     def templates(self) -> list[TemplateRow]:
-        """Every live plan template, by name."""
+        """Every live plan template, by name, with its current version's number."""
         with self._sessions() as s:
-            rows = []
-            for t in s.scalars(select(PlanTemplate).where(PlanTemplate.deleted_at.is_(None))
-                               .order_by(func.lower(PlanTemplate.name))):
-                phases = (t.content or {}).get("phases", [])
-                rows.append(TemplateRow(t.id, t.name, t.description,
-                                        sum(len(p.get("goals", [])) for p in phases),
-                                        sum(len(p.get("milestones", [])) for p in phases)))
-            return rows
+            rows = list(s.scalars(select(PlanTemplate).where(PlanTemplate.deleted_at.is_(None))
+                                  .order_by(func.lower(PlanTemplate.name))))
+            counts = _version_counts(s, [t.id for t in rows])
+            return [_template_row(t, counts[t.id]) for t in rows]
+
+    def template(self, template_id: str) -> TemplateRow:
+        """The live template ``template_id``. Raises NotFound."""
+        with self._sessions() as s:
+            t = self._template(s, template_id)
+            return _template_row(t, _version_counts(s, [t.id])[t.id])
 
     def template_content(self, template_id: str) -> dict:
         with self._sessions() as s:
             return dict(self._template(s, template_id).content)
 
-    def create_template(self, name: str, description: str, content: dict) -> TemplateRow:
-        """Store a new plan template from an outline (see `template_content`). One transaction."""
+    def create_template(self, name: str, description: str, content: dict, note: str = "") -> TemplateRow:
+        """Store a new plan template from an outline (see `template_content`) as version 1. One transaction."""
         check_library(self._workspace, TEMPLATE_LIBRARY)
-        if not name.strip():
-            raise ValidationError({"name": "The template needs a name."})
-        content = validate_content(content)
+        name, description, content = _clean_template(name, description, content)
         with self._sessions.begin() as s:
-            t = PlanTemplate(name=name.strip(), description=description.strip(), content=content)
+            t = PlanTemplate(name=name, description=description, content=content)
             s.add(t)
             s.flush()
+            self._add_version(s, t, 1, note.strip() or "Created")
             template_id = t.id
-        return next(r for r in self.templates() if r.id == template_id)
+        return self.template(template_id)
 
-    def save_as_template(self, plan_id: str, name: str, description: str = "") -> TemplateRow:
-        """Keep a plan's goals and milestones (without dates, statuses) as a new template."""
+    def update_template(self, template_id: str, name: str, description: str, content: dict,
+                        note: str = "") -> TemplateRow:
+        """Store a new version of the template: its history gains a snapshot with the author and ``note`` (or
+        what changed, in words). A save that changes nothing writes nothing. One transaction."""
+        check_library(self._workspace, TEMPLATE_LIBRARY)
+        name, description, content = _clean_template(name, description, content)
+        with self._sessions.begin() as s:
+            t = self._template(s, template_id)
+            before = template_snapshot(t.name, t.description, t.content)
+            after = template_snapshot(name, description, content)
+            if after != before:
+                t.name, t.description, t.content = name, description, content
+                hint = len(VERSIONS.rows(s, [t.id]).get(t.id, ())) + 1  # stored as a hint only
+                self._add_version(s, t, hint, note.strip() or "; ".join(describe_template_changes(before, after)))
+        return self.template(template_id)
+
+    def save_as_template(self, plan_id: str, name: str, description: str = "", *,
+                         template_id: str | None = None, note: str = "") -> TemplateRow:
+        """Keep a plan's goals and milestones (without dates, statuses) as a new template, or as the next version
+        of the template ``template_id`` (keeping its description unless one is given)."""
         check_library(self._workspace, TEMPLATE_LIBRARY)
         plan = self.get(plan_id)
-        return self.create_template(name, description, template_content(plan.goals, plan.milestones))
+        content = template_content(plan.goals, plan.milestones)
+        if template_id is None:
+            return self.create_template(name, description, content, note)
+        current = self.template(template_id)
+        return self.update_template(template_id, name, description or current.description, content, note)
+
+    def template_history(self, template_id: str) -> list[TemplateVersionRow]:
+        """The template's versions, newest first, each with who, when, the note and what changed in words."""
+        with self._sessions() as s:
+            self._template(s, template_id)
+            rows = VERSIONS.live(s, template_id, newest_first=False)
+        out, previous = [], None
+        for number, v in rows:
+            changes = ("first version",) if previous is None else describe_template_changes(previous, v.snapshot)
+            out.append(TemplateVersionRow(number, v.changed_by, v.changed_at, v.change_note, changes,
+                                          dict(v.snapshot)))
+            previous = v.snapshot
+        return out[::-1]
 
     def delete_template(self, template_id: str) -> None:
+        """Retire a template (a tombstone: its history stays; plans made from it keep their goals)."""
         check_library(self._workspace, TEMPLATE_LIBRARY)
         with self._sessions.begin() as s:
             self._template(s, template_id).deleted_at = utcnow()
+
+    def _add_version(self, s: Session, t: PlanTemplate, hint: int, note: str) -> None:
+        who = self._identity.get() if self._identity else None
+        author = (who.display_name.strip() or who.device_name) if who else ""
+        s.add(PlanTemplateVersion(template_id=t.id, version=hint,
+                                  snapshot=template_snapshot(t.name, t.description, t.content),
+                                  change_note=note, changed_by=author or "Unknown", changed_at=utcnow()))
 
     # -- helpers -------------------------------------------------------------------------------------------
 
@@ -494,6 +596,26 @@ class PlanService:
         top = s.scalar(select(func.max(model.position)).where(model.plan_id == plan_id, model.phase == phase,
                                                               model.deleted_at.is_(None)))
         return 0 if top is None else top + 1
+
+
+def _clean_template(name: str, description: str, content: dict) -> tuple[str, str, dict]:
+    if not name.strip():
+        raise ValidationError({"name": "The template needs a name."})
+    return name.strip(), description.strip(), validate_content(content)
+
+
+def _version_counts(s: Session, template_ids: list[str]) -> dict[str, int]:
+    """template id -> its current version number: the length of its history (every snapshot is published)."""
+    counts = dict(s.execute(select(PlanTemplateVersion.template_id, func.count(PlanTemplateVersion.id))
+                            .where(PlanTemplateVersion.template_id.in_(template_ids))
+                            .group_by(PlanTemplateVersion.template_id)).all())
+    return {tid: counts.get(tid, 1) for tid in template_ids}
+
+
+def _template_row(t: PlanTemplate, version: int) -> TemplateRow:
+    phases = (t.content or {}).get("phases", [])
+    return TemplateRow(t.id, t.name, t.description, sum(len(p.get("goals", [])) for p in phases),
+                       sum(len(p.get("milestones", [])) for p in phases), version)
 
 
 def _goal(g: PlanGoal) -> GoalData:

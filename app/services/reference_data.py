@@ -120,11 +120,17 @@ def seed_learning_tracks(s: Session) -> None:
 
 
 def seed_plan_templates(s: Session) -> None:
-    from app.models import PlanTemplate
+    """The shipped plan template, with its history's first version."""
+    from app.models import PlanTemplate, PlanTemplateVersion
+    from app.services.plans import template_snapshot
 
     spec = load_json("plan_templates", "default_30_60_90.json")
-    s.add(PlanTemplate(id=stable_id("plan_template", "default_30_60_90"), name=spec["name"],
-                       description=spec["description"], content=spec["content"]))
+    template_id = stable_id("plan_template", "default_30_60_90")
+    s.add(PlanTemplate(id=template_id, name=spec["name"], description=spec["description"], content=spec["content"]))
+    s.flush()
+    s.add(PlanTemplateVersion(id=stable_id("plan_template", "default_30_60_90", "v1"), template_id=template_id,
+                              version=1, snapshot=template_snapshot(spec["name"], spec["description"], spec["content"]),
+                              change_note="Shipped with Tandem", changed_by="Tandem", changed_at=SHIPPED_AT))
 
 
 #: Every seeder, in order. A later capability appends its own (plan templates, session agendas…).

@@ -11,7 +11,7 @@ from app.services.database import open_database
 
 SYNC_COLUMNS = {"id", "rev", "field_revs", "updated_at", "updated_by", "deleted_at"}
 SHARED_LIBRARIES = {"kpis", "kpi_versions", "playbooks", "playbook_versions", "playbook_steps", "criteria_sets",
-                    "criteria", "plan_templates", "learning_modules", "learning_tracks",
+                    "criteria", "plan_templates", "plan_template_versions", "learning_modules", "learning_tracks",
                     "learning_track_versions", "learning_track_items", "devices"}
 
 

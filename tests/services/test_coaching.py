@@ -91,7 +91,7 @@ def test_prefixes_make_decisions_risks_and_action_items(services, session):
     assert (r.kind, r.text) == (EntryKind.RISK, "Resin supplier may raise prices")
     assert a.kind is EntryKind.ACTION and a.text == "Send the changeover study"
     assert (a.owner, a.due_date) == ("Anna Becker", date(2026, 12, 4))
-    item = services.actions.get(a.action_item_id)
+    item = services.actions.get(a.action_item_id, today=TODAY)
     assert item.owner_side is Side.PARTNER and item.session_id == session.id and item.status == "open"
 
 

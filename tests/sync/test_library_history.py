@@ -1,6 +1,6 @@
 """Two laptops that each make a new version of the same library item end with the same history and the same
 numbers: both versions are kept, numbered in the same order everywhere (v2 and v3), for playbooks, learning
-tracks, criteria sets and KPIs alike."""
+tracks, criteria sets, KPIs and plan templates alike."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from app.services.learning import TrackItemData
 from app.services.playbooks import StepData
+from app.services.reference_data import stable_id
 from app.services.selection import CriteriaEdit, default_lineage
 
 
@@ -101,3 +102,20 @@ def test_two_laptops_editing_a_kpi_each_keep_both_snapshots_with_the_same_number
     version, entries = on_a
     assert version == 3 and [n for n, _note in entries] == [3, 2, 1]
     assert {note for _n, note in entries[:2]} == {"anna's wording", "ben's wording"}
+
+
+def test_two_laptops_saving_a_plan_template_version_each_keep_both_with_the_same_numbers(laptops):
+    template_id = stable_id("plan_template", "default_30_60_90")
+
+    def edit_and_publish(lt, tid, who):
+        t = lt.plans.template(tid)
+        lt.plans.update_template(tid, t.name, f"{t.description} Checked by {who}.", lt.plans.template_content(tid),
+                                 note=f"{who}'s wording")
+
+    def history(lt, tid):
+        return [(v.number, v.change_note) for v in lt.plans.template_history(tid)]
+
+    on_a, on_b = _both_publish_a_version(laptops, lambda _lt: template_id, edit_and_publish, history)
+    assert on_a == on_b
+    assert [n for n, _note in on_a] == [3, 2, 1]
+    assert {note for _n, note in on_a[:2]} == {"anna's wording", "ben's wording"}

@@ -12,6 +12,7 @@ from app.services.partners import PartnerData
 from app.services.reference_data import stable_id
 from app.ui.bus import ChangeBus
 from app.ui.onboarding.common import OVERDUE_BG, to_qdate
+from app.ui.plans.dialogs import SaveTemplateDialog
 from app.ui.plans.plan_tab import SuccessPlanTab
 
 TEMPLATE = stable_id("plan_template", "default_30_60_90")
@@ -202,3 +203,46 @@ def test_adding_a_milestone_is_undone_and_redone(qtbot, tab, services, monkeypat
     stack.redo()
     assert tab.phase_boxes[90].milestones.item(3, 0).text() == "Second source qualified"
     assert stack.undoText() == "Add milestone: Second source qualified"
+
+
+def test_a_plan_is_saved_as_the_next_version_of_its_template_with_a_note(qtbot, tab, services, monkeypatch):
+    seen = {}
+
+    def fill(d):
+        assert d.name.text().startswith(tab.plan.title)  # a new template is suggested first
+        d.as_version.setChecked(True)
+        d.target.setCurrentIndex(d.target.findData(TEMPLATE))
+        seen["name"] = d.name.text()
+        seen["history"] = [d.versions.item(i).text() for i in range(d.versions.count())]
+        d.note.setText("Lumenforge needed a second source")
+
+    services.plans.add_milestone(tab.plan.id, 90, "Second source qualified", "Priya Raman")
+    _answer(monkeypatch, SaveTemplateDialog, fill)
+    tab.save_as_template()
+    shipped = services.plans.template(TEMPLATE)
+    assert seen["name"] == shipped.name  # versioning keeps the template's name
+    assert seen["history"][0] == "v2 · this save" and seen["history"][1].startswith("v1 ·")
+    assert shipped.version == 2 and len(services.plans.templates()) == 1
+    newest = services.plans.template_history(TEMPLATE)[0]
+    assert newest.change_note == "Lumenforge needed a second source"
+
+
+def test_a_plan_saved_as_a_new_template_without_a_name_shows_why_and_keeps_the_dialog(
+        qtbot, tab, services, monkeypatch):
+    attempts = []
+
+    def fake_exec(dialog):
+        attempts.append(dialog.error.text())
+        if len(attempts) == 1:
+            dialog.name.setText("   ")
+        elif len(attempts) == 2:
+            dialog.name.setText("Lumenforge outline")
+        else:
+            return SaveTemplateDialog.DialogCode.Rejected
+        return SaveTemplateDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SaveTemplateDialog, "exec", fake_exec)
+    tab.save_as_template()
+    assert len(attempts) == 2 and "name" in attempts[1]  # the second showing tells why the first failed
+    names = [t.label for t in services.plans.templates()]
+    assert any(n.startswith("Lumenforge outline v1") for n in names) and len(names) == 2

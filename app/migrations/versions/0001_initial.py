@@ -517,6 +517,28 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('partner_id', 'kpi_id', 'period_kind', 'period_start', name=op.f('pk_measurements')),
     sqlite_with_rowid=False
     )
+    op.create_table('plan_template_versions',
+    sa.Column('template_id', sa.String(length=36), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('snapshot', sa.JSON(), nullable=False),
+    sa.Column('change_note', sa.Text(), nullable=False),
+    sa.Column('changed_by', sa.String(length=120), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rev', sa.String(length=80), nullable=False),
+    sa.Column('field_revs', sa.JSON(), nullable=False),
+    sa.Column('seen_revs', sa.JSON(), nullable=False),
+    sa.Column('base_revs', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_by', sa.String(length=36), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['template_id'], ['plan_templates.id'], name=op.f('fk_plan_template_versions_template_id_plan_templates')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_template_versions'))
+    )
+    with op.batch_alter_table('plan_template_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_template_versions_template_id'), ['template_id'], unique=False)
+
     op.create_table('playbook_versions',
     sa.Column('playbook_id', sa.String(length=36), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -1134,6 +1156,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_playbook_versions_playbook_id'))
 
     op.drop_table('playbook_versions')
+    with op.batch_alter_table('plan_template_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_template_versions_template_id'))
+
+    op.drop_table('plan_template_versions')
     op.drop_table('measurements')
     with op.batch_alter_table('measurement_disputes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_measurement_disputes_partner_id'))

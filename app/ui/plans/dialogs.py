@@ -1,7 +1,8 @@
-"""Small dialogs of the Success plan tab: a goal, a milestone, a new plan."""
+"""Small dialogs of the Success plan tab: a goal, a milestone, a new plan, saving a plan as a template."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtWidgets import (
@@ -15,13 +16,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QListWidget,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.models.enums import ItemStatus
-from app.services.plans import PHASES, GoalData, MilestoneData, TemplateRow, phase_end
+from app.services.plans import PHASES, GoalData, MilestoneData, TemplateRow, TemplateVersionRow, phase_end
 from app.ui.onboarding.common import from_qdate, status_text, to_qdate
 
 REMOVE = 2  # dialog result: the user asked to remove the goal or milestone
@@ -150,7 +153,7 @@ class NewPlanDialog(_Dialog):
         self.setMinimumWidth(440)
         self.template = QComboBox()
         for t in templates:
-            self.template.addItem(f"{t.name} ({t.goal_count} goals, {t.milestone_count} milestones)", t.id)
+            self.template.addItem(t.label, t.id)
         self.template.addItem("Empty plan", None)
         self.title = QLineEdit("30-60-90 success plan")
         self.start = _date_edit(date.today())
@@ -162,3 +165,67 @@ class NewPlanDialog(_Dialog):
 
     def values(self) -> tuple[str | None, str, date]:
         return self.template.currentData(), self.title.text(), from_qdate(self.start.date())
+
+
+class SaveTemplateDialog(_Dialog):
+    """Keep a plan's outline as a new template or as the next version of one, with a note for its history.
+
+    ``history(template_id)`` gives a template's versions (newest first); the dialog shows them for the template
+    being versioned so the user sees what they are about to follow."""
+
+    def __init__(self, templates: list[TemplateRow], suggested_name: str,
+                 history: Callable[[str], list[TemplateVersionRow]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Save as template")
+        self.setMinimumWidth(620)
+        self._templates = {t.id: t for t in templates}
+        self._history = history
+        self._suggested = suggested_name
+        self.as_new = QRadioButton("A new template")
+        self.as_version = QRadioButton("A new version of")
+        self.as_new.setChecked(True)
+        self.target = QComboBox()
+        self.target.setAccessibleName("Template to version")
+        for t in templates:
+            self.target.addItem(t.label, t.id)
+        self.as_version.setEnabled(bool(templates))
+        version_row = QHBoxLayout()
+        version_row.addWidget(self.as_version)
+        version_row.addWidget(self.target, 1)
+        self.name = QLineEdit(suggested_name)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("What changed and why; kept in the template's history")
+        self.versions = QListWidget()
+        self.versions.setAccessibleName("Versions of the template")
+        self.versions.setMaximumHeight(110)
+        hint = QLabel("Goals and milestones are kept; dates, owners' progress and statuses are not.")
+        hint.setWordWrap(True)
+        form = self._form = QFormLayout()
+        form.addRow("Save as", self.as_new)
+        form.addRow("", version_row)
+        form.addRow("Name", self.name)
+        form.addRow("Note", self.note)
+        form.addRow("History", self.versions)
+        form.addRow(hint)
+        self._finish(form, False, "Save template")
+        self.as_version.toggled.connect(self._mode_changed)
+        self.target.currentIndexChanged.connect(self._mode_changed)
+        self._mode_changed()
+
+    def _mode_changed(self) -> None:
+        versioning = self.as_version.isChecked()
+        self.target.setEnabled(versioning)
+        self.versions.clear()
+        target = self._templates.get(self.target.currentData()) if versioning else None
+        self.name.setText(target.name if target else self._suggested)
+        self._form.setRowVisible(self.versions, target is not None)
+        if target:
+            for v in self._history(target.id):
+                when = v.changed_at.strftime("%Y-%m-%d") if v.changed_at else ""
+                self.versions.addItem(f"v{v.number} · {when} · {v.changed_by} · {v.change_note}")
+            self.versions.insertItem(0, f"v{target.version + 1} · this save")
+
+    def values(self) -> tuple[str | None, str, str]:
+        """(the template to version or None for a new one, the name, the note)."""
+        target = self.target.currentData() if self.as_version.isChecked() else None
+        return target, self.name.text(), self.note.text()

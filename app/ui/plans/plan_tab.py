@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -43,7 +42,7 @@ from app.ui.onboarding.common import (
     status_text,
     to_qdate,
 )
-from app.ui.plans.dialogs import REMOVE, GoalDialog, MilestoneDialog, NewPlanDialog
+from app.ui.plans.dialogs import REMOVE, GoalDialog, MilestoneDialog, NewPlanDialog, SaveTemplateDialog
 from app.ui.plans.timeline import PlanTimelineWidget
 from app.ui.plans.undo import TABLES, GoalCommand, MilestoneCommand, PlanFieldsCommand
 from app.ui.tables import read_only_table
@@ -422,17 +421,17 @@ class SuccessPlanTab(QWidget):
     def save_as_template(self) -> None:
         if not self.plan:
             return
-        name, ok = QInputDialog.getText(self, "Save as template", "Template name (goals and milestones are kept; "
-                                        "dates, owners' progress and statuses are not):",
-                                        text=f"{self.plan.title} ({self.plan.partner_name})")
-        if not ok:
+        dialog = SaveTemplateDialog(self._plans.templates(), f"{self.plan.title} ({self.plan.partner_name})",
+                                    self._plans.template_history, self)
+        while dialog.exec() == SaveTemplateDialog.DialogCode.Accepted:
+            template_id, name, note = dialog.values()
+            try:
+                row = self._plans.save_as_template(self.plan.id, name, template_id=template_id, note=note)
+            except ValidationError as exc:
+                dialog.show_error(str(exc))
+                continue
+            self._bus.status_message.emit(f"Saved template '{row.name}' as version {row.version}")
             return
-        try:
-            row = self._plans.save_as_template(self.plan.id, name)
-        except ValidationError as exc:
-            QMessageBox.warning(self, "Cannot save the template", str(exc))
-            return
-        self._bus.status_message.emit(f"Saved template '{row.name}'")
 
     def delete_plan(self) -> None:
         if not self.plan:
