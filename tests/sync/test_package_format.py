@@ -7,9 +7,12 @@ import itertools
 import json
 import zipfile
 
+import pytest
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.services.sync.errors import PackageRefused
 from app.services.sync.package import FORMAT_VERSION
 from app.services.sync.tables import table_specs
 from tests.sync.conftest import add_partner
@@ -121,3 +124,43 @@ def test_a_record_twice_in_a_package_of_new_records_is_merged_not_written_twice(
 
 def _partners(services) -> dict:
     return {key: data for key, data in state(services).items() if key[0] == "partners"}
+
+
+def test_reading_ahead_keeps_every_batch_in_order_and_raises_what_reading_raised():
+    """The import reads the next batch of a package on a thread of its own; the importer must still get
+    every batch, in order, and a damaged package's refusal, not a silent stop."""
+    from app.services.sync.package import read_ahead
+
+    assert list(read_ahead(iter(range(100)))) == list(range(100))
+
+    def damaged():
+        yield [1]
+        raise PackageRefused("The package is refused: a record of partners is too large.")
+
+    got = []
+    with pytest.raises(PackageRefused, match="too large"):
+        for batch in read_ahead(damaged()):
+            got.append(batch)
+    assert got == [[1]]
+
+
+def test_an_import_stopped_midway_stops_reading_the_package():
+    """Cancel (or a refusal) while batches are still being read: the reading thread ends before the importer
+    goes on, so nothing reads the package file behind its back."""
+    import threading
+
+    from app.services.sync.package import read_ahead
+
+    read = []
+
+    def batches():
+        for i in range(1000):
+            read.append(i)
+            yield i
+
+    before = threading.active_count()
+    gen = read_ahead(batches())
+    assert next(gen) == 0
+    gen.close()
+    assert threading.active_count() == before
+    assert len(read) < 10  # it stopped a few batches ahead, not at the end

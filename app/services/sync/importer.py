@@ -34,7 +34,7 @@ from app.services.sync.blobs import BlobRejected, BlobReport, Staging, reconcile
 from app.services.sync.errors import PackageRefused
 from app.services.sync.keys import key_path, public_key_b64, device_key
 from app.services.sync.merge import DELETED, FieldConflict, knows, merge, restore_parent
-from app.services.sync.package import PackageReader
+from app.services.sync.package import PackageReader, read_ahead
 from app.services.sync.roles import TEAM, Role, is_proposal, refusal
 from app.services.sync.tables import PARTNER_COLUMN, TableSpec, child_refs, dumps_json, table_specs
 
@@ -823,7 +823,7 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                     for rec in reader.iter_records(table):
                         run.reject(table, rec.get("id") if rec else None, why)
                     continue
-                for batch in reader.row_batches(table, spec.columns, BATCH):
+                for batch in read_ahead(reader.row_batches(table, spec.columns, BATCH)):
                     _process_batch(run, spec, batch)
                     done += len(batch)
                     if progress:

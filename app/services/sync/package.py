@@ -26,11 +26,13 @@ import json
 import re
 import stat
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from operator import itemgetter
 from pathlib import Path
+from queue import Queue
 from typing import Any
 
 import orjson
@@ -377,6 +379,43 @@ class PackageReader:
             yield _parse_lines(lines)
         if pending:
             yield _parse_lines([pending])
+
+
+def read_ahead(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """``batches``, produced on a thread of their own up to ``depth`` ahead of the caller: an import inflates
+    and parses the next batch while SQLite writes this one (it releases the GIL as it steps). An exception in
+    the producer is raised here; closing this generator early (the caller's exception, a cancel) stops the
+    producer before it returns, so nothing reads the package behind the caller's back."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                queue.put((batch, None))
+            queue.put((done, None))
+        except BaseException as exc:  # handed to the caller, which raises it
+            queue.put((done, exc))
+
+    producer = threading.Thread(target=produce, name="tandem-package-read", daemon=True)
+    producer.start()
+    try:
+        while True:
+            batch, error = queue.get()
+            if batch is done:
+                if error is not None:
+                    raise error
+                return
+            yield batch
+    finally:
+        stop.set()
+        while producer.is_alive():  # let a producer blocked on a full queue see the stop
+            while not queue.empty():
+                queue.get_nowait()
+            producer.join(0.05)
 
 
 def _parse_lines(lines: list[bytes]) -> list[Any]:
