@@ -40,6 +40,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add("serve", "serve laptops over HTTP (put a TLS proxy in front)", run_serve)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--max-push", type=_size, default=os.environ.get("TANDEM_HUB_MAX_PUSH") or "1G",
+                   metavar="SIZE", help="the largest package a laptop may push, e.g. 512M or 2G (default 1G, or "
+                                        "$TANDEM_HUB_MAX_PUSH); keep the proxy's body limit at least as large")
+
+
+def _size(text: str) -> int:
+    from app.services.sizes import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _open(args, upgrade: bool = False):
@@ -143,13 +155,15 @@ def run_serve(args) -> int:
     import uvicorn
 
     from app.hub.service import HubService
+    from app.services.sizes import size_text
     from app.hub.web import create_app
 
     db = _open(args)
     try:
-        print(f"Tandem hub serving on http://{args.host}:{args.port} (put a TLS proxy in front).", flush=True)
-        uvicorn.run(create_app(HubService(db)), host=args.host, port=args.port, log_level="info",
-                    proxy_headers=True, timeout_keep_alive=75)
+        print(f"Tandem hub serving on http://{args.host}:{args.port}, pushes up to {size_text(args.max_push)} "
+              "(put a TLS proxy in front).", flush=True)
+        uvicorn.run(create_app(HubService(db), max_push=args.max_push), host=args.host, port=args.port,
+                    log_level="info", proxy_headers=True, timeout_keep_alive=75)
     finally:
         db.close()
     return 0

@@ -303,7 +303,7 @@ def run_hub_sync(args: argparse.Namespace) -> int:
             result = services.hub.sync(args.hub)
         except HubSyncError as exc:
             code = EXIT_REFUSED if exc.reason in ("not_enrolled", "revoked", "hub_newer", "laptop_newer",
-                                                  "refused") else 1
+                                                  "refused", "too_large") else 1
             raise CommandError(str(exc), code) from exc
     if args.json:
         print_json({"hub": result.url, "pushed": result.pushed,

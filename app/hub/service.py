@@ -4,8 +4,9 @@
   is registered with a role, *team* or *partner:NAME*. The key is also written to the hub's `sync_signers`
   with that role, so the laptop's own importer enforces on the hub what a partner's signer may change
   (app/services/sync/roles.py), exactly as on a lead's laptop.
-- **Authentication** (`authenticate`): every request is signed by the laptop's key (app/services/sync/
-  hub_auth.py); an unknown key, a bad signature, a revoked key, a stale time or a nonce seen before is refused.
+- **Authentication** (`key_of`, `refuse_revoked`, then `verify`): every request is signed by the laptop's key
+  (app/services/sync/hub_auth.py). Its headers are judged before its body is read (no signature, an unknown
+  or a revoked key); then the signature over the body, the time and the nonce (a replay).
 - **Push** (`push`): a laptop's package is merged by `apply_package` in one transaction that also keeps the
   package (`hub_packages`: the audit trail); pushes take one advisory lock (app/hub/database.py), so they
   apply one after another. A package already received is answered from `hub_packages` (idempotent by package
@@ -38,7 +39,7 @@ from app.services.clock import utcnow
 from app.services.database import known_revisions
 from app.services.sync.errors import PackageRefused
 from app.services.sync.exporter import write_package
-from app.services.sync.hub_auth import DEVICE, MAX_SKEW, NONCE, check_request
+from app.services.sync.hub_auth import DEVICE, MAX_SKEW, NONCE, check_request, unsigned
 from app.services.sync.importer import apply_package
 from app.services.sync.keys import fingerprint
 from app.services.sync.package import FORMAT_VERSION, PackageReader
@@ -194,26 +195,45 @@ class HubService:
 
     # -- requests ----------------------------------------------------------------------------------------------
 
-    def authenticate(self, headers, method: str, path: str, body: bytes) -> HubKey:
-        """The enrolled key that signed this request, or `HubError` saying why it is refused."""
-        device = headers.get(DEVICE, "")
+    def key_of(self, headers) -> HubKey:
+        """The enrolled key a request's headers name, judged before its body is read: `HubError` 401 when the
+        headers carry no signature or name no enrolled laptop. A revoked key is returned: `refuse_revoked`."""
+        why = unsigned(headers)
+        if why:
+            raise HubError(401, "bad_request_signature", why)
         with self._sessions() as s:
-            key = s.get(HubKey, device) if device else None
+            key = s.get(HubKey, headers.get(DEVICE, ""))
         if key is None:
             raise HubError(401, "not_enrolled", "This laptop's key is not enrolled on the hub.")
+        return key
+
+    @staticmethod
+    def refuse_revoked(key: HubKey, signed: bool) -> None:
+        """`HubError` 403 for a revoked key. The reason is told only to a request whose signature checked (one
+        without a body, such as the hello every sync begins with): a push is refused before its body is read,
+        so before anything proves who sent it."""
+        if key.revoked_at is not None:
+            raise HubError(403, "revoked", "This laptop's key was revoked on the hub"
+                           + (f": {key.revoked_reason}" if signed and key.revoked_reason else "") + ".")
+
+    def verify(self, key: HubKey, headers, method: str, path: str, body: bytes) -> HubKey:
+        """Check the request's signature over its body and time, and that its nonce is new (`HubError` 401)."""
         why = check_request(key.public_key, headers, method, path, body)
         if why:
             raise HubError(401, "bad_request_signature" if "clock" not in why else "clock", why)
-        if key.revoked_at is not None:
-            raise HubError(403, "revoked", "This laptop's key was revoked on the hub"
-                           + (f": {key.revoked_reason}" if key.revoked_reason else "") + ".")
         now = utcnow()
         with self._sessions.begin() as s:
-            seen = s.execute(pg_insert(HubNonce).values(nonce=headers[NONCE], device_id=device, seen_at=now)
+            seen = s.execute(pg_insert(HubNonce).values(nonce=headers[NONCE], device_id=key.device_id, seen_at=now)
                              .on_conflict_do_nothing(index_elements=["nonce"]).returning(HubNonce.nonce)).first()
             if seen is None:
                 raise HubError(401, "replayed", "This request was sent before (a replay): it is refused.")
             s.execute(delete(HubNonce).where(HubNonce.seen_at < now - timedelta(seconds=3 * MAX_SKEW)))
+        return key
+
+    def authenticate(self, headers, method: str, path: str, body: bytes) -> HubKey:
+        """The enrolled, unrevoked key that signed this request (body in hand), or `HubError` saying why not."""
+        key = self.verify(self.key_of(headers), headers, method, path, body)
+        self.refuse_revoked(key, signed=True)
         return key
 
     def hello(self, key: HubKey) -> dict[str, Any]:

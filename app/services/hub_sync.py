@@ -11,7 +11,8 @@ A sync is two steps, each all or nothing:
 
 Edits never wait for the network: a sync runs on the writer thread (the UI) or in the command, and a
 failure leaves nothing half applied and says why in plain words (`HubSyncError.reason`: ``offline``,
-``not_enrolled``, ``revoked``, ``hub_newer``, ``laptop_newer``, ``clock``, ``refused``, ``error``).
+``not_enrolled``, ``revoked``, ``hub_newer``, ``laptop_newer``, ``clock``, ``refused``, ``too_large``,
+``error``).
 The hub's URL and the minutes between automatic syncs are local settings (they never travel).
 """
 
@@ -37,6 +38,7 @@ from app.services.clock import utcnow
 from app.services.database import known_revisions
 from app.services.identity import IdentityService
 from app.services.settings import SettingsService
+from app.services.sizes import size_text
 from app.services.sync.errors import PackageRefused, SyncError
 from app.services.sync.exporter import write_package
 from app.services.sync.hub_auth import sign_request
@@ -177,6 +179,12 @@ class HubSync:
             records = sum(t["count"] for t in manifest["tables"].values())
             if attempt is not None and records == 0 and not manifest["blobs"]:
                 return None  # nothing changed here since the hub's last acknowledgement
+            size, limit = out.stat().st_size, int(hello.get("max_push") or 0)
+            if limit and size > limit:
+                raise HubSyncError("too_large", f"This laptop's changes make a package of {size_text(size)}; "
+                                                f"the hub at {url} takes at most {size_text(limit)} in one push. "
+                                                "Nothing was sent: ask whoever runs the hub to raise it (tandem hub "
+                                                "serve --max-push, and the proxy's body limit).")
             say(f"Sending {records} records…", 0, 0)
             try:
                 answer = self._call(client, url, "POST", "/v1/push", out.read_bytes()).json()
@@ -265,6 +273,8 @@ class HubSync:
                                           "ask whoever runs the hub.")
         if code == "clock":
             raise HubSyncError("clock", f"The hub refused the request: {message}.")
+        if code == "too_large":
+            raise HubSyncError("too_large", f"The hub refused the package: {message}")
         if code == "refused":
             raise HubSyncError("refused", f"The hub refused this laptop's package: {message}")
         raise HubSyncError("error", f"The hub could not do it (HTTP {response.status_code}"
