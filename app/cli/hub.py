@@ -127,6 +127,9 @@ def run_enrol(args) -> int:
         service.db.close()
     print(f"Enrolled {row.name or '(no name)'} on {row.device_name or 'an unnamed device'} "
           f"(device {row.device_id[:8]}…, key {row.fingerprint}) as {row.role_text}.")
+    if row.waiting:
+        print(f"The key is bound to {row.partner_name!r} as soon as a team laptop syncs that partner to the hub; "
+              "until then it receives nothing and may change nothing.")
     return 0
 
 
@@ -151,6 +154,7 @@ def run_signers(args) -> int:
     if args.json:
         print_json([{"device_id": r.device_id, "name": r.name, "device_name": r.device_name,
                      "fingerprint": r.fingerprint, "role": r.role, "role_text": r.role_text,
+                     "partner_name": r.partner_name, "waiting": r.waiting,
                      "enrolled_at": r.enrolled_at, "revoked_at": r.revoked_at} for r in rows])
         return 0
     print_table(["Device", "Name", "Laptop", "Role", "Key"],

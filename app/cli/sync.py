@@ -307,7 +307,8 @@ def run_hub_sync(args: argparse.Namespace) -> int:
             raise CommandError(str(exc), code) from exc
     if args.json:
         print_json({"hub": result.url, "pushed": result.pushed,
-                    "pulled": result.pulled.as_json() if result.pulled else None})
+                    "pulled": result.pulled.as_json() if result.pulled else None,
+                    "waiting_for": result.waiting_for})
         return 0
     print(result.summary)
     if result.pushed and result.pushed.get("rejections"):

@@ -9,6 +9,9 @@ A sync is two steps, each all or nothing:
    that partner only), imported like any package (backup first, one transaction, conflicts listed), then
    acknowledged, so the hub's cursor moves only past what this laptop holds.
 
+A partner's laptop whose key the hub enrolled before it holds that partner exchanges nothing until it does
+(the hello says so: `HubSyncResult.waiting_for`).
+
 Edits never wait for the network: a sync runs on the writer thread (the UI) or in the command, and a
 failure leaves nothing half applied and says why in plain words (`HubSyncError.reason`: ``offline``,
 ``not_enrolled``, ``revoked``, ``hub_newer``, ``laptop_newer``, ``clock``, ``refused``, ``too_large``,
@@ -71,9 +74,14 @@ class HubSyncResult:
     pushed: dict[str, Any] | None  # the hub's answer to the push (tables, total, rejections), None: nothing to push
     pulled: ImportResult | None  # the import of the hub's package, None: nothing new there
     tables: dict[str, dict[str, int]] = field(default_factory=dict)  # what the pull changed here, per table
+    #: A partner's laptop enrolled before the hub holds its partner: that partner's name (nothing was exchanged).
+    waiting_for: str = ""
 
     @property
     def summary(self) -> str:
+        if self.waiting_for:
+            return (f"The hub does not hold {self.waiting_for} yet: nothing was sent or received. This laptop syncs "
+                    f"with it once a team laptop has synced {self.waiting_for} to the hub; your edits stay here.")
         sent = (self.pushed or {}).get("total", {})
         got = self.pulled.total if self.pulled is not None else dict.fromkeys(COUNT_KEYS, 0)
         parts = [f"sent {sum(sent.get(k, 0) for k in ('new', 'updated', 'conflicts'))} changes"
@@ -144,6 +152,8 @@ class HubSync:
             say("Reaching the hub…", 0, 0)
             hello = self._call(client, url, "GET", "/v1/hello").json()
             self._check_versions(hello)
+            if hello.get("waiting_for"):  # a partner's key, enrolled before the hub holds that partner
+                return HubSyncResult(url, None, None, waiting_for=str(hello["waiting_for"]))
             pushed = self._push(client, url, hello, Path(tmp), say)
             say("Receiving the hub's changes…", 0, 0)
             pulled = self._pull(client, url, Path(tmp), say, cancelled)
