@@ -1,6 +1,8 @@
 """`tandem hub init | enrol | revoke | signers | packages | serve`: run the team hub on PostgreSQL (app/hub).
 
 Every subcommand takes ``--database-url postgresql://user:password@host/db`` (or ``TANDEM_HUB_DATABASE_URL``).
+`serve` runs uvicorn with ``--workers N`` processes (each its own connection pool; pushes serialise in the
+database), ``--root-path`` for a proxy serving the hub under a sub-path, and ``--max-push`` (docs/hub.md).
 """
 
 from __future__ import annotations
@@ -40,6 +42,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = add("serve", "serve laptops over HTTP (put a TLS proxy in front)", run_serve)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--root-path", type=_root_path, default="", metavar="PATH",
+                   help="the sub-path a TLS proxy serves the hub under, e.g. /tandem for "
+                        "https://example.org/tandem (the proxy strips it; laptops use the whole address)")
+    p.add_argument("--workers", type=_workers, default=1, metavar="N",
+                   help="worker processes (default 1); pushes apply one at a time across all of them")
+    p.add_argument("--max-push", type=_size, default=os.environ.get("TANDEM_HUB_MAX_PUSH") or "1G",
+                   metavar="SIZE", help="the largest package a laptop may push, e.g. 512M or 2G (default 1G, or "
+                                        "$TANDEM_HUB_MAX_PUSH); keep the proxy's body limit at least as large")
+
+
+def _root_path(text: str) -> str:
+    path = "/" + text.strip().strip("/") if text.strip().strip("/") else ""
+    if any(c in path for c in "?#% ") or "//" in path:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a path such as /tandem")
+    return path
+
+
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of worker processes (1 or more)")
+    return n
+
+
+def _size(text: str) -> int:
+    from app.services.sizes import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _open(args, upgrade: bool = False):
@@ -91,6 +127,9 @@ def run_enrol(args) -> int:
         service.db.close()
     print(f"Enrolled {row.name or '(no name)'} on {row.device_name or 'an unnamed device'} "
           f"(device {row.device_id[:8]}…, key {row.fingerprint}) as {row.role_text}.")
+    if row.waiting:
+        print(f"The key is bound to {row.partner_name!r} as soon as a team laptop syncs that partner to the hub; "
+              "until then it receives nothing and may change nothing.")
     return 0
 
 
@@ -115,6 +154,7 @@ def run_signers(args) -> int:
     if args.json:
         print_json([{"device_id": r.device_id, "name": r.name, "device_name": r.device_name,
                      "fingerprint": r.fingerprint, "role": r.role, "role_text": r.role_text,
+                     "partner_name": r.partner_name, "waiting": r.waiting,
                      "enrolled_at": r.enrolled_at, "revoked_at": r.revoked_at} for r in rows])
         return 0
     print_table(["Device", "Name", "Laptop", "Role", "Key"],
@@ -140,16 +180,21 @@ def run_packages(args) -> int:
 
 
 def run_serve(args) -> int:
+    """Check the database, then run uvicorn: each worker process imports `app.hub.web.serve_app`, which opens
+    the database the environment names (set here, so every worker inherits it)."""
     import uvicorn
 
-    from app.hub.service import HubService
-    from app.hub.web import create_app
+    from app.hub import web
+    from app.services.sizes import size_text
 
-    db = _open(args)
-    try:
-        print(f"Tandem hub serving on http://{args.host}:{args.port} (put a TLS proxy in front).", flush=True)
-        uvicorn.run(create_app(HubService(db)), host=args.host, port=args.port, log_level="info",
-                    proxy_headers=True, timeout_keep_alive=75)
-    finally:
-        db.close()
+    _open(args).close()  # refuse here, in plain words, a database that is unreachable or not set up
+    os.environ[web.DATABASE_URL_VAR] = args.database_url
+    os.environ[web.MAX_PUSH_VAR] = str(args.max_push)
+    if args.files:
+        os.environ[web.FILES_VAR] = str(args.files)
+    where = f"http://{args.host}:{args.port}" + (f" under {args.root_path}" if args.root_path else "")
+    print(f"Tandem hub serving on {where} with {args.workers} worker(s), pushes up to {size_text(args.max_push)} "
+          "(put a TLS proxy in front).", flush=True)
+    uvicorn.run("app.hub.web:serve_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                root_path=args.root_path, log_level="info", proxy_headers=True, timeout_keep_alive=75)
     return 0

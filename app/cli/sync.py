@@ -303,11 +303,12 @@ def run_hub_sync(args: argparse.Namespace) -> int:
             result = services.hub.sync(args.hub)
         except HubSyncError as exc:
             code = EXIT_REFUSED if exc.reason in ("not_enrolled", "revoked", "hub_newer", "laptop_newer",
-                                                  "refused") else 1
+                                                  "refused", "too_large") else 1
             raise CommandError(str(exc), code) from exc
     if args.json:
         print_json({"hub": result.url, "pushed": result.pushed,
-                    "pulled": result.pulled.as_json() if result.pulled else None})
+                    "pulled": result.pulled.as_json() if result.pulled else None,
+                    "waiting_for": result.waiting_for})
         return 0
     print(result.summary)
     if result.pushed and result.pushed.get("rejections"):

@@ -1,7 +1,9 @@
 """The hub's own tables, in a metadata of their own (the laptop's Alembic revisions never see them), with a
 versioned create: `hub_schema` holds the version; `upgrade` creates what is missing and raises the version.
 
-- `hub_keys`: enrolled laptop keys (public key, device, role, revocation);
+- `hub_keys`: enrolled laptop keys (public key, device, role, revocation; for a partner's key the partner's
+  name it was enrolled for: a key enrolled before the hub holds that partner waits with role `WAITING` and is
+  bound to the partner's id when a team laptop pushes it);
 - `hub_packages`: every package a laptop pushed (its bytes and what applying it did): the audit trail, and what
   makes a push idempotent by package id;
 - `hub_pulls`: every package the hub made for a laptop; acknowledging one moves that laptop's cursor;
@@ -17,7 +19,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, MetaDat
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: hub_keys.partner_name (a partner's key enrolled before the hub holds it)
 
 
 class HubBase(DeclarativeBase):
@@ -36,10 +38,17 @@ class HubKey(HubBase):
     public_key: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     device_name: Mapped[str] = mapped_column(String(200), default="")
-    role: Mapped[str] = mapped_column(String(80))  # "team" or "partner:<partner id>"
+    role: Mapped[str] = mapped_column(String(80))  # "team", "partner:<partner id>", or WAITING
+    #: For a partner's key: the partner's name (as enrolled, while it waits; then the partner's own).
+    partner_name: Mapped[str] = mapped_column(Text, default="", server_default="")
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     revoked_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+#: The role of a partner's key enrolled before the hub holds that partner: it receives nothing and may change
+#: nothing until a team laptop's push brings a partner of that name (`hub_keys.partner_name`).
+WAITING = "partner"
 
 
 class HubPackage(HubBase):
@@ -101,6 +110,8 @@ def upgrade(conn: Connection) -> None:
     if found is not None and found > SCHEMA_VERSION:
         raise DatabaseError(f"The hub's tables are of a newer Tandem (hub schema {found}); run the newer Tandem.")
     HubBase.metadata.create_all(conn, checkfirst=True)
+    if found is not None and found < 2:
+        conn.exec_driver_sql("ALTER TABLE hub_keys ADD COLUMN IF NOT EXISTS partner_name TEXT NOT NULL DEFAULT ''")
     if found is None:
         conn.execute(HubSchema.__table__.insert().values(id=1, version=SCHEMA_VERSION))
     elif found < SCHEMA_VERSION:

@@ -9,9 +9,13 @@ A sync is two steps, each all or nothing:
    that partner only), imported like any package (backup first, one transaction, conflicts listed), then
    acknowledged, so the hub's cursor moves only past what this laptop holds.
 
+A partner's laptop whose key the hub enrolled before it holds that partner exchanges nothing until it does
+(the hello says so: `HubSyncResult.waiting_for`).
+
 Edits never wait for the network: a sync runs on the writer thread (the UI) or in the command, and a
 failure leaves nothing half applied and says why in plain words (`HubSyncError.reason`: ``offline``,
-``not_enrolled``, ``revoked``, ``hub_newer``, ``laptop_newer``, ``clock``, ``refused``, ``error``).
+``not_enrolled``, ``revoked``, ``hub_newer``, ``laptop_newer``, ``clock``, ``refused``, ``too_large``,
+``error``).
 The hub's URL and the minutes between automatic syncs are local settings (they never travel).
 """
 
@@ -37,6 +41,7 @@ from app.services.clock import utcnow
 from app.services.database import known_revisions
 from app.services.identity import IdentityService
 from app.services.settings import SettingsService
+from app.services.sizes import size_text
 from app.services.sync.errors import PackageRefused, SyncError
 from app.services.sync.exporter import write_package
 from app.services.sync.hub_auth import sign_request
@@ -69,9 +74,14 @@ class HubSyncResult:
     pushed: dict[str, Any] | None  # the hub's answer to the push (tables, total, rejections), None: nothing to push
     pulled: ImportResult | None  # the import of the hub's package, None: nothing new there
     tables: dict[str, dict[str, int]] = field(default_factory=dict)  # what the pull changed here, per table
+    #: A partner's laptop enrolled before the hub holds its partner: that partner's name (nothing was exchanged).
+    waiting_for: str = ""
 
     @property
     def summary(self) -> str:
+        if self.waiting_for:
+            return (f"The hub does not hold {self.waiting_for} yet: nothing was sent or received. This laptop syncs "
+                    f"with it once a team laptop has synced {self.waiting_for} to the hub; your edits stay here.")
         sent = (self.pushed or {}).get("total", {})
         got = self.pulled.total if self.pulled is not None else dict.fromkeys(COUNT_KEYS, 0)
         parts = [f"sent {sum(sent.get(k, 0) for k in ('new', 'updated', 'conflicts'))} changes"
@@ -142,6 +152,8 @@ class HubSync:
             say("Reaching the hub…", 0, 0)
             hello = self._call(client, url, "GET", "/v1/hello").json()
             self._check_versions(hello)
+            if hello.get("waiting_for"):  # a partner's key, enrolled before the hub holds that partner
+                return HubSyncResult(url, None, None, waiting_for=str(hello["waiting_for"]))
             pushed = self._push(client, url, hello, Path(tmp), say)
             say("Receiving the hub's changes…", 0, 0)
             pulled = self._pull(client, url, Path(tmp), say, cancelled)
@@ -177,6 +189,12 @@ class HubSync:
             records = sum(t["count"] for t in manifest["tables"].values())
             if attempt is not None and records == 0 and not manifest["blobs"]:
                 return None  # nothing changed here since the hub's last acknowledgement
+            size, limit = out.stat().st_size, int(hello.get("max_push") or 0)
+            if limit and size > limit:
+                raise HubSyncError("too_large", f"This laptop's changes make a package of {size_text(size)}; "
+                                                f"the hub at {url} takes at most {size_text(limit)} in one push. "
+                                                "Nothing was sent: ask whoever runs the hub to raise it (tandem hub "
+                                                "serve --max-push, and the proxy's body limit).")
             say(f"Sending {records} records…", 0, 0)
             try:
                 answer = self._call(client, url, "POST", "/v1/push", out.read_bytes()).json()
@@ -265,6 +283,8 @@ class HubSync:
                                           "ask whoever runs the hub.")
         if code == "clock":
             raise HubSyncError("clock", f"The hub refused the request: {message}.")
+        if code == "too_large":
+            raise HubSyncError("too_large", f"The hub refused the package: {message}")
         if code == "refused":
             raise HubSyncError("refused", f"The hub refused this laptop's package: {message}")
         raise HubSyncError("error", f"The hub could not do it (HTTP {response.status_code}"

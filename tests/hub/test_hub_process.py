@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -108,27 +110,36 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def served(hub, tmp_path):
-    """`tandem hub serve` on a free port, in a process of its own; yields its URL."""
+@contextlib.contextmanager
+def serving(hub, tmp_path, *options: str):
+    """`tandem hub serve OPTIONS` on a free port, in a process of its own; yields its URL and the process."""
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "main.py", "hub", "serve", "--database-url", hub.url, "--files",
-                             str(tmp_path / "hubfiles"), "--port", str(port)], cwd=ROOT, env={**os.environ},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             str(tmp_path / "hubfiles"), "--port", str(port), *options], cwd=ROOT,
+                            env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:  # as the proxy sends it: without the root path
                 if httpx.get(url + "/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.05)
-        else:
-            pytest.fail("the hub did not start: " + proc.stdout.read1().decode(errors="replace"))
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("the hub did not start: " + proc.stdout.read().decode(errors="replace"))
         yield url, proc
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture
+def served(hub, tmp_path):
+    """`tandem hub serve` on a free port, in a process of its own; yields its URL."""
+    with serving(hub, tmp_path) as running:
+        yield running
 
 
 def test_laptops_sync_through_a_real_uvicorn_server_and_say_when_it_is_gone(hub, served):
@@ -153,3 +164,68 @@ def test_laptops_sync_through_a_real_uvicorn_server_and_say_when_it_is_gone(hub,
     assert err.value.reason == "offline" and "cannot be reached" in str(err.value)
     with ann.db.sessions() as s:
         assert s.get(Partner, acme).notes == "written offline"  # the edit is kept, waiting for the next sync
+
+
+class StrippingProxy(httpx.HTTPTransport):
+    """What a TLS proxy serving the hub under a sub-path does: the laptop asks for https://host/tandem/v1/…,
+    the hub behind it is sent /v1/…"""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix.encode()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.raw_path.startswith(self.prefix + b"/")
+        request.url = request.url.copy_with(raw_path=request.url.raw_path[len(self.prefix):])
+        return super().handle_request(request)
+
+
+def test_two_workers_under_a_root_path_serve_laptops_syncing_at_once(hub, tmp_path):
+    with serving(hub, tmp_path, "--root-path", "/tandem", "--workers", "2") as (url, proc):
+        deadline = time.monotonic() + 30
+        while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_children(proc.pid)) >= 2  # two worker processes, each with its own connection pool
+        laptops = [hub.laptops.new(name) for name in ("ann", "bob", "cyd", "dan")]
+        for s in laptops:
+            s.hub = HubSync(s.db, s.sync, s.identity, s.settings,
+                            http=lambda base: httpx.Client(base_url=base, transport=StrippingProxy("/tandem")))
+            hub.enrol(s)
+            add_partner(s, f"Partner of {s.identity.get().display_name}")
+        errors: list[BaseException] = []
+
+        def sync(s) -> None:
+            try:
+                s.hub.sync(url + "/tandem")
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=sync, args=(s,)) for s in laptops]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        for s in laptops:  # a second round brings everyone what the others pushed meanwhile
+            s.hub.sync()
+        assert laptops[0].hub.url() == url + "/tandem"
+        assert partner_names(laptops[0]) == {"Partner of Ann", "Partner of Bob", "Partner of Cyd", "Partner of Dan"}
+        team = state(laptops[0])
+        assert all(state(s) == team for s in laptops) and state(hub) == team
+        with hub.db.sessions() as s:  # the pushes applied one at a time, across both workers
+            seqs = sorted(s.scalars(select(HubPackage.seq)))
+        assert seqs == list(range(1, len(seqs) + 1)) and len(seqs) >= 4
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes uvicorn started (multiprocessing's spawned children of the server process)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and "spawn_main" in (entry / "cmdline").read_text():
+                found.append(int(entry.name))
+    return found

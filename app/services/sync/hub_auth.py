@@ -4,7 +4,9 @@ Every request carries four headers: the laptop's device id, the time (Unix secon
 Ed25519 signature of `signed_text` — method, path, time, nonce and the SHA-256 of the body, one per line. The
 hub checks the signature with the key it enrolled for that device, refuses a time more than `MAX_SKEW`
 seconds away from its own clock, and refuses a nonce it has seen (it keeps them longer than the skew), so a
-captured request can be neither altered nor replayed. The `cryptography` package signs and verifies.
+captured request can be neither altered nor replayed. The headers alone (`unsigned`, and the device they name)
+are judged before the hub reads a body: an unknown or revoked laptop's push is refused unread.
+The `cryptography` package signs and verifies.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ def sign_request(key: Ed25519PrivateKey, device_id: str, method: str, path: str,
     nonce = base64.urlsafe_b64encode(os.urandom(18)).decode("ascii")
     sig = key.sign(signed_text(method, path, when, nonce, body))
     return {DEVICE: device_id, TIME: when, NONCE: nonce, SIGNATURE: base64.b64encode(sig).decode("ascii")}
+
+
+def unsigned(headers) -> str | None:
+    """Why a request's headers cannot carry a signature (``None``: they can): read before its body."""
+    when, nonce, sig = headers.get(TIME, ""), headers.get(NONCE, ""), headers.get(SIGNATURE, "")
+    if not headers.get(DEVICE, "") or not when.isdigit() or not nonce or len(nonce) > 64 or not sig:
+        return "the request is not signed"
+    return None
 
 
 def check_request(public_key_b64: str, headers, method: str, path: str, body: bytes,

@@ -1,10 +1,14 @@
 """Sync → Sync with hub now: push this laptop's changes to the team hub and pull the team's (app/services/
 hub_sync.py), on the writer thread, with progress, the result per table and the conflicts as the import dialog
-shows them; and the optional sync every N minutes while the app is open (`AutoSync`)."""
+shows them; and the optional sync every N minutes while the app is open (`AutoSync`). One sync runs at a time
+per laptop, whoever asks (`start_hub_sync`)."""
 
 from __future__ import annotations
 
 import time
+import weakref
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -100,7 +104,11 @@ class HubSyncDialog(QDialog):
         self.progress.setRange(0, 0)
         self.status.setText("Reaching the hub…")
         url, emit, hub = self.url.text().strip(), self._signal.changed.emit, self.services.hub
-        run_write(lambda: hub.sync(url or None, progress=emit), self._done, self._failed)
+        if not start_hub_sync(self.services, lambda: hub.sync(url or None, progress=emit), self._done,
+                              self._failed):
+            self._finish()
+            self.status.setText("A sync with the hub is running already (the automatic one): what it did shows "
+                                "in the status bar. Sync again once it is done.")
 
     def _on_progress(self, text: str, done: int, total: int) -> None:
         self.status.setText(text + (f" {done:,} of {total:,}" if total else ""))
@@ -155,35 +163,82 @@ class HubSyncDialog(QDialog):
         return lines
 
 
-class AutoSync(QObject):
-    """Sync with the hub every N minutes (the setting; 0: never) while the app is open, on the writer thread.
-    A failure (offline) is shown in the status bar and tried again at the next turn; nothing waits for it."""
+_RUNNING: weakref.WeakSet = weakref.WeakSet()  # the laptops' HubSyncs with a sync queued or running
 
-    def __init__(self, window: QMainWindow, services: Services) -> None:
+
+def sync_running(services: Services) -> bool:
+    """Whether a sync with the hub (the dialog's or the automatic one) is queued or running for this laptop."""
+    return services.hub in _RUNNING
+
+
+def start_hub_sync(services: Services, work: Callable[[], Any], on_done: Callable[[Any], None],
+                   on_failed: Callable[[Exception], None]) -> bool:
+    """Run ``work`` (a sync) on the writer unless one is queued or running already for this laptop: False then,
+    and nothing is started. One sync at a time, whoever asks: *Sync now* or the timer."""
+    hub = services.hub
+    if hub in _RUNNING:
+        return False
+    _RUNNING.add(hub)
+
+    def done(result) -> None:
+        _RUNNING.discard(hub)
+        on_done(result)
+
+    def failed(exc: Exception) -> None:
+        _RUNNING.discard(hub)
+        on_failed(exc)
+
+    run_write(work, done, failed)
+    return True
+
+
+class AutoSync(QObject):
+    """Sync with the hub every N minutes (the laptop's setting, `HubSync.interval_minutes`; 0: only when asked)
+    while the app is open, on the writer thread. The timer looks every ``poll_ms`` whether the interval has
+    passed since the last sync began (so a changed setting counts from then); a sync already queued or running
+    (*Sync now*, or the last turn's, still going) is not started again. A failure (offline) is said in the status
+    bar in plain words and tried again at the next turn; nothing waits for it, nothing is half applied.
+    ``minute_ms`` is how long a minute is (tests make it short)."""
+
+    synced = Signal(object)  # the HubSyncResult of an automatic sync
+    failed = Signal(str)  # what the status bar said of an automatic sync that failed
+
+    def __init__(self, window: QMainWindow, services: Services, minute_ms: int = 60_000,
+                 poll_ms: int = 30_000) -> None:
         super().__init__(window)
-        self.window, self.services = window, services
+        self.window, self.services, self.minute_ms = window, services, minute_ms
         self.last = time.monotonic()
-        self.running = False
+        self.started = 0  # automatic syncs started
         self.timer = QTimer(self)
-        self.timer.setInterval(30_000)
+        self.timer.setInterval(poll_ms)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
 
-    def tick(self) -> None:
+    @property
+    def running(self) -> bool:
+        return sync_running(self.services)
+
+    def due(self) -> bool:
         minutes = self.services.hub.interval_minutes()
-        if self.running or not minutes or not self.services.hub.url() \
-                or time.monotonic() - self.last < minutes * 60:
+        return bool(minutes and self.services.hub.url()) and \
+            (time.monotonic() - self.last) * 1000 >= minutes * self.minute_ms
+
+    def tick(self) -> None:
+        if self.running or not self.due():
             return
-        self.running, self.last = True, time.monotonic()
-        run_write(self.services.hub.sync, self._done, self._failed)
+        if start_hub_sync(self.services, self.services.hub.sync, self._done, self._failed):
+            self.last = time.monotonic()
+            self.started += 1
 
     def _done(self, result) -> None:
-        self.running = False
         self.window.statusBar().showMessage(result.summary, 15_000)
+        self.synced.emit(result)
 
     def _failed(self, exc: Exception) -> None:
-        self.running = False
-        self.window.statusBar().showMessage(f"Sync with the hub: {exc}", 15_000)
+        reason = str(exc) if isinstance(exc, HubSyncError) else f"the sync failed: {exc}"
+        text = f"Sync with the hub: {reason}"
+        self.window.statusBar().showMessage(text, 15_000)
+        self.failed.emit(text)
 
 
 def install_hub_menu(window: QMainWindow, services: Services, bus: ChangeBus) -> None:
