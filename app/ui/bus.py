@@ -5,7 +5,8 @@ Views never know about each other, and never say what a write changed: the servi
 that feed and emits ``changed`` with the `Change` on the UI thread, whichever thread committed. A view that
 writes does so inside ``bus.acting(self)``: its own write comes back with ``initiator`` set to it, so it can
 skip its echo (a form keeping what the user typed). ``WhenShown`` lets a view that is not showing mark
-itself stale and refresh when it is shown. ``open_partner`` asks the main window to show a partner.
+itself stale and refresh when it is shown. ``open_partner`` asks the main window to show a partner;
+``open_partner_tab`` shows it at one tab of its page ("Selection").
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class ChangeBus(QObject):
 
     changed = Signal(object)  # Change
     open_partner = Signal(str)  # partner id
+    open_partner_tab = Signal(str, str)  # partner id, the title of a tab of its page
     status_message = Signal(str)  # a short message for the status bar
 
     _arrived = Signal(object)  # a Change committed on another thread, delivered on the bus's own

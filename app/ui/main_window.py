@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
             install(self, services, self.bus)
         self.sidebar.currentRowChanged.connect(self._show_section)
         self.bus.open_partner.connect(self.open_partner)
+        self.bus.open_partner_tab.connect(self.open_partner)
         self.bus.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.bus.changed.connect(self._workspace_changed)
         self._show_workspace()
@@ -122,8 +123,9 @@ class MainWindow(QMainWindow):
             self.section(SECTIONS[row][0])
             self.stack.setCurrentIndex(row)
 
-    def open_partner(self, partner_id: str) -> None:
-        self.show_section("Partners").open_partner(partner_id)
+    def open_partner(self, partner_id: str, tab: str | None = None) -> None:
+        """Show a partner's page in Partners; ``tab`` (its title) brings that tab of the page forward."""
+        self.show_section("Partners").open_partner(partner_id, tab)
 
     # -- menus ---------------------------------------------------------------------------------------------
 

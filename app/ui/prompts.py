@@ -4,9 +4,81 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 Button = QMessageBox.StandardButton
+
+#: Keys that confirm a text prompt with Ctrl held, from its text field too (Enter alone starts a new line there).
+CONFIRM_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+def is_confirm_key(event: QKeyEvent) -> bool:
+    """Ctrl+Enter or Ctrl+Return (the keypad's Enter included)."""
+    mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    return event.key() in CONFIRM_KEYS and mods == Qt.KeyboardModifier.ControlModifier
+
+
+class TextPrompt(QDialog):
+    """A question answered with a few lines of text: the label is the text field's buddy, the confirm button
+    says what happens, and Ctrl+Enter (Ctrl+Return) confirms from the field as the button does."""
+
+    def __init__(self, parent: QWidget | None, title: str, label: str, confirm: str = "OK", text: str = "") -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.label = QLabel(label)
+        self.label.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setPlainText(text)
+        self.text.setTabChangesFocus(True)
+        self.label.setBuddy(self.text)
+        self.hint = QLabel("Ctrl+Enter: " + confirm.replace("&", "").lower())
+        self.hint.setObjectName("muted")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.confirm_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.confirm_button.setText(confirm)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.text.installEventFilter(self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+        self.resize(460, 240)
+        self.text.setFocus()
+
+    def value(self) -> str:
+        return self.text.toPlainText()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # Before the text field makes a new line of it: Ctrl+Enter is the confirm button's.
+        if obj is self.text and event.type() == QEvent.Type.KeyPress and is_confirm_key(event):
+            self.confirm_button.click()
+            return True
+        return super().eventFilter(obj, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if is_confirm_key(event):  # from the buttons too (QDialog takes only a bare Enter)
+            self.confirm_button.click()
+            return
+        super().keyPressEvent(event)
+
+
+def ask_text(parent: QWidget | None, title: str, label: str, confirm: str = "OK", text: str = "") -> tuple[str, bool]:
+    """Ask for a few lines of text (see `TextPrompt`): (the text, whether the user confirmed)."""
+    prompt = TextPrompt(parent, title, label, confirm, text)
+    ok = prompt.exec() == QDialog.DialogCode.Accepted
+    return prompt.value(), ok
 
 
 def save_or_discard(parent: QWidget, what: str, save: Callable[[], bool], discard: Callable[[], None]) -> bool:

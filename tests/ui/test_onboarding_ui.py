@@ -81,20 +81,70 @@ def test_status_keys_and_undo(qtbot, tab):
     qtbot.waitUntil(lambda: tab.model.items[1].status is ItemStatus.BLOCKED)
 
 
-def test_a_step_needing_evidence_asks_for_it(qtbot, tab, monkeypatch):
-    from app.ui.onboarding import checklist_tab
+def _answer_the_prompt(qtbot, answer):
+    """When the evidence prompt shows, hand it to ``answer`` (it types and confirms or cancels)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
 
-    monkeypatch.setattr(checklist_tab.QInputDialog, "getMultiLineText",
-                        staticmethod(lambda *a, **k: ("", False)))
+    from app.ui.prompts import TextPrompt
+
+    seen = []
+
+    def look():
+        prompt = QApplication.activeModalWidget()
+        if prompt is None:
+            QTimer.singleShot(10, look)
+            return
+        seen.append(prompt)
+        qtbot.waitExposed(prompt)
+        try:
+            assert isinstance(prompt, TextPrompt), f"{type(prompt).__name__} is not Tandem's text prompt"
+            answer(prompt)
+        finally:
+            if prompt.isVisible():  # an answer that did not close it must not leave the test waiting
+                prompt.reject()
+
+    QTimer.singleShot(0, look)
+    return seen
+
+
+def test_a_step_needing_evidence_asks_for_it(qtbot, tab):
+    seen = _answer_the_prompt(qtbot, lambda prompt: prompt.reject())
     tab._select_row(2)
     qtbot.keyClick(tab.table, Qt.Key.Key_Space)
+    assert seen and seen[0].windowTitle() == "Evidence needed"
     assert tab.model.items[2].status is ItemStatus.TODO  # cancelled: nothing ticked
-    monkeypatch.setattr(checklist_tab.QInputDialog, "getMultiLineText",
-                        staticmethod(lambda *a, **k: ("ISO 9001 certificate filed", True)))
+
+    def type_and_click(prompt):
+        qtbot.keyClicks(prompt.text, "ISO 9001 certificate filed")
+        qtbot.mouseClick(prompt.confirm_button, Qt.MouseButton.LeftButton)
+
+    _answer_the_prompt(qtbot, type_and_click)
     tab._select_row(2)
     qtbot.keyClick(tab.table, Qt.Key.Key_Space)
     assert tab.model.items[2].status is ItemStatus.DONE
     assert tab.model.items[2].evidence_note == "ISO 9001 certificate filed"
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
+def test_the_evidence_prompt_confirms_with_ctrl_enter(qtbot, tab, key):
+    def type_and_confirm(prompt):
+        assert prompt.focusWidget() is prompt.text and prompt.label.buddy() is prompt.text
+        assert prompt.confirm_button.text().replace("&", "") == "Tick off"
+        qtbot.keyClicks(prompt.text, "Certificates")
+        qtbot.keyClick(prompt.text, Qt.Key.Key_Return)  # Enter alone: a new line, the prompt stays
+        assert prompt.isVisible()
+        qtbot.keyClicks(prompt.text, "filed")
+        qtbot.keyClick(prompt.text, key, Qt.KeyboardModifier.ControlModifier)
+        closed.append(not prompt.isVisible())
+
+    closed = []
+    seen = _answer_the_prompt(qtbot, type_and_confirm)
+    tab._select_row(2)
+    qtbot.keyClick(tab.table, Qt.Key.Key_Space)
+    assert [type(p).__name__ for p in seen] == ["TextPrompt"] and closed == [True]
+    assert tab.model.items[2].status is ItemStatus.DONE
+    assert tab.model.items[2].evidence_note == "Certificates\nfiled"
 
 
 def test_overdue_items_stand_out(tab):

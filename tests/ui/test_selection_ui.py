@@ -191,15 +191,50 @@ def test_section_compares_candidates_and_prints_a_segment(qtbot, demo_services, 
     segment = next(r.segment for r in rows if r.status is PartnerStatus.CANDIDATE)
     section.segment.setCurrentIndex(section.segment.findText(segment))
     assert all(r.segment == segment for r in section.rows)
-    with qtbot.waitSignal(bus.open_partner) as opened:
+    with qtbot.waitSignal(bus.open_partner_tab) as opened:
         section.table.horizontalHeader().sectionDoubleClicked.emit(0)
-    assert opened.args == [section.rows[0].partner_id]
+    assert opened.args == [section.rows[0].partner_id, "Selection"]
 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "batch.pdf"), ""))
     path = section.save_blank()
     text = " ".join(p.extract_text() for p in PdfReader(str(path)).pages)
     for r in demo_services.selection.candidates(segment, with_assessed=False):
         assert r.name in text
+
+
+@pytest.mark.parametrize("where", ["cell", "name"])
+def test_double_clicking_a_candidate_opens_its_selection_workspace(qtbot, demo_services, where):
+    from PySide6.QtCore import QPoint, QRect, Qt
+
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(demo_services, ChangeBus(demo_services.db.feed), screen=QRect(0, 0, 1920, 1080))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    section = window.show_section("Selection")
+    assert section.table.columnCount() > 1
+    column = 1  # not the first: the partner the page happened to show must not pass for the one asked for
+    wanted = section.rows[column].partner_id
+    section.table.scrollToItem(section.table.item(0, column))
+    if where == "cell":
+        viewport = section.table.viewport()
+        spot = section.table.visualItemRect(section.table.item(2, column)).center()
+    else:
+        viewport = section.table.horizontalHeader().viewport()
+        header = section.table.horizontalHeader()
+        spot = QPoint(header.sectionViewportPosition(column) + header.sectionSize(column) // 2, header.height() // 2)
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=spot)  # a double-click's first press, as a hand makes it
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=spot)
+
+    partners = window.section("Partners")
+    qtbot.waitUntil(lambda: window.stack.currentIndex() == window.sidebar.currentRow()
+                    and window.sidebar.currentItem().text() == "Partners")
+    page = partners.page
+    assert page.partner_id == wanted
+    assert page.tabs.tabText(page.tabs.currentIndex()) == "Selection"
+    selection_tab = next(w for w in page.extra_tabs if isinstance(w, SelectionTab))
+    assert selection_tab.partner_id == wanted and selection_tab.isVisible()
 
 
 def test_section_table_shows_scores_and_missing_checklist(qtbot, demo_services, bus):

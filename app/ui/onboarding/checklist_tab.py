@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -63,6 +62,7 @@ from app.ui.onboarding.common import (
     to_qdate,
 )
 from app.ui.onboarding.start_dialog import StartOnboardingDialog
+from app.ui.prompts import ask_text
 from app.ui.undo import ServiceCommand
 
 TABLES = ("onboarding_checklists", "checklist_items")
@@ -402,9 +402,8 @@ class OnboardingTab(QWidget):
     def set_status(self, item: ItemData, status: ItemStatus, evidence_note: str | None = None) -> bool:
         """Set a status through the service; asks for evidence when the step needs it. True when stored."""
         if status is ItemStatus.DONE and item.evidence_missing and evidence_note is None:
-            text, ok = QInputDialog.getMultiLineText(
-                self, "Evidence needed", f"'{item.title}' needs evidence before it is done.\n"
-                                         "What shows it is done (a document, a test order, minutes)?")
+            text, ok = ask_text(self, "Evidence needed", f"'{item.title}' needs evidence before it is done.\n"
+                                "What shows it is done (a document, a test order, minutes)?", confirm="&Tick off")
             if not ok or not text.strip():
                 self._bus.status_message.emit(f"Not ticked: '{item.title}' needs evidence")
                 return False

@@ -49,8 +49,8 @@ class PartnersSection(QWidget):
         if self.page.confirm_leave():
             self.page.new_partner()
 
-    def open_partner(self, partner_id: str) -> None:
-        """Show a partner, clearing filters that would hide it."""
+    def open_partner(self, partner_id: str, tab: str | None = None) -> None:
+        """Show a partner, clearing filters that would hide it; ``tab`` (a title) brings that tab forward."""
         if not self.page.confirm_leave():
             return
         if not self.directory.select_partner(partner_id, emit=False):
@@ -60,6 +60,8 @@ class PartnersSection(QWidget):
             self.directory.apply_filters()
             self.directory.select_partner(partner_id, emit=False)
         self.page.show_partner(partner_id)
+        if tab and self.page.partner_id == partner_id:
+            self.page.show_tab(tab)
 
     def _select(self, partner_id: str) -> None:
         if partner_id == self.page.partner_id:

@@ -2,7 +2,7 @@
 
 The table has one column per candidate (weighted score, percent, criteria scored, checklist completeness,
 stage, then every criterion's score); the chart shows the same scores as grouped bars. Double-clicking a
-candidate's column opens the partner. "Print blank forms…" and "Save blank forms as PDF…" print a field form
+candidate's column (its name or any cell) opens the partner's Selection tab, its selection workspace. "Print blank forms…" and "Save blank forms as PDF…" print a field form
 for every candidate of the chosen segment into one document. The "Criteria sets" tab edits and publishes
 versions of the selection criteria (app/ui/selection/criteria_editor.py).
 """
@@ -248,7 +248,7 @@ class SelectionSection(QWidget):
 
     def _open_column(self, column: int) -> None:
         if 0 <= column < len(self.rows):
-            self._bus.open_partner.emit(self.rows[column].partner_id)
+            self._bus.open_partner_tab.emit(self.rows[column].partner_id, "Selection")
 
     # -- printing --------------------------------------------------------------------------------------------
 
