@@ -151,7 +151,7 @@ def test_start_up_offers_to_resume_an_interrupted_session_with_its_draft(qtbot, 
             QTimer.singleShot(20, answer)
             return
         seen["text"] = box.text()
-        next(b for b in box.buttons() if b.text() == "Resume session").click()
+        next(b for b in box.buttons() if b.text() == "Open live screen").click()
 
     QTimer.singleShot(0, answer)
     offer_to_resume(window, services, ChangeBus(services.db.feed))
@@ -273,7 +273,7 @@ def test_ending_an_interrupted_session_asks_and_ends_at_its_last_entry(qtbot, se
     _crashed_session(services, session, monkeypatch)
     window = QMainWindow()
     qtbot.addWidget(window)
-    texts = _answer_boxes("End it", "End session")
+    texts = _answer_boxes("End session…", "End session")
     offer_to_resume(window, services, ChangeBus(services.db.feed))
     assert len(texts) == 2
     assert "last entry" in texts[1] and "a: send the plan @Anna" in texts[1] and "not logged" in texts[1]
@@ -288,7 +288,7 @@ def test_ending_an_interrupted_session_can_still_turn_into_resuming(qtbot, servi
     _crashed_session(services, session, monkeypatch)
     window = QMainWindow()
     qtbot.addWidget(window)
-    texts = _answer_boxes("End it", "Resume instead")
+    texts = _answer_boxes("End session…", "Open live screen instead")
     offer_to_resume(window, services, ChangeBus(services.db.feed))
     assert len(texts) == 2
     assert services.coaching.get(session.id).status is SessionStatus.LIVE
@@ -296,3 +296,30 @@ def test_ending_an_interrupted_session_can_still_turn_into_resuming(qtbot, servi
     qtbot.addWidget(live_window)
     assert live_window.widget.capture.text() == "a: send the plan @Anna"  # nothing lost
     live_window.close()
+
+
+def test_each_coaching_action_has_one_name_whatever_the_status(qtbot, services, session):
+    """“Open live screen” only opens the screen (it used to read “Start session” on a planned session, and
+    starting was then a second, differently named step); “Start session” starts the clock, “End session…” ends
+    it, in the list, on the live screen and after a crash alike."""
+    from app.ui.coaching.sessions_view import SessionsView
+
+    view = SessionsView(services, ChangeBus(services.db.feed))
+    qtbot.addWidget(view)
+    view.filter_combo.setCurrentIndex(2)  # all sessions, ended ones too
+    texts = []
+    for status in (SessionStatus.PLANNED, SessionStatus.LIVE, SessionStatus.ENDED):
+        assert services.coaching.get(session.id).status is status
+        view.table.selectRow(0)
+        texts.append(view.open_button.text())
+        if status is SessionStatus.PLANNED:
+            view.open_button.click()
+            live_window = _open_windows[session.id]
+            qtbot.addWidget(live_window)
+            assert services.coaching.get(session.id).status is SessionStatus.PLANNED  # opening starts nothing
+            assert live_window.widget.start_button.text() == "Start session"
+            live_window.widget.start_button.click()
+            live_window.close()
+        elif status is SessionStatus.LIVE:
+            services.coaching.end(session.id)
+    assert texts == ["Open live screen"] * 3

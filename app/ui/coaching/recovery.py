@@ -1,10 +1,11 @@
 """At start-up: offer to resume a coaching session that was still live when Tandem closed or crashed.
 
 The session's entries are all saved (each was committed as it was typed); the draft holds what was being
-typed. Resuming opens the live screen with the draft back in the capture box; "Later" leaves it live (it
-stays in the Sessions list, marked live). "End it" asks first, saying when the session will end (at its last
+typed. "Open live screen" opens it with the draft back in the capture box; "Later" leaves it live (it stays
+in the Sessions list, marked live). "End session…" asks first, saying when the session will end (at its last
 entry, not now: the meeting is long over) and that the text being typed will not be logged; the user can
-still resume instead to log it.
+still open the live screen instead to log it. The buttons carry the names the Sessions list and the live
+screen use for the same actions.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ def offer_to_resume(window: QMainWindow, services: Services, bus: ChangeBus) -> 
         if found.draft:
             text += f"\n\nYou were typing:\n“{found.draft}”"
         box = QMessageBox(QMessageBox.Icon.Question, "Resume the session?", text, parent=window)
-        resume = box.addButton("Resume session", QMessageBox.ButtonRole.AcceptRole)
-        end = box.addButton("End it", QMessageBox.ButtonRole.DestructiveRole)
+        resume = box.addButton("Open live screen", QMessageBox.ButtonRole.AcceptRole)
+        end = box.addButton("End session…", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(resume)
         box.exec()
@@ -59,10 +60,10 @@ def confirm_end(window: QMainWindow, services: Services, found: InterruptedSessi
         when = f"at {local_time(s.started_at or s.scheduled_at):%H:%M}, when it started (nothing was logged)"
     text = f"End the session with {s.partner_name} {when}?"
     if found.draft:
-        text += f"\n\nWhat you were typing is not logged:\n“{found.draft}”\n\nResume the session to log it."
+        text += f"\n\nWhat you were typing is not logged:\n“{found.draft}”\n\nOpen the live screen to log it."
     box = QMessageBox(QMessageBox.Icon.Question, "End the session?", text, parent=window)
     end = box.addButton("End session", QMessageBox.ButtonRole.DestructiveRole)
-    resume = box.addButton("Resume instead", QMessageBox.ButtonRole.AcceptRole) if found.draft else None
+    resume = box.addButton("Open live screen instead", QMessageBox.ButtonRole.AcceptRole) if found.draft else None
     cancel = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(resume or cancel)
     box.exec()

@@ -1,7 +1,8 @@
 """Session lists: the Sessions section (every partner) and the partner's Sessions tab (with its experiments).
 
-Upcoming and live sessions first, past ones on request; plan a session, open the live screen (start or
-resume), edit a plan, save or print a session's minutes.
+Upcoming and live sessions first, past ones on request; plan a session, open the live screen (where *Start
+session* starts the clock and *End session…* ends it: one name per action), edit a plan, save or print a
+session's minutes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ FILTERS = [("Upcoming and live", (SessionStatus.PLANNED, SessionStatus.LIVE)), (
 STATUS_TEXT = {SessionStatus.PLANNED: "Planned", SessionStatus.LIVE: "● Live", SessionStatus.ENDED: "Ended"}
 
 
+#: What the live screen offers a session in each status (the *Open live screen* button's tooltip).
+OPEN_TIPS = {
+    SessionStatus.PLANNED: "Open the live screen; “Start session” there starts the clock",
+    SessionStatus.LIVE: "Open the live screen of this running session",
+    SessionStatus.ENDED: "Open the live screen to look back at the log or correct it",
+}
+
+
 class SessionsView(QWidget):
     """A list of sessions of every partner, or of one (``set_partner``)."""
 
@@ -57,7 +66,6 @@ class SessionsView(QWidget):
         self.plan_button = QPushButton("Plan a session…")
         self.plan_button.clicked.connect(self.plan_session)
         self.open_button = QPushButton("Open live screen")
-        self.open_button.setToolTip("Start a planned session, resume a live one, or look back at an ended one")
         self.open_button.clicked.connect(self.open_selected)
         self.edit_button = QPushButton("Edit plan…")
         self.edit_button.clicked.connect(self.edit_selected)
@@ -146,9 +154,9 @@ class SessionsView(QWidget):
             self.files_button.set_target(None)
         else:
             self.files_button.set_target(row.partner_id, "session", row.id, row.title)
-        if row is not None:
-            self.open_button.setText({SessionStatus.PLANNED: "Start session", SessionStatus.LIVE: "Resume session",
-                                      SessionStatus.ENDED: "Open session"}[row.status])
+        # The button keeps one name whatever the status (it only opens the screen); the tooltip says what
+        # can be done there.
+        self.open_button.setToolTip(OPEN_TIPS[row.status] if row is not None else "")
 
     def _on_change(self, change: Change) -> None:
         if change.touches(*COACHING_TABLES):
