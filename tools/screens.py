@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.services import build_services
     from app.services.database import open_database
+    from app.ui.garbage import MainThreadCollector
     from app.ui.style import STYLE_SHEET
     from app.ui.wheel import install_wheel_guard
 
@@ -216,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     app.setStyle("Fusion")
     app.setStyleSheet(STYLE_SHEET)
     install_wheel_guard(app)
+    # As in the app: the dashboard's workers must not free widgets (a collection in a worker thread deadlocked
+    # the tool while it built a section).
+    MainThreadCollector(app)
     for kind in ("question", "information", "warning", "critical"):  # nobody is there to answer
         setattr(QMessageBox, kind, staticmethod(lambda *a, **k: QMessageBox.StandardButton.Cancel))
 

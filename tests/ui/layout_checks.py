@@ -225,3 +225,61 @@ def wheel_edits(root: QWidget) -> list[Finding]:
                 _set_value(control, before)
                 break
     return findings
+
+
+FIELDS = (QLineEdit, QComboBox, QAbstractSpinBox, QTextEdit, QPlainTextEdit)
+
+
+def _accessible_name(widget: QWidget) -> str:
+    """What a screen reader announces for ``widget``: its accessible name, else its label buddy's text."""
+    from PySide6.QtGui import QAccessible
+
+    interface = QAccessible.queryAccessibleInterface(widget)
+    return (interface.text(QAccessible.Text.Name) if interface is not None else "").strip()
+
+
+def unlabelled_fields(root: QWidget) -> list[Finding]:
+    """Visible fields under ``root`` a screen reader cannot name: no accessible name and no label whose buddy
+    they are (a placeholder text is not a name: it is gone once something is typed)."""
+    findings = []
+    for widget in root.findChildren(QWidget):
+        if not isinstance(widget, FIELDS) or not widget.isVisible() or _part_of_a_composite(widget):
+            continue
+        if isinstance(widget, (QTextEdit, QPlainTextEdit)) and widget.isReadOnly():
+            continue  # a read-only view is read, not filled in
+        if not _accessible_name(widget):
+            findings.append(Finding(object_path(widget), "no label buddy and no accessible name"))
+    return findings
+
+
+def tab_chain(root: QWidget) -> list[QWidget]:
+    """The visible controls under ``root`` in the order Tab visits them (one round of the focus chain)."""
+    chain, seen = [], set()
+    w = root.nextInFocusChain()
+    while w is not root and id(w) not in seen:
+        seen.add(id(w))
+        if (w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+                and root.isAncestorOf(w) and not _part_of_a_composite(w)):
+            chain.append(w)
+        w = w.nextInFocusChain()
+    return chain
+
+
+def tab_order_against_reading(root: QWidget) -> list[Finding]:
+    """Pairs of controls in one box (the same parent widget) that Tab visits against reading order: the second
+    sits on a line above the first, or on the same line to its left. Across boxes, panes and columns the
+    reading order is the layout's (a column is read to its end before the next); within a box it is top to
+    bottom, left to right."""
+    window = root.window()
+    chain = tab_chain(root)
+    findings = []
+    for a, b in zip(chain, chain[1:]):
+        if a.parentWidget() is not b.parentWidget():
+            continue
+        pa, pb = a.mapTo(window, QPoint(0, 0)), b.mapTo(window, QPoint(0, 0))
+        above = pb.y() + b.height() <= pa.y() + TOLERANCE
+        same_line = pb.y() < pa.y() + a.height() and pa.y() < pb.y() + b.height()
+        if above or (same_line and pb.x() + b.width() <= pa.x() + TOLERANCE):
+            findings.append(Finding(object_path(b), f"Tab reaches it after {describe(a)}, which it precedes "
+                                    "on the screen"))
+    return findings

@@ -46,6 +46,45 @@ def test_the_timeline_draws_every_milestone_and_marks_overdue(tab):
     assert {p["lane"] for p in points if not p["overdue"]} >= {2, 1}
 
 
+def test_every_milestone_on_the_timeline_carries_the_number_its_table_row_shows(tab):
+    """A marker said nothing about which milestone it was until hovered: now each carries a number, and the
+    phase tables print the same number before the title."""
+    from pyqtgraph import TextItem
+
+    drawn = {item.toPlainText() for item in tab.timeline.plot.getPlotItem().items if isinstance(item, TextItem)}
+    listed = {}
+    for box in tab.phase_boxes.values():
+        for r, m in enumerate(box.data.milestones):
+            number, _sep, title = box.milestones.item(r, 0).text().partition(". ")
+            assert title == m.title
+            listed[m.id] = number
+    assert sorted(listed.values(), key=int) == [str(n) for n in range(1, 11)]
+    assert {p["milestone_id"]: str(p["number"]) for p in tab.timeline.points} == listed
+    assert set(listed.values()) <= drawn
+
+
+@pytest.mark.parametrize("width", [480, 1100])
+def test_the_last_date_on_the_timeline_fits_beside_the_axis(qtbot, tab, width):
+    """The day-90 date label sat on the chart's right edge and was cut off (or dropped) on a narrow chart."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QFontMetrics
+
+    from app.ui.plans.timeline import PlanTimelineWidget
+
+    chart = PlanTimelineWidget()
+    qtbot.addWidget(chart)
+    chart.show_plan(tab.plan)
+    chart.resize(width, 170)
+    chart.show()
+    qtbot.waitExposed(chart)
+    axis = chart.plot.getAxis("bottom")
+    view = chart.plot.getPlotItem().getViewBox()
+    last = (tab.plan.start_date + timedelta(days=90)).strftime("%d %b")
+    half = QFontMetrics(axis.style.get("tickFont") or chart.font()).horizontalAdvance(last) / 2
+    right_of_90 = view.width() - view.mapFromView(QPointF(90, 0)).x()
+    assert right_of_90 >= half, f"{right_of_90:.0f} px right of day 90, the label needs {half:.0f}"
+
+
 def test_space_ticks_a_milestone_off(qtbot, tab, services):
     box = tab.phase_boxes[30]
     box.milestones.setCurrentCell(0, 0)
@@ -187,7 +226,7 @@ def test_milestone_edits_status_and_removal_are_undone(qtbot, tab, services, mon
     qtbot.keyClick(box.milestones, Qt.Key.Key_Delete)
     assert m.id not in {x.id for x in services.plans.get(tab.plan.id).milestones}
     stack.undo()
-    assert box.data.milestones[1] == m and box.milestones.item(1, 0).text() == m.title
+    assert box.data.milestones[1] == m and box.milestones.item(1, 0).text() == f"2. {m.title}"
     assert len(tab.timeline.points) == 10
 
 
@@ -201,7 +240,7 @@ def test_adding_a_milestone_is_undone_and_redone(qtbot, tab, services, monkeypat
     stack.undo()
     assert tab.phase_boxes[90].milestones.rowCount() == 3 and len(services.plans.get(tab.plan.id).milestones) == 10
     stack.redo()
-    assert tab.phase_boxes[90].milestones.item(3, 0).text() == "Second source qualified"
+    assert tab.phase_boxes[90].milestones.item(3, 0).text() == "11. Second source qualified"
     assert stack.undoText() == "Add milestone: Second source qualified"
 
 

@@ -24,6 +24,7 @@ from app.services import Services
 from app.services.calendar_export import CalendarResult, export_calendar
 from app.ui.agenda.partner_picker import PartnerPicker
 from app.ui.bus import ChangeBus
+from app.ui.labels import add_form_row
 from app.ui.workers import run_in_background
 
 
@@ -62,7 +63,7 @@ class CalendarExportDialog(QDialog):
         form.addRow("Scope", self.everything)
         form.addRow("", one_row)
         form.addRow("", self.all_day)
-        form.addRow("File", row)
+        add_form_row(form, "File", row, self.path)
         self.message = QLabel("Planned sessions become events; dated action items and milestones to-dos. "
                               "Export again at any time: your calendar updates the entries instead of "
                               "duplicating them.")

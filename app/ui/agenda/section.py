@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.services import Services
 from app.services.agenda import DEFAULT_DAYS, Agenda, AgendaLine, AgendaTarget, kind_label
 from app.ui.bus import Change, ChangeBus
+from app.ui.labels import buddy_label
 from app.ui.workers import run_in_background
 
 COLUMNS = ["What", "Partner", "Title", "Owner", "Detail"]
@@ -86,7 +87,7 @@ class AgendaSection(QWidget):
         filters.addWidget(title)
         filters.addStretch(1)
         for text, w in (("Show", self.who), ("Ahead", self.days), ("Group", self.group)):
-            filters.addWidget(QLabel(text))
+            filters.addWidget(buddy_label(text, w))
             filters.addWidget(w)
 
         self.tree = QTreeWidget()

@@ -26,6 +26,7 @@ from app.services.errors import ValidationError
 from app.services.visit import VisitFolder, check_target, default_folder_name, prepare_visit
 from app.ui.agenda.partner_picker import PartnerPicker
 from app.ui.bus import ChangeBus
+from app.ui.labels import add_form_row
 from app.ui.workers import run_write
 
 
@@ -57,7 +58,7 @@ class PrepareVisitDialog(QDialog):
         self.passphrase.setPlaceholderText("optional: encrypts the package")
         form = QFormLayout()
         form.addRow("Partner", self.partner)
-        form.addRow("In folder", where)
+        add_form_row(form, "In folder", where, self.folder)
         form.addRow("New folder", self.name)
         form.addRow("Passphrase", self.passphrase)
         self.partner.currentIndexChanged.connect(self._suggest_name)

@@ -33,6 +33,7 @@ class CaptureBox(QLineEdit):
         self._saved_text = ""
         self.setPlaceholderText("Type and press Enter to log.  d: decision   r: risk   "
                                 "a: action @owner due friday   e: experiment update (e: >do, e: new Title)")
+        self.setAccessibleName("Log an entry")
         self.setClearButtonEnabled(True)
         self.setMinimumHeight(34)
         self.draft_timer = QTimer(self)

@@ -55,6 +55,7 @@ from app.ui.bus import Change, ChangeBus
 from app.ui.coaching import COACHING_TABLES
 from app.ui.coaching.action_items_view import OVERDUE_BG, ActionItemsView
 from app.ui.coaching.table import RowsTableModel
+from app.ui.labels import add_form_row
 
 STAGNATING_BG = "#fff1d6"
 CONCLUDED_FG = "#616e7c"
@@ -129,6 +130,7 @@ class ExperimentLogView(QWidget):
         self.weeks_spin.setRange(1, 52)
         self.weeks_spin.setValue(STAGNATING_WEEKS)
         self.weeks_spin.setSuffix(" weeks")
+        self.weeks_spin.setAccessibleName("No update for")
         self.weeks_spin.setToolTip("An open experiment with no update for this long is stagnating")
         for w in (self.stage_combo, self.owner_combo):
             w.currentIndexChanged.connect(self.refresh)
@@ -379,11 +381,14 @@ class ExperimentDialog(QDialog):
         self.target_spin.setRange(-1e9, 1e9)
         self.target_spin.setDecimals(2)
         self.target_check = QCheckBox("Target")
+        self.owner_side.setAccessibleName("Owner's side")
+        self.target_spin.setAccessibleName("Target")
         self.kpi_combo.currentIndexChanged.connect(self._kpi_changed)
         self.check_date = QDateEdit()
         self.check_date.setCalendarPopup(True)
         self.check_date.setDate(QDate.currentDate().addDays(28))
         self.check_date_on = QCheckBox("Check on")
+        self.check_date.setAccessibleName("Check on")
         self.check_date_on.setChecked(True)
         criterion = QHBoxLayout()
         criterion.addWidget(self.kpi_combo, 1)
@@ -398,8 +403,8 @@ class ExperimentDialog(QDialog):
         form.addRow("Problem", self.problem_edit)
         form.addRow("Root cause / hypothesis", self.hypothesis_edit)
         form.addRow("Plan", self.plan_edit)
-        form.addRow("Owner", owner_row)
-        form.addRow("Success criterion", criterion)
+        add_form_row(form, "Owner", owner_row, self.owner_edit)
+        add_form_row(form, "Success criterion", criterion, self.kpi_combo)
         self.error_label = QLabel()
         self.error_label.setObjectName("error")
         self.error_label.setWordWrap(True)

@@ -39,6 +39,7 @@ from app.services.coaching import (
 )
 from app.services.errors import NotFound, ValidationError
 from app.services.partners import PartnerQuery
+from app.ui.labels import add_form_row
 
 SIDE_NAMES = {Side.PARTNER: "partner's side", Side.OURS: "our side", Side.JOINT: "joint"}
 
@@ -87,6 +88,7 @@ class PlanSessionDialog(QDialog):
         self.facilitator_side = QComboBox()
         for side in (Side.OURS, Side.PARTNER):
             self.facilitator_side.addItem(label(SIDE_NAMES[side]), side)
+        self.facilitator_side.setAccessibleName("Facilitator's side")
         fac_row = QHBoxLayout()
         fac_row.addWidget(self.facilitator_combo, 1)
         fac_row.addWidget(self.facilitator_side)
@@ -95,9 +97,11 @@ class PlanSessionDialog(QDialog):
         self.attendee_list.setMinimumHeight(110)
         self.guest_edit = QLineEdit()
         self.guest_edit.setPlaceholderText("Someone else (name)")
+        self.guest_edit.setAccessibleName("Another attendee's name")
         self.guest_side = QComboBox()
         for side in (Side.PARTNER, Side.OURS):
             self.guest_side.addItem(label(SIDE_NAMES[side]), side)
+        self.guest_side.setAccessibleName("Another attendee's side")
         add_guest = QPushButton("Add")
         add_guest.clicked.connect(self._add_guest)
         self.guest_edit.returnPressed.connect(self._add_guest)
@@ -129,7 +133,7 @@ class PlanSessionDialog(QDialog):
         form.addRow("Title", self.title_edit)
         form.addRow("Objective", self.objective_edit)
         form.addRow("Location", self.location_edit)
-        form.addRow("Facilitator", fac_row)
+        add_form_row(form, "Facilitator", fac_row, self.facilitator_combo)
         attendees_box = QVBoxLayout()
         attendees_box.addWidget(self.attendee_list)
         attendees_box.addLayout(guest_row)

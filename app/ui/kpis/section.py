@@ -166,8 +166,11 @@ class KpiLibrarySection(QWidget):
         self.tabs.addTab(self.history, "History")
         self.tabs.addTab(o_widget, "Overrides")
 
+        title = QLabel("KPI library")
+        title.setObjectName("pageTitle")
         left = QWidget()
         lv = QVBoxLayout(left)
+        lv.addWidget(title)
         lb = QHBoxLayout()
         lb.addWidget(new)
         lb.addStretch(1)

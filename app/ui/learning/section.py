@@ -10,7 +10,6 @@ from datetime import date
 from html import escape
 
 from PySide6.QtCore import Qt
-from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.models.enums import PartnerKind, label
 from app.services import Services
@@ -38,6 +38,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.learning import EXPIRED, ModuleData, TrackItemData, TrackVersionData
 from app.services.workspace import LEARNING_LIBRARY
 from app.ui.bus import Change, ChangeBus
+from app.ui.labels import buddy_label
 from app.ui.learning.dialogs import ModuleDialog
 from app.ui.learning.matrix_model import BACKGROUNDS
 from app.ui.scrolling import no_collapsing_splitters
@@ -378,10 +379,10 @@ class CertificationOverview(QWidget):
         save = QPushButton("Save name")
         save.clicked.connect(self._save_company)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Expiring within"))
+        top.addWidget(buddy_label("Expiring within", self.days))
         top.addWidget(self.days)
         top.addSpacing(24)
-        top.addWidget(QLabel("Our company:"))
+        top.addWidget(buddy_label("Our company:", self.company))
         top.addWidget(self.company, 1)
         top.addWidget(save)
         self.partners = read_only_table(["Partner", "People", "Certified", "Expiring", "Expired", "Status"])
@@ -449,7 +450,11 @@ class LearningSection(QWidget):
         self.tabs.addTab(self.certifications, "Certifications")
         self.tabs.addTab(self.tracks, "Tracks")
         self.tabs.addTab(self.modules, "Modules and feedback")
-        QVBoxLayout(self).addWidget(self.tabs)
+        title = QLabel("Learning")
+        title.setObjectName("pageTitle")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.tabs, 1)
         no_collapsing_splitters(self)
         bus.changed.connect(self._changed)
 

@@ -91,6 +91,7 @@ class CsvImportDialog(QDialog):
 
         self.path = QLineEdit()
         self.path.setReadOnly(True)
+        self.path.setAccessibleName("File to import")
         self.path.setPlaceholderText("Choose a CSV or Excel file: partner, KPI, period, value "
                                      "(period kind and note optional)")
         browse = QPushButton("Choose file…")

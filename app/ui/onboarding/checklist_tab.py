@@ -43,6 +43,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.onboarding import ChecklistData, ItemData, OnboardingService
 from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
+from app.ui.labels import buddy_label
 from app.ui.onboarding.checklist_model import (
     CHECK,
     DUE,
@@ -143,7 +144,7 @@ class OnboardingTab(QWidget):
         self.pdf_action = print_menu.addAction("Save as PDF…", self.save_pdf)
         self.print_button.setMenu(print_menu)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Checklist"))
+        top.addWidget(buddy_label("Checklist", self.checklist_combo))
         top.addWidget(self.checklist_combo, 1)
         for b in (self.start_button, self.close_button, self.print_button):
             top.addWidget(b)
@@ -161,7 +162,7 @@ class OnboardingTab(QWidget):
         self.start.setToolTip("Moving the start moves every item's due date by as many days")
         summary_row = QHBoxLayout()
         summary_row.addWidget(self.summary, 1)
-        summary_row.addWidget(QLabel("Start"))
+        summary_row.addWidget(buddy_label("Start", self.start))
         summary_row.addWidget(self.start)
         progress = QHBoxLayout()
         progress.addWidget(self.overall, 2)

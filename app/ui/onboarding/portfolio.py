@@ -160,6 +160,7 @@ class OnboardingPortfolioSection(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Filter by partner, lead or next item…")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Filter the onboarding partners")
         self.search.setMinimumWidth(300)
         self.refresh_button = QPushButton("Refresh")
         self.open_button = QPushButton("Open partner")

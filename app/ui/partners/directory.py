@@ -52,6 +52,7 @@ class PartnerDirectoryWidget(QWidget):
 
         self.search = QLineEdit(placeholderText="Search partners by name…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search partners")
         self.kind = _filter_combo("All kinds", [(label(k), k) for k in PartnerKind])
         self.tier = _filter_combo("All tiers", [(f"Tier {t}", t) for t in (1, 2, 3)])
         self.quadrant = _filter_combo("All quadrants", [(label(q), q) for q in Quadrant] + [(NOT_SCORED, UNSCORED)])
@@ -83,8 +84,11 @@ class PartnerDirectoryWidget(QWidget):
         filters = QGridLayout()  # two by two: the directory stays narrow beside a partner's page
         for i, combo in enumerate((self.kind, self.tier, self.quadrant, self.status)):
             filters.addWidget(combo, i // 2, i % 2)
+        title = QLabel("Partners")
+        title.setObjectName("pageTitle")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(title)
         layout.addLayout(top)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)

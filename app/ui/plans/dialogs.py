@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QListWidget,
+    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import ItemStatus
 from app.services.plans import PHASES, GoalData, MilestoneData, TemplateRow, TemplateVersionRow, phase_end
+from app.ui.labels import add_form_row
 from app.ui.onboarding.common import from_qdate, status_text, to_qdate
 
 REMOVE = 2  # dialog result: the user asked to remove the goal or milestone
@@ -124,7 +125,7 @@ class MilestoneDialog(_Dialog):
         form.addRow("Owner", self.owner)
         form.addRow("Phase", self.phase)
         form.addRow("Status", self.status)
-        form.addRow("Due", due_row)
+        add_form_row(form, "Due", due_row, self.due)
         form.addRow("", self.auto_hint)
         self.manual.toggled.connect(self._sync)
         self.phase.currentIndexChanged.connect(self._sync)

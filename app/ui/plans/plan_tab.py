@@ -31,6 +31,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.plans import PHASES, PhaseData, PlanData
 from app.services.workspace import TEMPLATE_LIBRARY
 from app.ui.bus import Change, ChangeBus
+from app.ui.labels import buddy_label
 from app.ui.onboarding.common import (
     AT_RISK_BG,
     AT_RISK_FG,
@@ -43,7 +44,7 @@ from app.ui.onboarding.common import (
     to_qdate,
 )
 from app.ui.plans.dialogs import REMOVE, GoalDialog, MilestoneDialog, NewPlanDialog, SaveTemplateDialog
-from app.ui.plans.timeline import PlanTimelineWidget
+from app.ui.plans.timeline import PlanTimelineWidget, milestone_numbers
 from app.ui.plans.undo import TABLES, GoalCommand, MilestoneCommand, PlanFieldsCommand
 from app.ui.tables import read_only_table
 from app.ui.workspace import library_lock
@@ -109,7 +110,8 @@ class PhaseBox(QGroupBox):
         _fit_height(self.goals)
         _fit_height(self.milestones)
 
-    def show_phase(self, data: PhaseData) -> None:
+    def show_phase(self, data: PhaseData, numbers: dict[str, int]) -> None:
+        """Show one phase; ``numbers`` are the milestones' numbers on the timeline."""
         self.data = data
         self.setTitle(f"Day {data.phase} · {data.start.isoformat()} to {data.end.isoformat()}")
         self.goals.setRowCount(len(data.goals))
@@ -119,7 +121,7 @@ class PhaseBox(QGroupBox):
         self.milestones.setRowCount(len(data.milestones))
         for r, m in enumerate(data.milestones):
             due = m.due_date.isoformat() if m.due_date else "–"
-            cells = [m.title, m.owner or "–", due + (" ✎" if m.due_date_manual else ""),
+            cells = [f"{numbers[m.id]}. {m.title}", m.owner or "–", due + (" ✎" if m.due_date_manual else ""),
                      status_text(m.status) + (" · overdue" if m.overdue else " · at risk" if m.at_risk else "")]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -156,7 +158,7 @@ class SuccessPlanTab(QWidget):
         self.print_button = QPushButton("Print…")
         self.pdf_button = QPushButton("Save as PDF…")
         top = QHBoxLayout()
-        top.addWidget(QLabel("Plan"))
+        top.addWidget(buddy_label("Plan", self.plan_combo))
         top.addWidget(self.plan_combo, 1)
         for b in (self.new_button, self.template_button, self.delete_button, self.print_button, self.pdf_button):
             top.addWidget(b)
@@ -170,9 +172,9 @@ class SuccessPlanTab(QWidget):
         self.summary.setObjectName("muted")
         self.summary.setWordWrap(True)  # the figures wrap rather than widen the tab past a laptop's width
         fields = QHBoxLayout()
-        fields.addWidget(QLabel("Title"))
+        fields.addWidget(buddy_label("Title", self.title))
         fields.addWidget(self.title, 2)
-        fields.addWidget(QLabel("Start"))
+        fields.addWidget(buddy_label("Start", self.start))
         fields.addWidget(self.start)
         fields.addWidget(self.summary, 3)
 
@@ -265,8 +267,9 @@ class SuccessPlanTab(QWidget):
                      ("not started yet" if p.today < p.start_date else "day 90 has passed"))
         self.summary.setText(" · ".join(parts))
         self.timeline.show_plan(p)
+        numbers = milestone_numbers(p)
         for phase, box in self.phase_boxes.items():
-            box.show_phase(p.phase(phase))
+            box.show_phase(p.phase(phase), numbers)
         self.stack.setCurrentIndex(1)
 
     def _written(self) -> None:

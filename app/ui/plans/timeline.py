@@ -1,5 +1,9 @@
 """The plan's timeline chart (pyqtgraph): phases as bands, milestones as markers coloured by status, today as a
-line. The x axis counts days from the plan's start and is labelled with dates; each phase has its own lane."""
+line. The x axis counts days from the plan's start and is labelled with dates; each phase has its own lane.
+
+Each marker carries the milestone's number (`milestone_numbers`), which the phase tables print before the
+title: a title would cover its neighbours on a laptop-wide chart, a number does not, and the tooltip gives the
+whole milestone."""
 
 from __future__ import annotations
 
@@ -16,6 +20,13 @@ from app.ui.onboarding.common import AT_RISK_FG, OVERDUE_FG, STATUS_COLOURS, sta
 
 BANDS = {30: QColor(47, 111, 159, 40), 60: QColor(46, 125, 50, 36), 90: QColor(239, 108, 0, 34)}
 LANE = {30: 3, 60: 2, 90: 1}  # day 30 on top, so the plan reads from the top left down to the right
+#: Days of room on either side of day 0 and day 90, so the first and the last date label fit beside the axis.
+MARGIN_DAYS = 5
+
+
+def milestone_numbers(plan: PlanData) -> dict[str, int]:
+    """Milestone id → its number on the chart and in the tables (1, 2, … in the plan's order)."""
+    return {m.id: n for n, m in enumerate(plan.milestones, 1)}
 
 
 class PlanTimelineWidget(QWidget):
@@ -58,6 +69,10 @@ class PlanTimelineWidget(QWidget):
             item.addItem(text)
         spots = []
         same_place: dict[tuple[int, int], int] = {}
+        numbers = milestone_numbers(plan)
+        small = QFont()
+        small.setPointSizeF(8)
+        small.setBold(True)
         for m in plan.milestones:
             if m.due_date is None:
                 continue
@@ -69,10 +84,15 @@ class PlanTimelineWidget(QWidget):
             pen = pg.mkPen(OVERDUE_FG, width=2.5) if m.overdue else (
                 pg.mkPen(AT_RISK_FG, width=2.5) if m.at_risk else pg.mkPen("w", width=1))
             state = "overdue" if m.overdue else "at risk" if m.at_risk else status_text(m.status).lower()
-            tip = f"{m.title}\n{m.owner or 'no owner'} · due {m.due_date.isoformat()} · {state}"
+            tip = f"{numbers[m.id]}. {m.title}\n{m.owner or 'no owner'} · due {m.due_date.isoformat()} · {state}"
             spots.append(dict(pos=(x, lane), brush=pg.mkBrush(STATUS_COLOURS[m.status]), pen=pen,
                               size=13, symbol="o" if m.status is not ItemStatus.DONE else "s", data=tip))
-            self.points.append(dict(milestone_id=m.id, x=x, lane=lane, overdue=m.overdue,
+            # The number sits right of the marker, or left of it near the end, where the chart ends.
+            label = pg.TextItem(str(numbers[m.id]), color="#243b53", anchor=(-0.35, 0.5) if x < 80 else (1.35, 0.5))
+            label.setFont(small)
+            label.setPos(x, lane)
+            item.addItem(label)
+            self.points.append(dict(milestone_id=m.id, number=numbers[m.id], x=x, lane=lane, overdue=m.overdue,
                                     at_risk=m.at_risk, status=m.status))
         if spots:
             scatter = pg.ScatterPlotItem(hoverable=True, tip=lambda x, y, data: data,
@@ -90,5 +110,5 @@ class PlanTimelineWidget(QWidget):
             item.addItem(line)
         ticks = [(d, (start + timedelta(days=d)).strftime("%d %b")) for d in (0, 15, 30, 45, 60, 75, 90)]
         self.plot.getAxis("bottom").setTicks([ticks])
-        item.setXRange(-3, 93, padding=0)
+        item.setXRange(-MARGIN_DAYS, 90 + MARGIN_DAYS, padding=0)
         item.setYRange(0.3, 4.5, padding=0)

@@ -83,6 +83,7 @@ class OverrideDialog(QDialog):
         ask.setWordWrap(True)
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText("Reason for the override (required)")
+        ask.setBuddy(self.reason)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.sign_button = self.buttons.addButton("Sign with override", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
