@@ -4,12 +4,13 @@ holding 5,000 partners, and one laptop catching up after a week offline.
 Run by hand (a few minutes; needs PostgreSQL and a role that may create databases):
 
     python bench/bench_hub.py --database-url postgresql://user:pw@localhost/postgres \
-        [--partners 5000] [--months 3] [--laptops 20] [--edits 40] [--work DIR]
+        [--name tandem_bench_hub] [--partners 5000] [--months 3] [--laptops 20] [--edits 40] [--work DIR]
 
-It creates a database ``tandem_bench_hub`` (dropped first), runs `tandem hub init` and `tandem hub serve` on a
-free port, generates the demo data (app/services/demo) on a lead's laptop and syncs it whole (timed), then copies
-that laptop for every team member (each a device id of its own, registered at the hub as holding what the lead
-held: `copy_laptop`, so the bench does not spend 20 first syncs).
+It creates a database named ``--name`` (default ``tandem_bench_hub``; dropped first, so two runs at once need
+names of their own), runs `tandem hub init` and `tandem hub serve` on a free port, generates the demo data
+(app/services/demo) on a lead's laptop and syncs it whole (timed), then copies that laptop for every team member
+(each a device id of its own, registered at the hub as holding what the lead held: `copy_laptop`, so the bench
+does not spend 20 first syncs).
 Then, per day: every laptop edits ``--edits`` partners and records as many measurements, the laptops push at
 once (threads, one each) and then pull at once. It prints pushes and pulls per second and their latency; after
 a week of such days in which one laptop stayed offline, the time that laptop takes to catch up. Figures only:
@@ -142,6 +143,8 @@ def timed_all(laptops: list, step) -> list[float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database-url", required=True, help="a PostgreSQL database to connect to (to create ours)")
+    ap.add_argument("--name", default="tandem_bench_hub",
+                    help="the database to create for the bench (dropped first if it exists)")
     ap.add_argument("--partners", type=int, default=5000)
     ap.add_argument("--months", type=int, default=3)
     ap.add_argument("--laptops", type=int, default=20)
@@ -154,7 +157,7 @@ def main() -> None:
     os.environ["TANDEM_DATA_DIR"] = env["TANDEM_DATA_DIR"]
     from sqlalchemy.engine import make_url
 
-    name = "tandem_bench_hub"
+    name = args.name
     with admin(args.database_url) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -9,6 +9,10 @@ versioned create: `hub_schema` holds the version; `upgrade` creates what is miss
 - `hub_pulls`: every package the hub made for a laptop; acknowledging one moves that laptop's cursor;
 - `hub_cursors`: per key, the last pull it acknowledged (change sequence and package id);
 - `hub_nonces`: the nonces of signed requests seen recently (a replayed request is refused).
+
+The laptop's syncable tables come from its Alembic revisions (app/hub/database.py); `upgrade` adds to each
+an index on its change sequence (`change_indexes`): a pull selects ``seq > cursor``, which without it reads
+the whole table. SQLite's schema is not changed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, LargeBinary, MetaDat
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2  # 2: hub_keys.partner_name (a partner's key enrolled before the hub holds it)
+#: 2: hub_keys.partner_name (a partner's key enrolled before the hub holds it);
+#: 3: an index on the change sequence of every syncable table (`change_indexes`).
+SCHEMA_VERSION = 3
 
 
 class HubBase(DeclarativeBase):
@@ -89,6 +95,21 @@ class HubNonce(HubBase):
     seen_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
+def change_indexes() -> dict[str, str]:
+    """Syncable table -> the name of the hub's index on its change sequence (``seq``), which every pull filters
+    on (`Since.clause`: ``seq > cursor``, in the count and in the select of each table). Named as the laptop's
+    metadata would name it (``ix_<table>_seq``)."""
+    from app.models import syncable_tables
+
+    return {table: f"ix_{table}_seq" for table in syncable_tables()}
+
+
+def create_change_indexes(conn: Connection) -> None:
+    """Create the missing `change_indexes` (IF NOT EXISTS: a hub holding them already is left as it is)."""
+    for table, name in change_indexes().items():
+        conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" (seq)')
+
+
 def version(conn: Connection) -> int | None:
     from sqlalchemy import inspect
 
@@ -103,7 +124,9 @@ def is_current(engine: Engine) -> bool:
 
 
 def upgrade(conn: Connection) -> None:
-    """Create the hub's tables (or those missing) and record the version; refuse a newer hub schema."""
+    """Create the hub's tables (or those missing) and the indexes on the laptop's tables (`change_indexes`,
+    on every run: a syncable table a later laptop revision adds gains one too), and record the version; refuse
+    a newer hub schema. Runs in `tandem hub init`'s transaction, after the laptop's migrations."""
     from app.services.database import DatabaseError
 
     found = version(conn)
@@ -112,6 +135,7 @@ def upgrade(conn: Connection) -> None:
     HubBase.metadata.create_all(conn, checkfirst=True)
     if found is not None and found < 2:
         conn.exec_driver_sql("ALTER TABLE hub_keys ADD COLUMN IF NOT EXISTS partner_name TEXT NOT NULL DEFAULT ''")
+    create_change_indexes(conn)
     if found is None:
         conn.execute(HubSchema.__table__.insert().values(id=1, version=SCHEMA_VERSION))
     elif found < SCHEMA_VERSION:

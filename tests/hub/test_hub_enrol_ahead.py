@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from app.hub.schema import WAITING, HubKey
+from app.hub.schema import SCHEMA_VERSION, WAITING, HubKey
 from app.models import Partner
 from app.models.sync import SyncSigner
 from app.services.sync.hub_auth import sign_request
@@ -106,7 +106,7 @@ def test_a_hub_of_the_first_schema_is_upgraded_by_init_and_refused_until_then(hu
         open_hub_database(hub.url, files_dir=hub.tmp / "hubfiles")
     open_hub_database(hub.url, files_dir=hub.tmp / "hubfiles", upgrade=True).close()
     with hub.db.engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM hub_schema")).scalar() == 2
+        assert conn.execute(text("SELECT version FROM hub_schema")).scalar() == SCHEMA_VERSION
         assert conn.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_name = 'hub_keys' "
                                  "AND column_name = 'partner_name'")).scalar() == 1
     acme_laptop = hub.laptop("acmeco", role=None)
