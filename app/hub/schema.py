@@ -66,7 +66,8 @@ class HubPackage(HubBase):
     size: Mapped[int] = mapped_column(BigInteger)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     result: Mapped[dict] = mapped_column(JSON)
-    seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the order packages were received in
+    #: The order packages were received in (each push reads the latest: indexed).
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
 
 
 class HubPull(HubBase):
@@ -104,9 +105,14 @@ def change_indexes() -> dict[str, str]:
     return {table: f"ix_{table}_seq" for table in syncable_tables()}
 
 
+#: The index on the order of received packages (a hub of schema 2 lacks it; newer ones get it from the model).
+PACKAGE_ORDER_INDEX = "ix_hub_packages_seq"
+
+
 def create_change_indexes(conn: Connection) -> None:
-    """Create the missing `change_indexes` (IF NOT EXISTS: a hub holding them already is left as it is)."""
-    for table, name in change_indexes().items():
+    """Create the missing `change_indexes` and `PACKAGE_ORDER_INDEX` (IF NOT EXISTS: a hub holding them already
+    is left as it is)."""
+    for table, name in {**change_indexes(), HubPackage.__tablename__: PACKAGE_ORDER_INDEX}.items():
         conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" (seq)')
 
 

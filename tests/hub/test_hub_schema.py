@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from app.hub.schema import SCHEMA_VERSION, change_indexes
+from app.hub.schema import PACKAGE_ORDER_INDEX, SCHEMA_VERSION, change_indexes
 from app.models import syncable_tables
 from app.services.sync.tables import Since, table_specs
 from tests.sync.conftest import add_partner, partner_names
@@ -35,6 +35,7 @@ def test_every_syncable_table_on_the_hub_has_an_index_led_by_its_change_sequence
     found = _seq_indexes(hub.db.engine)
     assert set(syncable_tables()) <= set(found), sorted(set(syncable_tables()) - set(found))
     assert all(change_indexes()[t] in found[t] for t in syncable_tables())
+    assert PACKAGE_ORDER_INDEX in found["hub_packages"]  # each push reads the latest package's number
 
 
 def test_a_pull_s_select_of_changes_can_use_the_index(hub):
@@ -56,7 +57,7 @@ def test_a_hub_of_the_previous_schema_gains_the_indexes_on_init_and_is_refused_u
     ann.hub.sync()
     bob.hub.sync()
     with hub.db.engine.begin() as conn:  # a hub set up by the previous version: no index on seq
-        for name in change_indexes().values():
+        for name in [*change_indexes().values(), PACKAGE_ORDER_INDEX]:
             conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
         conn.execute(text(f"UPDATE hub_schema SET version = {SCHEMA_VERSION - 1}"))
     assert not set(_seq_indexes(hub.db.engine)) & set(syncable_tables())
@@ -67,6 +68,7 @@ def test_a_hub_of_the_previous_schema_gains_the_indexes_on_init_and_is_refused_u
         assert conn.execute(text("SELECT version FROM hub_schema")).scalar() == SCHEMA_VERSION
     found = _seq_indexes(hub.db.engine)
     assert all(change_indexes()[t] in found.get(t, ()) for t in syncable_tables())
+    assert PACKAGE_ORDER_INDEX in found["hub_packages"]
     # init again: nothing to do, nothing doubled
     open_hub_database(hub.url, files_dir=hub.tmp / "hubfiles", upgrade=True).close()
     assert _seq_indexes(hub.db.engine) == found
