@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, QLocale, QTime
+from PySide6.QtWidgets import QDateEdit
 
 NONE = "—"  # what an empty value shows
 
@@ -51,13 +52,46 @@ def _date_format(fmt: QLocale.FormatType) -> str:
     return pattern
 
 
-def format_datetime(value: datetime | None) -> str:
-    """Date and time to the minute, in the locale's short forms ("01/12/2026 14:05")."""
+def format_datetime(value: datetime | None, *, weekday: bool = False) -> str:
+    """Date and time to the minute, in the locale's short forms ("01/12/2026 14:05"); with ``weekday`` the
+    day's short name first ("Tue 01/12/2026 14:05"), where a meeting's day matters."""
     if value is None:
         return NONE
     qdt = QDateTime(QDate(value.year, value.month, value.day), QTime(value.hour, value.minute))
     time_fmt = _locale().timeFormat(QLocale.FormatType.ShortFormat)
-    return _locale().toString(qdt, f"{_date_format(QLocale.FormatType.ShortFormat)} {time_fmt}")
+    text = _locale().toString(qdt, f"{_date_format(QLocale.FormatType.ShortFormat)} {time_fmt}")
+    return f"{_locale().toString(qdt.date(), 'ddd')} {text}" if weekday else text
+
+
+def format_time(value: datetime | None, *, seconds: bool = False) -> str:
+    """The time of day in the locale's form ("14:05", "2:05 PM"), with seconds when asked (a log's entries)."""
+    if value is None:
+        return NONE
+    loc = _locale()
+    pattern = loc.timeFormat(QLocale.FormatType.ShortFormat)
+    if seconds and "s" not in pattern:
+        pattern = pattern.replace("mm", "mm:ss")
+    return loc.toString(QTime(value.hour, value.minute, value.second), pattern)
+
+
+def format_day_month(value: date) -> str:
+    """A day and the month's short name, for axis ticks ("17 Nov", "17. Nov.")."""
+    return _locale().toString(QDate(value.year, value.month, value.day), "d MMM")
+
+
+def date_edit_format() -> str:
+    """The display format for date fields (QDateEdit): the locale's short date, in digits and with a
+    four-digit year, so a date is typed as it is read ("01/12/2026", "01.12.2026", "12/1/2026")."""
+    pattern = _locale().dateFormat(QLocale.FormatType.ShortFormat)
+    if "yyyy" not in pattern and "yy" in pattern:
+        pattern = pattern.replace("yy", "yyyy")
+    return pattern
+
+
+def localise_date_edit(edit: QDateEdit) -> QDateEdit:
+    """Show ``edit`` in `date_edit_format` (Qt's own default for the C locale reads "1 12 2026")."""
+    edit.setDisplayFormat(date_edit_format())
+    return edit
 
 
 def format_number(value: float | int | None, decimals: int | None = None) -> str:

@@ -17,6 +17,7 @@ Only visible controls are checked (a hidden tab's content is checked when the te
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
@@ -283,3 +284,46 @@ def tab_order_against_reading(root: QWidget) -> list[Finding]:
             findings.append(Finding(object_path(b), f"Tab reaches it after {describe(a)}, which it precedes "
                                     "on the screen"))
     return findings
+
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+ROWS_READ = 40  # rows of each visible list or table whose text is read
+
+
+def _shown_texts(root: QWidget):
+    """(widget, text) of what the visible widgets under ``root`` show: labels, buttons, group titles, date and
+    number fields, and the first `ROWS_READ` rows of lists and tables (user-typed line edits are not read)."""
+    from PySide6.QtWidgets import QGroupBox, QHeaderView
+
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        if isinstance(widget, (QLabel, QAbstractButton)):
+            yield widget, widget.text()
+        elif isinstance(widget, QGroupBox):
+            yield widget, widget.title()
+        elif isinstance(widget, QAbstractSpinBox):
+            yield widget, widget.text()
+        elif isinstance(widget, QAbstractItemView) and not isinstance(widget, QHeaderView) and widget.model():
+            model, top = widget.model(), widget.rootIndex()
+            try:
+                columns = model.columnCount(top)
+            except TypeError:  # a list model keeps its one column to itself
+                columns = 1
+            for r in range(min(model.rowCount(top), ROWS_READ)):
+                for c in range(columns):
+                    value = model.index(r, c, top).data()
+                    if isinstance(value, str):
+                        yield widget, value
+
+
+def iso_dates(root: QWidget) -> list[Finding]:
+    """Visible text showing an ISO date ("2026-12-01"): on screen dates follow the locale (app/ui/formatting.py);
+    ISO is for files."""
+    findings = {}
+    for widget, text in _shown_texts(root):
+        match = ISO_DATE.search(text or "")
+        if match:
+            findings.setdefault(object_path(widget), Finding(object_path(widget), f"shows the ISO date "
+                                                              f"{match.group(0)}: “{text.strip()[:60]}”"))
+    return list(findings.values())

@@ -1,7 +1,8 @@
 """The field laptop sweep: the main window over demo data at 1366×768 visits every section, every partner tab
 (for a candidate, a partner in onboarding and an active one) and a live session, and fails on a control cut
 off sideways, a page that scrolls sideways, a window larger than the screen, a wheel turn that edits a value
-on a scrolling page, a field a screen reader cannot name and Tab moving against reading order. The dialogs
+on a scrolling page, a field a screen reader cannot name, Tab moving against reading order and a date shown
+in ISO form instead of the locale's. The dialogs
 opened from those screens get the same checks. The checks live in tests/ui/layout_checks.py and name every
 offending control.
 
@@ -96,7 +97,8 @@ def _check(window, root=None) -> list[str]:
     root = root or window
     findings = (layout_checks.larger_than(window, LAPTOP) + layout_checks.sideways_scrolling(root)
                 + layout_checks.cut_off_controls(root) + layout_checks.wheel_edits(root)
-                + layout_checks.unlabelled_fields(root) + layout_checks.tab_order_against_reading(root))
+                + layout_checks.unlabelled_fields(root) + layout_checks.tab_order_against_reading(root)
+                + layout_checks.iso_dates(root))
     return [str(f) for f in findings]
 
 

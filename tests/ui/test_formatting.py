@@ -45,3 +45,45 @@ def test_grouped_numbers_read_back(value, name):
         assert ok and number == value
     finally:
         QLocale.setDefault(QLocale.system())
+
+
+def test_date_fields_are_typed_as_the_locale_reads(qtbot, locale):
+    """Date fields showed ISO in some views and Qt's C-locale "1 12 2026" in others; every one now takes the
+    locale's short date with a four-digit year, and what it shows reads back as the same day."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QDateEdit
+
+    from app.ui.formatting import localise_date_edit
+
+    for name, shown in (("de_DE", "01.12.2026"), ("en_US", "12/1/2026"), ("C", "01/12/2026")):
+        locale(name)
+        edit = localise_date_edit(QDateEdit(QDate(2026, 12, 1)))
+        qtbot.addWidget(edit)
+        assert edit.text() == shown
+        assert QLocale().toDate(edit.text(), edit.displayFormat()) == QDate(2026, 12, 1)
+
+
+def test_the_field_views_show_dates_and_amounts_in_the_locale(qtbot, services, locale):
+    """The success plan showed ISO dates and the directory "2,525,430 EUR" whatever the locale."""
+    from PySide6.QtCore import Qt
+
+    from app.services.partners import PartnerData
+    from app.services.reference_data import stable_id
+    from app.ui.bus import ChangeBus
+    from app.ui.partners.table_model import PartnerTableModel
+    from app.ui.plans.plan_tab import SuccessPlanTab
+
+    locale("de_DE")
+    p = services.partners.create(PartnerData(name="Lumenforge Materials B.V.", annual_spend=2525430,
+                                             currency="EUR"))
+    services.plans.create(p.id, date(2026, 11, 2), template_id=stable_id("plan_template", "default_30_60_90"))
+    tab = SuccessPlanTab(services, ChangeBus(services.db.feed))
+    qtbot.addWidget(tab)
+    tab.set_partner(p.id)
+    assert tab.phase_boxes[30].title() == "Day 30 · 02.11.2026 to 02.12.2026"
+    assert tab.start.text() == "02.11.2026"
+    model = PartnerTableModel(services.partners)
+    model.reload()
+    spend = next(c for c in range(model.columnCount())
+                 if model.headerData(c, Qt.Orientation.Horizontal) == "Annual spend")
+    assert model.index(0, spend).data() == "2.525.430 EUR"

@@ -14,6 +14,7 @@ from app.services.learning import TrackItemData
 from app.services.partners import ContactData, PartnerData
 from app.services.reference_data import stable_id
 from app.ui.bus import ChangeBus
+from app.ui.formatting import format_date
 from app.ui.learning.matrix_model import BACKGROUNDS, FIXED
 from app.ui.learning.partner_tab import LearningTab
 from app.ui.learning.section import LearningSection
@@ -58,14 +59,14 @@ def _cell(tab, person: str, code: str):
 def test_the_matrix_shows_ticks_dates_and_marks_overdue_and_expiring(tab):
     assert tab.summary.text() == "1 of 2 certified, 1 expiring in 30 days, 1 overdue"  # Bo was due on 1 Nov
     done = _cell(tab, "Ana Lima", "ONB101")
-    assert done.data() == "✓ 2025-12-01"
+    assert done.data() == f"✓ {format_date(date(2025, 12, 1))}"
     expiring = _cell(tab, "Ana Lima", "ESC101")
-    assert expiring.data() == "⚠ until 2026-12-09"
+    assert expiring.data() == f"⚠ until {format_date(date(2026, 12, 9))}"
     assert expiring.data(Qt.ItemDataRole.BackgroundRole) == BACKGROUNDS["expiring"]
     overdue = _cell(tab, "Bo Chen", "ONB101")
-    assert overdue.data() == "✗ overdue 2026-11-01"
+    assert overdue.data() == f"✗ overdue {format_date(date(2026, 11, 1))}"
     assert overdue.data(Qt.ItemDataRole.BackgroundRole) == BACKGROUNDS["overdue"]
-    assert tab.model.index(0, 3).data() == "2026-12-09"  # Ana's certification, valid until
+    assert tab.model.index(0, 3).data() == format_date(date(2026, 12, 9))  # Ana's certification, valid until
     assert tab.certs.rowCount() == 1 and tab.certs.item(0, 5).text() == "Expiring"
 
 
@@ -82,7 +83,7 @@ def test_record_completion_from_a_cell_certifies_and_refreshes(tab, services, ac
 
     monkeypatch.setattr("app.ui.learning.dialogs.CompletionDialog.exec", fill_and_accept)
     tab.record_completion()
-    assert _cell(tab, "Bo Chen", "ONB101").data() == f"✓ {TODAY.isoformat()}"
+    assert _cell(tab, "Bo Chen", "ONB101").data() == f"✓ {format_date(TODAY)}"
     feedback = services.learning.feedback(ONB)
     assert (feedback.entries[0].person, feedback.entries[0].rating) == ("Bo Chen", 5)
 
@@ -139,7 +140,7 @@ def test_the_overview_lists_each_partner_and_the_renewals_due(qtbot, services, a
     qtbot.waitUntil(lambda: overview.loaded, timeout=10_000)
     assert overview.partners.item(0, 0).text() == "Acme Castings"
     assert overview.partners.item(0, 5).text() == "1 of 2 certified, 1 expiring in 30 days, 1 overdue"
-    assert (overview.renewals.item(0, 2).text(), overview.renewals.item(0, 0).text()) == ("Ana Lima", "2026-12-09")
+    assert (overview.renewals.item(0, 2).text(), overview.renewals.item(0, 0).text()) == ("Ana Lima", format_date(date(2026, 12, 9)))
     overview.company.setText("Northwind Components")
     overview._save_company()
     assert services.learning.our_company() == "Northwind Components"

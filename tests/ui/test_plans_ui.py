@@ -11,6 +11,7 @@ from app.models.enums import ItemStatus
 from app.services.partners import PartnerData
 from app.services.reference_data import stable_id
 from app.ui.bus import ChangeBus
+from app.ui.formatting import format_date
 from app.ui.onboarding.common import OVERDUE_BG, to_qdate
 from app.ui.plans.dialogs import SaveTemplateDialog
 from app.ui.plans.plan_tab import SuccessPlanTab
@@ -100,7 +101,7 @@ def test_moving_the_start_moves_automatic_dates(qtbot, tab):
     tab.start.setDate(to_qdate(tab.plan.start_date + timedelta(days=7)))
     tab._save_start()
     assert tab.plan.phase(60).milestones[0].due_date == before + timedelta(days=7)
-    assert tab.phase_boxes[60].milestones.item(0, 2).text().startswith((before + timedelta(days=7)).isoformat())
+    assert tab.phase_boxes[60].milestones.item(0, 2).text().startswith(format_date(before + timedelta(days=7)))
 
 
 def test_an_empty_plan_and_no_plan(qtbot, services):
@@ -138,7 +139,7 @@ def test_renaming_and_moving_the_start_are_undone(qtbot, tab, services):
     stack.undo()  # the start moves back, and the dates that follow it
     assert tab.start.date() == to_qdate(old_start)
     assert services.plans.get(tab.plan.id).phase(60).milestones[0].due_date == old_due
-    assert tab.phase_boxes[60].milestones.item(0, 2).text().startswith(old_due.isoformat())
+    assert tab.phase_boxes[60].milestones.item(0, 2).text().startswith(format_date(old_due))
     stack.undo()
     assert tab.title.text() == old_title == services.plans.get(tab.plan.id).title
     stack.redo()
@@ -202,15 +203,15 @@ def test_milestone_edits_status_and_removal_are_undone(qtbot, tab, services, mon
     changed = services.plans.get(tab.plan.id).phase(30).milestones[1]
     assert (changed.owner, changed.status, changed.due_date, changed.due_date_manual) == (
         "Jakob Stein", ItemStatus.BLOCKED, by_hand, True)
-    assert box.milestones.item(1, 2).text() == f"{by_hand.isoformat()} ✎"
+    assert box.milestones.item(1, 2).text() == f"{format_date(by_hand)} ✎"
 
     stack.undo()  # owner, status and the date that follows the phase end are back
     assert services.plans.get(tab.plan.id).phase(30).milestones[1] == m
     assert box.milestones.item(1, 1).text() == m.owner
-    assert box.milestones.item(1, 2).text() == m.due_date.isoformat()
+    assert box.milestones.item(1, 2).text() == format_date(m.due_date)
     assert box.milestones.item(1, 3).text().startswith("To do")
     stack.redo()
-    assert box.milestones.item(1, 2).text() == f"{by_hand.isoformat()} ✎"
+    assert box.milestones.item(1, 2).text() == f"{format_date(by_hand)} ✎"
     stack.undo()
 
     # Space ticks off; undo un-ticks.

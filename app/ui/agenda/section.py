@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.services import Services
 from app.services.agenda import DEFAULT_DAYS, Agenda, AgendaLine, AgendaTarget, kind_label
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date
 from app.ui.labels import buddy_label
 from app.ui.workers import run_in_background
 
@@ -218,7 +219,7 @@ class AgendaSection(QWidget):
         owner = line.owner or (f"{line.side.value} side" if line.side else "—")
         detail = line.detail
         if line.overdue:
-            detail = f"due {line.due.isoformat()}" + (f" · {detail}" if detail else "")
+            detail = f"due {format_date(line.due)}" + (f" · {detail}" if detail else "")
         item = QTreeWidgetItem([kind_label(line.kind, one=True), line.partner_name, line.title, owner, detail])
         item.setData(0, TARGET_ROLE, len(self._targets))
         self._targets.append(line.target)

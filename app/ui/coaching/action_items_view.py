@@ -21,6 +21,7 @@ from app.services.actions import ActionItemData, ActionQuery, ActionStatus
 from app.services.coaching import local_time
 from app.ui.bus import ChangeBus
 from app.ui.coaching.table import RowsTableModel
+from app.ui.formatting import format_date
 
 OVERDUE_BG = "#fdecea"
 
@@ -57,14 +58,14 @@ class ActionItemsView(QWidget):
         top.addWidget(self.done_button)
         top.addWidget(self.open_partner_button)
         self.model = RowsTableModel(
-            [("Due", lambda a: a.due_date.isoformat() if a.due_date else "—"),
+            [("Due", lambda a: format_date(a.due_date)),
              ("Partner", lambda a: a.partner_name),
              ("Action", lambda a: a.title),
              ("Owner", lambda a: a.owner),
              ("Side", lambda a: label(a.owner_side)),
-             ("Agreed in", lambda a: f"{a.session_title} {local_time(a.session_date):%Y-%m-%d}"
+             ("Agreed in", lambda a: f"{a.session_title} {format_date(local_time(a.session_date))}"
               if a.session_id else "—"),
-             ("Status", lambda a: f"done {a.done_on.isoformat()}" if a.done_on else a.status)],
+             ("Status", lambda a: f"done {format_date(a.done_on)}" if a.done_on else a.status)],
             background=lambda a: OVERDUE_BG if a.overdue else None)
         self.table = QTableView()
         self.table.setModel(self.model)

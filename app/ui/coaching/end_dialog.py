@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.models.enums import SessionStatus
 from app.services import Services
 from app.services.coaching import SessionMinutes, local_time
+from app.ui.formatting import format_date, format_datetime
 
 
 def summary_html(m: SessionMinutes) -> str:
@@ -36,12 +37,12 @@ def summary_html(m: SessionMinutes) -> str:
         duration = f" · {minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f" · {minutes} min"
     return (
         f"<p><b>{escape(s.partner_name)}</b> · {escape(s.type_name)} · "
-        f"{local_time(s.started_at or s.scheduled_at):%Y-%m-%d %H:%M}{duration}<br/>"
+        f"{format_datetime(local_time(s.started_at or s.scheduled_at))}{duration}<br/>"
         f"<span style='color:#616e7c'>{escape(m.counts_text)}</span></p>"
         + section("Decisions", [escape(d.text) for d in m.decisions], "No decisions logged.")
         + section("New action items", [
             f"{escape(a.title)} — <i>{escape(a.owner or 'no owner')}</i>"
-            + (f", due {a.due_date:%Y-%m-%d}" if a.due_date else "") for a in m.actions], "No action items.")
+            + (f", due {format_date(a.due_date)}" if a.due_date else "") for a in m.actions], "No action items.")
         + section("Experiment updates", [
             f"<b>{escape(u.experiment_title)}</b>: {escape(u.what)}" + (f" — {escape(u.note)}" if u.note else "")
             for u in m.experiment_updates], "No experiment updated.")

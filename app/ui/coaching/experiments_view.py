@@ -55,6 +55,7 @@ from app.ui.bus import Change, ChangeBus
 from app.ui.coaching import COACHING_TABLES
 from app.ui.coaching.action_items_view import OVERDUE_BG, ActionItemsView
 from app.ui.coaching.table import RowsTableModel
+from app.ui.formatting import format_date, format_number, localise_date_edit
 from app.ui.labels import add_form_row
 
 STAGNATING_BG = "#fff1d6"
@@ -64,7 +65,18 @@ CONCLUDED_FG = "#616e7c"
 def _ago(e: ExperimentData) -> str:
     if e.last_update is None:
         return "never"
-    return f"{local_time(e.last_update):%Y-%m-%d}"
+    return format_date(local_time(e.last_update))
+
+
+def criterion_text(e: ExperimentData) -> str:
+    """The success criterion as the screen shows it: "OTD (On-time delivery) → 97.5 % by 15 Dec 2026", the
+    number and date in the locale's form ('' when no KPI is set)."""
+    if not e.kpi_code:
+        return ""
+    target = "" if e.target_value is None else f" → {format_number(e.target_value)}" + (
+        f" {e.kpi_unit}" if e.kpi_unit else "")
+    when = f" by {format_date(e.check_date)}" if e.check_date else ""
+    return f"{e.kpi_code} ({e.kpi_name}){target}{when}"
 
 
 def _flags(e: ExperimentData) -> str:
@@ -91,16 +103,16 @@ def story_html(e: ExperimentData, history) -> str:
         head += ("<p style='background:#fff1d6; padding:4px'><b>Stagnating</b>: no update since "
                  f"{_ago(e)}. Revisit it before escalating.</p>")
     if e.check_overdue:
-        head += f"<p style='background:#fdecea; padding:4px'><b>Check overdue</b>: due {e.check_date}.</p>"
+        head += f"<p style='background:#fdecea; padding:4px'><b>Check overdue</b>: due {format_date(e.check_date)}.</p>"
     body = (field("Problem", e.problem) + field("Root cause / hypothesis", e.hypothesis) + field("Plan", e.plan)
-            + field("Success criterion", e.success_criterion)
-            + field("Check date", e.check_date.isoformat() if e.check_date else "")
+            + field("Success criterion", criterion_text(e))
+            + field("Check date", format_date(e.check_date) if e.check_date else "")
             + field("Result", e.result) + field("Lessons learned", e.lessons))
     steps = []
     for h in history:
-        where = (f"in <i>{escape(h.session_title)}</i> ({local_time(h.session_date):%Y-%m-%d})" if h.session_id
+        where = (f"in <i>{escape(h.session_title)}</i> ({format_date(local_time(h.session_date))})" if h.session_id
                  else "between sessions")
-        steps.append(f"<li><b>{local_time(h.happened_at):%Y-%m-%d}</b> · {escape(h.what)} {where}"
+        steps.append(f"<li><b>{format_date(local_time(h.happened_at))}</b> · {escape(h.what)} {where}"
                      f" — {escape(h.author)}" + (f"<br/>{escape(h.note)}" if h.note else "") + "</li>")
     return head + body + "<h4 style='margin-bottom:2px'>Story</h4><ul>" + "".join(steps) + "</ul>"
 
@@ -172,8 +184,8 @@ class ExperimentLogView(QWidget):
             ("Experiment", lambda e: e.title),
             ("Stage", lambda e: label(e.stage)),
             ("Owner", lambda e: f"{e.owner} ({label(e.owner_side).lower()})" if e.owner else ""),
-            ("Success criterion", lambda e: e.success_criterion),
-            ("Check date", lambda e: e.check_date.isoformat() if e.check_date else ""),
+            ("Success criterion", criterion_text),
+            ("Check date", lambda e: format_date(e.check_date) if e.check_date else ""),
             ("Last update", _ago),
             ("Attention", _flags),
         ]
@@ -384,7 +396,7 @@ class ExperimentDialog(QDialog):
         self.owner_side.setAccessibleName("Owner's side")
         self.target_spin.setAccessibleName("Target")
         self.kpi_combo.currentIndexChanged.connect(self._kpi_changed)
-        self.check_date = QDateEdit()
+        self.check_date = localise_date_edit(QDateEdit())
         self.check_date.setCalendarPopup(True)
         self.check_date.setDate(QDate.currentDate().addDays(28))
         self.check_date_on = QCheckBox("Check on")

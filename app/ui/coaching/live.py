@@ -43,6 +43,7 @@ from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.coaching.capture import SHORTCUTS, CaptureBox
 from app.ui.coaching.log_model import AUTHOR, DETAIL, KIND, TEXT, TIME, LogTableModel
+from app.ui.formatting import format_datetime
 from app.ui.scrolling import scrollable
 
 STATUS_COLOURS = {"green": "#2e7d32", "amber": "#ef6c00", "red": "#c62828"}
@@ -269,7 +270,7 @@ class LiveSessionWidget(QWidget):
                  SessionStatus.ENDED: "Ended"}[s.status]
         colour = {"Planned": "#616e7c", "● Live": "#c62828", "Ended": "#2e7d32"}[state]
         self.status_label.setText(f'<span style="color:{colour}; font-weight:600">{state}</span> · '
-                                  f'{s.type_name} · {when:%a %d %b %Y %H:%M}{where}{facilitator}')
+                                  f'{s.type_name} · {format_datetime(when, weekday=True)}{where}{facilitator}')
         self.start_button.setVisible(s.status is SessionStatus.PLANNED)
         self.end_button.setEnabled(s.status is not SessionStatus.ENDED)
         self.end_button.setText("End session…" if s.status is not SessionStatus.ENDED else "Ended")

@@ -8,6 +8,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.models.enums import EntryKind, label
 from app.services.coaching import Entry, local_time
+from app.ui.formatting import format_datetime, format_time
 
 KIND_COLOURS = {
     EntryKind.NOTE: "#52606d", EntryKind.DECISION: "#1f5f8b", EntryKind.RISK: "#b71c1c",
@@ -104,7 +105,7 @@ class LogTableModel(QAbstractTableModel):
         col = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             if col == TIME:
-                return local_time(e.logged_at).strftime("%H:%M:%S")
+                return format_time(local_time(e.logged_at), seconds=True)
             if col == KIND:
                 return label(e.kind)
             if col == TEXT:
@@ -120,7 +121,7 @@ class LogTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole and e.kind in KIND_BACKGROUNDS:
             return QBrush(QColor(KIND_BACKGROUNDS[e.kind]))
         if role == Qt.ItemDataRole.ToolTipRole:
-            when = local_time(e.logged_at).strftime("%Y-%m-%d %H:%M:%S")
+            when = format_datetime(local_time(e.logged_at))
             return f"{label(e.kind)} logged by {e.author} at {when}" + (" (edited since)" if e.edited else "")
         return None
 

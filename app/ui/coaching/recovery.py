@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 from app.services import Services
 from app.services.coaching import InterruptedSession, local_time, type_name
 from app.ui.bus import ChangeBus
+from app.ui.formatting import format_datetime
 
 #: What `confirm_end` answers.
 END, RESUME, CANCEL = "end", "resume", "cancel"
@@ -27,8 +28,9 @@ def offer_to_resume(window: QMainWindow, services: Services, bus: ChangeBus) -> 
     for found in services.coaching.interrupted():
         s = found.session
         started = local_time(s.started_at or s.scheduled_at)
-        text = (f"The {type_name(s.session_type).lower()} with {s.partner_name} (started {started:%a %d %b %H:%M}) "
-                "was still running when Tandem closed.\n\nEvery logged entry is saved.")
+        text = (f"The {type_name(s.session_type).lower()} with {s.partner_name} "
+                f"(started {format_datetime(started, weekday=True)}) was still running when Tandem closed.\n\n"
+                "Every logged entry is saved.")
         if found.draft:
             text += f"\n\nYou were typing:\n“{found.draft}”"
         box = QMessageBox(QMessageBox.Icon.Question, "Resume the session?", text, parent=window)

@@ -31,6 +31,7 @@ from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.coaching import COACHING_TABLES
 from app.ui.coaching.table import RowsTableModel
+from app.ui.formatting import format_datetime
 
 FILTERS = [("Upcoming and live", (SessionStatus.PLANNED, SessionStatus.LIVE)), ("Past", (SessionStatus.ENDED,)),
            ("All", ())]
@@ -85,7 +86,7 @@ class SessionsView(QWidget):
             top.addWidget(b)
 
         columns = [
-            ("When", lambda r: f"{local_time(r.scheduled_at):%a %d %b %Y %H:%M}"),
+            ("When", lambda r: format_datetime(local_time(r.scheduled_at), weekday=True)),
             ("Partner", lambda r: r.partner_name),
             ("Type", lambda r: type_name(r.session_type)),
             ("Title", lambda r: r.title),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
-from shiboken6 import isValid
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from app.models.enums import KpiCategory, Quadrant, label
 from app.services import Services
@@ -35,6 +35,7 @@ from app.services.scorecards import Portfolio, SpendConcentration, Status
 from app.ui.bus import Change, ChangeBus, WhenShown
 from app.ui.charts.matrix import QUADRANT_COLOURS, ValueRiskMatrixWidget
 from app.ui.dashboard.lights import COLOURS, light
+from app.ui.formatting import format_number
 from app.ui.tables import read_only_table
 from app.ui.workers import run_in_background
 
@@ -413,7 +414,7 @@ class DashboardSection(QWidget):
             if s in sc.over_limit:
                 name.setIcon(light(Status.RED))
             self.spend.setItem(i, 0, name)
-            amount = QTableWidgetItem(f"{s.annual_spend:,}".replace(",", " "))
+            amount = QTableWidgetItem(format_number(s.annual_spend))
             amount.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.spend.setItem(i, 1, amount)
             share = QTableWidgetItem(f"{s.share:.1%}")

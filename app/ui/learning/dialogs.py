@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.models.enums import Side, label
 from app.services.errors import NotFound, ValidationError
 from app.services.learning import FORMATS, ModuleData, PersonChoice, TrackVersionRow
+from app.ui.formatting import localise_date_edit
 from app.ui.onboarding.common import from_qdate, to_qdate
 
 OTHER = "__other__"  # the person combo's "someone else" entry
@@ -37,7 +38,7 @@ STARS = ["No rating", "★ 1 poor", "★★ 2", "★★★ 3", "★★★★ 4",
 def date_edit(day: date) -> QDateEdit:
     edit = QDateEdit(to_qdate(day))
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    localise_date_edit(edit)
     return edit
 
 

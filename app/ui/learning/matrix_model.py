@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor
 
 from app.models.enums import label
 from app.services.learning import EXPIRED, EXPIRING, LearningMatrix, MatrixCell, MatrixRow
+from app.ui.formatting import format_date
 
 FIXED = ["Person", "Side", "Done", "Certified until"]
 CELL_ROLE = Qt.ItemDataRole.UserRole + 1  # (row, module) of a module cell, for record-completion
@@ -23,26 +24,26 @@ FOREGROUNDS = {"done": QColor("#2e7d32"), "expiring": QColor("#e65100"), "expire
 
 def cell_text(c: MatrixCell) -> str:
     if c.state == "done":
-        return f"✓ {c.completed_on.isoformat()}"
+        return f"✓ {format_date(c.completed_on)}"
     if c.state == "expiring":
-        return f"⚠ until {c.valid_until.isoformat()}"
+        return f"⚠ until {format_date(c.valid_until)}"
     if c.state == "expired":
-        return f"✗ expired {c.valid_until.isoformat()}"
+        return f"✗ expired {format_date(c.valid_until)}"
     if c.state == "overdue":
-        return f"✗ overdue {c.due_on.isoformat()}"
+        return f"✗ overdue {format_date(c.due_on)}"
     if c.state == "due":
-        return f"due {c.due_on.isoformat()}" if c.due_on else "to do"
-    return f"✓ {c.completed_on.isoformat()}" if c.completed_on and c.result == "passed" else ""
+        return f"due {format_date(c.due_on)}" if c.due_on else "to do"
+    return f"✓ {format_date(c.completed_on)}" if c.completed_on and c.result == "passed" else ""
 
 
 def cell_tip(c: MatrixCell, module_label: str) -> str:
     lines = [module_label]
     if c.completed_on:
-        lines.append(f"{'Passed' if c.result == 'passed' else 'Failed'} on {c.completed_on.isoformat()}")
+        lines.append(f"{'Passed' if c.result == 'passed' else 'Failed'} on {format_date(c.completed_on)}")
     if c.valid_until:
-        lines.append(f"Counts until {c.valid_until.isoformat()}")
+        lines.append(f"Counts until {format_date(c.valid_until)}")
     if c.due_on:
-        lines.append(f"Due by {c.due_on.isoformat()}")
+        lines.append(f"Due by {format_date(c.due_on)}")
     if not c.required:
         lines.append("Not in this person's tracks")
     return "\n".join(lines)
@@ -54,7 +55,7 @@ def certified_text(row: MatrixRow, matrix: LearningMatrix) -> tuple[str, str]:
         return "–", ""
     states = [c.state(matrix.today, matrix.days) for c in row.certifications]
     ends = [c.expires_on for c in row.certifications if c.expires_on]
-    text = min(ends).isoformat() if ends else "no expiry"
+    text = format_date(min(ends)) if ends else "no expiry"
     if len(row.certifications) < len(set(row.tracks)):
         text += f" ({len(row.certifications)} of {len(set(row.tracks))})"
     worst = EXPIRED if EXPIRED in states else EXPIRING if EXPIRING in states else "done"

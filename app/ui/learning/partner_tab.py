@@ -27,6 +27,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.learning import EXPIRED, EXPIRING, PersonChoice
 from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date
 from app.ui.learning.dialogs import AssignDialog, CompletionDialog
 from app.ui.learning.matrix_model import BACKGROUNDS, CELL_ROLE, FIXED, LearningMatrixTableModel
 from app.ui.printing import safe_file_name, save_pdf_as
@@ -144,8 +145,8 @@ class LearningTab(QWidget):
             status = {EXPIRED: "Expired", EXPIRING: "Expiring"}.get(state, "Current")
             if c.renewed_from:
                 status += " (renewal)"
-            values = [c.person, label(c.side), f"{c.track_name} · v{c.version}", c.granted_on.isoformat(),
-                      c.expires_on.isoformat() if c.expires_on else "no expiry", status]
+            values = [c.person, label(c.side), f"{c.track_name} · v{c.version}", format_date(c.granted_on),
+                      format_date(c.expires_on) if c.expires_on else "no expiry", status]
             for col, v in enumerate(values):
                 item = QTableWidgetItem(v)
                 if state in BACKGROUNDS:

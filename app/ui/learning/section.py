@@ -38,6 +38,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.learning import EXPIRED, ModuleData, TrackItemData, TrackVersionData
 from app.services.workspace import LEARNING_LIBRARY
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date
 from app.ui.labels import buddy_label
 from app.ui.learning.dialogs import ModuleDialog
 from app.ui.learning.matrix_model import BACKGROUNDS
@@ -200,7 +201,7 @@ class TrackLibraryView(QWidget):
         for item in (v.items if v else ()):
             self._append(item, f"{item.module_code} · {item.module_title}")
         published = bool(v and v.is_published)
-        self.state.setText("" if not v else (f"Published {v.published_at:%Y-%m-%d}: frozen. Saving an edit makes "
+        self.state.setText("" if not v else (f"Published {format_date(v.published_at)}: frozen. Saving an edit makes "
                                              "the next version, a draft." if published and v.published_at else
                                              "Draft: edited in place; publish it to assign it."))
         self.publish_button.setEnabled(bool(v) and not published)
@@ -349,7 +350,7 @@ class ModuleLibraryView(QWidget):
         avg = f"average rating {fb.average_rating:.1f} of 5" if fb.average_rating is not None else "no rating yet"
         self.feedback_title.setText(f"Feedback: {len(fb.entries)} comment{'s' if len(fb.entries) != 1 else ''} "
                                     f"or ratings, {avg}")
-        _fill(self.feedback, [[e.completed_on.isoformat(), e.partner_name, f"{e.person} ({label(e.side)})",
+        _fill(self.feedback, [[format_date(e.completed_on), e.partner_name, f"{e.person} ({label(e.side)})",
                                "★" * e.rating if e.rating else "–", e.comment] for e in fb.entries])
 
     def edit(self, new: bool = False) -> ModuleDialog:
@@ -420,7 +421,7 @@ class CertificationOverview(QWidget):
         _fill(self.partners, [[r.partner_name, str(r.people), str(r.certified), str(r.expiring), str(r.expired), r.text]
                               for r in rows], [r.partner_id for r in rows],
               [BACKGROUNDS["expiring"] if r.expiring else None for r in rows])
-        _fill(self.renewals, [[r.certification.expires_on.isoformat(), r.partner_name, r.certification.person,
+        _fill(self.renewals, [[format_date(r.certification.expires_on), r.partner_name, r.certification.person,
                                label(r.certification.side), r.certification.track_name, label(r.state)] for r in due],
               [r.certification.partner_id for r in due],
               [BACKGROUNDS["expired" if r.state == EXPIRED else "expiring"] for r in due])

@@ -54,6 +54,7 @@ from app.services.measurements import (
 from app.services.spreadsheets import DELIMITERS, ENCODINGS, Cancelled, SpreadsheetError, write_spreadsheet
 from app.services.spreadsheets import parse_number as parse_cell_number
 from app.ui.bus import ChangeBus
+from app.ui.formatting import format_number
 from app.ui.workers import run_in_background, run_write
 
 PREVIEW_ROWS = 12
@@ -320,7 +321,7 @@ class CsvImportDialog(QDialog):
             combo.blockSignals(False)
         self._keep_mapping = False
         self._show_detection()
-        self.summary.setText(f"{len(table.rows):,} rows. Check the columns, then press Check.")
+        self.summary.setText(f"{format_number(len(table.rows))} rows. Check the columns, then press Check.")
         self._invalidate()
 
     def _value_column(self) -> int | None:
@@ -343,16 +344,16 @@ class CsvImportDialog(QDialog):
         self.decimal.blockSignals(False)
         mark = {DOT: "decimal point", COMMA: "decimal comma", None: "decimal mark not known"}[decimal]
         if xlsx:
-            self.detected.setText(f"Excel workbook, first sheet: {len(t.rows):,} rows; numbers typed as text "
-                                  f"use a {mark}.")
+            self.detected.setText(f"Excel workbook, first sheet: {format_number(len(t.rows))} rows; numbers typed "
+                                  f"as text use a {mark}.")
         else:
             self.detected.setText(f"Detected: {ENCODINGS.get(t.encoding, t.encoding)}, "
                                   f"{DELIMITERS.get(t.delimiter, t.delimiter).lower()}-separated, {mark}.")
         if guess and guess.ambiguous and decimal is None:
             examples = ", ".join(f"'{e}'" for e in guess.examples)
             self.ambiguous.setStyleSheet(WARNING_STYLE)
-            self.ambiguous.setText(f"{guess.ambiguous:,} values ({examples}) read two ways, as thousands or as "
-                                   f"decimals, and nothing in the file tells which. Which is it? Until you "
+            self.ambiguous.setText(f"{format_number(guess.ambiguous)} values ({examples}) read two ways, as thousands "
+                                   f"or as decimals, and nothing in the file tells which. Which is it? Until you "
                                    f"say, those rows are rejected.")
             self._show_question(guess.examples[0])
             return
@@ -360,8 +361,8 @@ class CsvImportDialog(QDialog):
         if guess and guess.ambiguous:
             why = "chosen" if self._decimal_chosen_by_user else "as the file's other numbers show"
             self.ambiguous.setStyleSheet("")
-            self.ambiguous.setText(f"{guess.ambiguous:,} values like {guess.examples[0]!r} are read with the "
-                                   f"{mark} ({why}).")
+            self.ambiguous.setText(f"{format_number(guess.ambiguous)} values like {guess.examples[0]!r} are read "
+                                   f"with the {mark} ({why}).")
         else:
             self.ambiguous.setText("")
 
@@ -441,8 +442,8 @@ class CsvImportDialog(QDialog):
                 self.rejected.setItem(i, j, item)
         self.save_rejects.setEnabled(bool(check.rejected))
         if len(check.rejected) > len(shown):
-            self.summary.setText(self.summary.text() + f" The first {len(shown):,} rejected rows are shown; "
-                                                       f"save them to see all.")
+            self.summary.setText(self.summary.text() + f" The first {format_number(len(shown))} rejected rows are "
+                                                       "shown; save them to see all.")
 
     def _save_rejects(self) -> None:
         if self.check is None or not self.check.rejected:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QFont
 
 from app.models.enums import ItemStatus, label
 from app.services.onboarding import ItemData
+from app.ui.formatting import format_date
 from app.ui.onboarding.common import (
     DONE_FG,
     OVERDUE_BG,
@@ -120,7 +121,7 @@ class ChecklistTableModel(QAbstractTableModel):
         if col == STATUS:
             text = status_text(item.status)
             if item.completed_on:
-                text += f" {item.completed_on.isoformat()}"
+                text += f" {format_date(item.completed_on)}"
             return text
         if col == EVIDENCE:
             if item.evidence_note:

@@ -43,6 +43,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.onboarding import ChecklistData, ItemData, OnboardingService
 from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date, localise_date_edit
 from app.ui.labels import buddy_label
 from app.ui.onboarding.checklist_model import (
     CHECK,
@@ -158,7 +159,7 @@ class OnboardingTab(QWidget):
         self.summary.setWordWrap(True)  # playbook, overdue and next step: two lines on a laptop
         self.start = QDateEdit()
         self.start.setCalendarPopup(True)
-        self.start.setDisplayFormat("yyyy-MM-dd")
+        localise_date_edit(self.start)
         self.start.setToolTip("Moving the start moves every item's due date by as many days")
         summary_row = QHBoxLayout()
         summary_row.addWidget(self.summary, 1)
@@ -202,13 +203,13 @@ class OnboardingTab(QWidget):
         self.owner = QLineEdit()
         self.due = QDateEdit()
         self.due.setCalendarPopup(True)
-        self.due.setDisplayFormat("yyyy-MM-dd")
+        localise_date_edit(self.due)
         self.evidence = QPlainTextEdit()
         self.evidence.setPlaceholderText("What shows this step is done: a document, a test order, minutes…")
         self.evidence.setMaximumHeight(64)
         self.completed_on = QDateEdit()
         self.completed_on.setCalendarPopup(True)
-        self.completed_on.setDisplayFormat("yyyy-MM-dd")
+        localise_date_edit(self.completed_on)
         self.completed_by = QLineEdit()
         self.evidence_flag = QCheckBox("Evidence required")
         self.evidence_flag.setEnabled(False)
@@ -346,7 +347,7 @@ class OnboardingTab(QWidget):
         if nd:
             parts.append(f"next: {nd.title} ({fmt(nd.due_date)})")
         if not c.is_open:
-            parts.append(f"closed {c.closed_at.date().isoformat()}")
+            parts.append(f"closed {format_date(c.closed_at)}")
         self.summary.setText(" · ".join(parts))
 
     def _select_row(self, row: int) -> None:

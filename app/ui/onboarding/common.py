@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from app.models.enums import ItemStatus
 from app.services.onboarding import STATUS_LABELS, Progress
+from app.ui.formatting import format_date
 
 STATUS_COLOURS = {
     ItemStatus.TODO: QColor("#52606d"), ItemStatus.IN_PROGRESS: QColor("#1565c0"),
@@ -41,7 +42,7 @@ def from_qdate(qd: QDate) -> date:
 
 
 def fmt(day: date | None) -> str:
-    return day.isoformat() if day else "–"
+    return format_date(day)
 
 
 class ProgressWidget(QWidget):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import Side
 from app.services.playbooks import VersionRow
+from app.ui.formatting import localise_date_edit
 from app.ui.onboarding.common import from_qdate, to_qdate
 
 
@@ -39,7 +40,7 @@ class StartOnboardingDialog(QDialog):
         self.title.setPlaceholderText("e.g. Onboarding, Re-onboarding 2027 (default: the playbook's name)")
         self.start = QDateEdit(to_qdate(start or date.today()))
         self.start.setCalendarPopup(True)
-        self.start.setDisplayFormat("yyyy-MM-dd")
+        localise_date_edit(self.start)
         self.owners = {}
         form = QFormLayout()
         form.addRow("Playbook", self.version)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import PartnerKind, PartnerStatus, Quadrant, label
 from app.services.partners import NOT_SCORED, PartnerQuery, PartnerService
+from app.ui.formatting import format_number
 from app.ui.partners.table_model import ID_ROLE, PartnerTableModel
 
 SEARCH_DELAY_MS = 120  # wait for a pause in typing before querying
@@ -169,4 +170,4 @@ class PartnerDirectoryWidget(QWidget):
 
     def _update_count(self) -> None:
         n = self.model.rowCount()
-        self.count_label.setText(f"{n:,} partner{'s' if n != 1 else ''}")
+        self.count_label.setText(f"{format_number(n)} partner{'s' if n != 1 else ''}")

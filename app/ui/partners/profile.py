@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.models.enums import PartnerKind, PartnershipStage, PartnerStatus, Side, label
+from app.services.coaching import local_time
 from app.services.partners import NOT_SCORED, ContactData, EscalationData, PartnerData, quadrant_of
+from app.ui.formatting import format_datetime
 from app.ui.partners.table_model import QUADRANT_COLOURS
 
 ENABLEMENT_LEVELS = ["1 · Ad hoc", "2 · Reactive", "3 · Structured", "4 · Integrated"]
@@ -340,7 +342,8 @@ class PartnerProfileWidget(QWidget):
         self.escalation.setRowCount(0)
         for e in data.escalation:
             self._add_escalation(e)
-        self.updated.setText(f"Last changed {data.updated_at:%Y-%m-%d %H:%M} UTC" if data.updated_at else "New partner")
+        self.updated.setText(f"Last changed {format_datetime(local_time(data.updated_at))}" if data.updated_at
+                             else "New partner")
         self.delete_button.setEnabled(data.id is not None)
         self.scroll.verticalScrollBar().setValue(0)  # every partner opens at the top, Name in view
         self.show_errors({})

@@ -11,6 +11,7 @@ from PySide6.QtGui import QColor
 
 from app.models.enums import Quadrant, label
 from app.services.partners import PartnerQuery, PartnerRow, PartnerService, quadrant_label
+from app.ui.formatting import format_money
 
 PAGE = 200
 QUADRANT_COLOURS = {
@@ -27,7 +28,7 @@ COLUMNS = [
     ("Tier", "tier", lambda r: str(r.tier)),
     ("Quadrant", "quadrant", lambda r: quadrant_label(r.quadrant)),
     ("Status", "status", lambda r: label(r.status)),
-    ("Annual spend", "annual_spend", lambda r: f"{r.annual_spend:,} {r.currency}"),
+    ("Annual spend", "annual_spend", lambda r: format_money(r.annual_spend, r.currency)),
     ("Enablement lead", "enablement_lead", lambda r: r.enablement_lead),
 ]
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

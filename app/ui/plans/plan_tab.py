@@ -31,6 +31,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.plans import PHASES, PhaseData, PlanData
 from app.services.workspace import TEMPLATE_LIBRARY
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date, localise_date_edit
 from app.ui.labels import buddy_label
 from app.ui.onboarding.common import (
     AT_RISK_BG,
@@ -113,14 +114,14 @@ class PhaseBox(QGroupBox):
     def show_phase(self, data: PhaseData, numbers: dict[str, int]) -> None:
         """Show one phase; ``numbers`` are the milestones' numbers on the timeline."""
         self.data = data
-        self.setTitle(f"Day {data.phase} · {data.start.isoformat()} to {data.end.isoformat()}")
+        self.setTitle(f"Day {data.phase} · {format_date(data.start)} to {format_date(data.end)}")
         self.goals.setRowCount(len(data.goals))
         for r, g in enumerate(data.goals):
             self.goals.setItem(r, 0, QTableWidgetItem(g.description))
             self.goals.setItem(r, 1, QTableWidgetItem(g.measure))
         self.milestones.setRowCount(len(data.milestones))
         for r, m in enumerate(data.milestones):
-            due = m.due_date.isoformat() if m.due_date else "–"
+            due = format_date(m.due_date)
             cells = [f"{numbers[m.id]}. {m.title}", m.owner or "–", due + (" ✎" if m.due_date_manual else ""),
                      status_text(m.status) + (" · overdue" if m.overdue else " · at risk" if m.at_risk else "")]
             for c, text in enumerate(cells):
@@ -166,7 +167,7 @@ class SuccessPlanTab(QWidget):
         self.title = QLineEdit()
         self.start = QDateEdit()
         self.start.setCalendarPopup(True)
-        self.start.setDisplayFormat("yyyy-MM-dd")
+        localise_date_edit(self.start)
         self.start.setToolTip("Moving the start moves every milestone date that was not set by hand")
         self.summary = QLabel()
         self.summary.setObjectName("muted")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.models.enums import ItemStatus
 from app.services.plans import PHASES, PlanData
+from app.ui.formatting import format_date, format_day_month
 from app.ui.onboarding.common import AT_RISK_FG, OVERDUE_FG, STATUS_COLOURS, status_text
 
 BANDS = {30: QColor(47, 111, 159, 40), 60: QColor(46, 125, 50, 36), 90: QColor(239, 108, 0, 34)}
@@ -84,7 +85,7 @@ class PlanTimelineWidget(QWidget):
             pen = pg.mkPen(OVERDUE_FG, width=2.5) if m.overdue else (
                 pg.mkPen(AT_RISK_FG, width=2.5) if m.at_risk else pg.mkPen("w", width=1))
             state = "overdue" if m.overdue else "at risk" if m.at_risk else status_text(m.status).lower()
-            tip = f"{numbers[m.id]}. {m.title}\n{m.owner or 'no owner'} · due {m.due_date.isoformat()} · {state}"
+            tip = f"{numbers[m.id]}. {m.title}\n{m.owner or 'no owner'} · due {format_date(m.due_date)} · {state}"
             spots.append(dict(pos=(x, lane), brush=pg.mkBrush(STATUS_COLOURS[m.status]), pen=pen,
                               size=13, symbol="o" if m.status is not ItemStatus.DONE else "s", data=tip))
             # The number sits right of the marker, or left of it near the end, where the chart ends.
@@ -108,7 +109,7 @@ class PlanTimelineWidget(QWidget):
             line = pg.InfiniteLine(pos=today, angle=90, pen=pg.mkPen("#c62828", width=1.5, style=Qt.PenStyle.DashLine),
                                    label="today", labelOpts=dict(position=0.08, color="#c62828"))
             item.addItem(line)
-        ticks = [(d, (start + timedelta(days=d)).strftime("%d %b")) for d in (0, 15, 30, 45, 60, 75, 90)]
+        ticks = [(d, format_day_month(start + timedelta(days=d))) for d in (0, 15, 30, 45, 60, 75, 90)]
         self.plot.getAxis("bottom").setTicks([ticks])
         item.setXRange(-MARGIN_DAYS, 90 + MARGIN_DAYS, padding=0)
         item.setYRange(0.3, 4.5, padding=0)

@@ -41,6 +41,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.playbooks import MAX_OFFSET, PlaybookVersionData, StepData
 from app.services.workspace import PLAYBOOK_LIBRARY
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date
 from app.ui.playbooks.diff_dialog import PlaybookDiffDialog
 from app.ui.prompts import save_or_discard
 from app.ui.workspace import LibraryLock, library_lock
@@ -253,7 +254,7 @@ class PlaybooksSection(QWidget):
         versions = self._playbooks.versions(playbook_id)
         self.version_combo.clear()
         for v in versions:
-            when = f"published {v.published_at.date().isoformat()}" if v.published_at else "draft"
+            when = f"published {format_date(v.published_at)}" if v.published_at else "draft"
             self.version_combo.addItem(f"Version {v.version} · {when}", v.id)
         target = version_id if version_id in [v.id for v in versions] else versions[0].id
         self.version_combo.setCurrentIndex(self.version_combo.findData(target))

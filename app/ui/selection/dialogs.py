@@ -24,6 +24,7 @@ from app.services import Services
 from app.services.selection import ReferenceCallData
 from app.services.settings import PAPER_SIZES
 from app.ui.bus import ChangeBus
+from app.ui.formatting import localise_date_edit
 
 
 class ReferenceCallDialog(QDialog):
@@ -37,7 +38,7 @@ class ReferenceCallDialog(QDialog):
         self.organisation = QLineEdit()
         self.organisation.setPlaceholderText("Their company (a customer of the candidate, …)")
         self.called_by = QLineEdit(caller)
-        self.called_on = QDateEdit(QDate.currentDate())
+        self.called_on = localise_date_edit(QDateEdit(QDate.currentDate()))
         self.called_on.setCalendarPopup(True)
         self.called_on.setMaximumDate(QDate.currentDate().addDays(1))
         self.note = QPlainTextEdit()

@@ -40,6 +40,7 @@ from app.services.errors import NotFound, ValidationError
 from app.services.selection import GROUP_ORDER, SCORE_LABELS, Assessment, ScoreLine
 from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
+from app.ui.formatting import format_date
 from app.ui.printing import print_pdf, save_pdf_as
 from app.ui.prompts import confirm_signing
 from app.ui.scrolling import Columns
@@ -333,7 +334,7 @@ class SelectionTab(QWidget):
             box.setChecked(item.done)
             box.setEnabled(editable)
             complete = a.item_complete(item)
-            text = f"{item.done_by} · {item.done_at:%Y-%m-%d}" if item.done and item.done_at else ""
+            text = f"{item.done_by} · {format_date(item.done_at)}" if item.done and item.done_at else ""
             if item.min_reference_calls:
                 n, need = len(a.reference_calls), item.min_reference_calls
                 calls = f"{n} of {need} calls logged" if n < need else f"{n} calls logged"
@@ -351,7 +352,7 @@ class SelectionTab(QWidget):
         self.calls.setRowCount(len(a.reference_calls))
         for r, call in enumerate(a.reference_calls):
             for col, value in enumerate((call.referee, call.organisation, call.called_by,
-                                         f"{call.called_at:%Y-%m-%d}")):
+                                         format_date(call.called_at))):
                 cell = QTableWidgetItem(value)
                 cell.setData(Qt.ItemDataRole.UserRole, call.id)
                 if call.note:
@@ -380,11 +381,11 @@ class SelectionTab(QWidget):
         if a.overridden:
             missing = "; ".join(a.override_missing)
             self.sign_status.setText(
-                f"<b>Signed with an override</b> by {a.signed_by} on {a.signed_at:%Y-%m-%d}.<br>"
+                f"<b>Signed with an override</b> by {a.signed_by} on {format_date(a.signed_at)}.<br>"
                 f"<b>Reason:</b> {a.override_reason}<br><span style='color:#616e7c'>Missing when signed: "
                 f"{missing}</span>")
         elif a.is_signed:
-            self.sign_status.setText(f"<b>Signed</b> by {a.signed_by} on {a.signed_at:%Y-%m-%d}.")
+            self.sign_status.setText(f"<b>Signed</b> by {a.signed_by} on {format_date(a.signed_at)}.")
         elif a.is_complete:
             self.sign_status.setText("<span style='color:#2e7d32'><b>Ready to sign:</b> the checklist is "
                                      "complete.</span>")

@@ -42,7 +42,7 @@ from app.services.errors import Cancelled
 from app.services.sync import PackageRefused
 from app.services.sync.importer import COUNT_KEYS
 from app.ui.bus import ChangeBus
-from app.ui.formatting import format_datetime, format_number
+from app.ui.formatting import format_datetime, format_number, localise_date_edit
 from app.ui.sync.labels import (
     COUNT_TITLES,
     field_label,
@@ -162,7 +162,7 @@ class ExportDialog(QDialog):
         for button in (self.since_all, self.since_last, self.since_date):
             self.records_group.addButton(button)
         self.since_all.setChecked(True)
-        self.date = QDateEdit(QDate.currentDate().addMonths(-1), calendarPopup=True)
+        self.date = localise_date_edit(QDateEdit(QDate.currentDate().addMonths(-1), calendarPopup=True))
         self.date.setAccessibleName("Changes since this date")
         self.date.setEnabled(False)
         self.since_date.toggled.connect(self.date.setEnabled)

@@ -30,6 +30,7 @@ from app.services import Services
 from app.services.hub_sync import HubSyncError
 from app.services.sync.importer import COUNT_KEYS
 from app.ui.bus import ChangeBus
+from app.ui.formatting import format_number
 from app.ui.sync.labels import field_label, table_label, table_plural
 from app.ui.tables import read_only_table
 from app.ui.workers import run_write
@@ -111,7 +112,7 @@ class HubSyncDialog(QDialog):
                                 "in the status bar. Sync again once it is done.")
 
     def _on_progress(self, text: str, done: int, total: int) -> None:
-        self.status.setText(text + (f" {done:,} of {total:,}" if total else ""))
+        self.status.setText(text + (f" {format_number(done)} of {format_number(total)}" if total else ""))
         self.progress.setRange(0, max(total, 0))
         self.progress.setValue(done)
 
@@ -134,7 +135,7 @@ class HubSyncDialog(QDialog):
         for r, (name, counts) in enumerate(rows):
             self.table.setItem(r, 0, QTableWidgetItem(name if name == "Total" else table_plural(name)))
             for c, key in enumerate(COUNT_KEYS, start=1):
-                cell = QTableWidgetItem(f"{counts.get(key, 0):,}")
+                cell = QTableWidgetItem(format_number(counts.get(key, 0)))
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, c, cell)
         self.table.setVisible(bool(rows))
