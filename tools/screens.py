@@ -51,10 +51,14 @@ class Renderer:
         self.written: list[Path] = []
 
     def settle(self) -> None:
+        """Let background loads finish and their results lay out (a screen is not shot half-filled)."""
+        from PySide6.QtCore import QThreadPool
         from PySide6.QtWidgets import QApplication
 
-        for _ in range(5):
-            QApplication.processEvents()
+        for _ in range(3):
+            QThreadPool.globalInstance().waitForDone(10_000)
+            for _ in range(5):
+                QApplication.processEvents()
 
     def save(self, widget, name: str) -> None:
         self.settle()

@@ -304,6 +304,8 @@ def _shown_texts(root: QWidget):
             yield widget, widget.title()
         elif isinstance(widget, QAbstractSpinBox):
             yield widget, widget.text()
+        elif isinstance(widget, QComboBox):
+            yield widget, widget.currentText()
         elif isinstance(widget, QAbstractItemView) and not isinstance(widget, QHeaderView) and widget.model():
             model, top = widget.model(), widget.rootIndex()
             try:

@@ -88,8 +88,14 @@ def window(qapp, tmp_path_factory, _demo_template):
 
 
 def _settle() -> None:
-    for _ in range(3):
-        QApplication.processEvents()
+    """Let the screen's background loads finish and lay out, so a check never sees it half-filled (a label
+    still sized for "Loading…")."""
+    from PySide6.QtCore import QThreadPool
+
+    for _ in range(2):
+        QThreadPool.globalInstance().waitForDone(10_000)
+        for _ in range(3):
+            QApplication.processEvents()
 
 
 def _check(window, root=None) -> list[str]:
@@ -151,7 +157,7 @@ def test_a_live_session_fits_the_screen(qtbot, demo_services, app_style, screen)
     assert live.width() <= screen.width() and live.height() <= screen.height()
     findings = (layout_checks.larger_than(live, screen) + layout_checks.cut_off_controls(live)
                 + layout_checks.wheel_edits(live) + layout_checks.unlabelled_fields(live)
-                + layout_checks.tab_order_against_reading(live))
+                + layout_checks.tab_order_against_reading(live) + layout_checks.iso_dates(live))
     assert not findings, "\n".join(map(str, findings))
     capture = live.widget.capture
     assert capture.isVisible() and capture.visibleRegion().boundingRect().height() == capture.height()

@@ -140,7 +140,8 @@ def test_the_overview_lists_each_partner_and_the_renewals_due(qtbot, services, a
     qtbot.waitUntil(lambda: overview.loaded, timeout=10_000)
     assert overview.partners.item(0, 0).text() == "Acme Castings"
     assert overview.partners.item(0, 5).text() == "1 of 2 certified, 1 expiring in 30 days, 1 overdue"
-    assert (overview.renewals.item(0, 2).text(), overview.renewals.item(0, 0).text()) == ("Ana Lima", format_date(date(2026, 12, 9)))
+    renewal = (overview.renewals.item(0, 2).text(), overview.renewals.item(0, 0).text())
+    assert renewal == ("Ana Lima", format_date(date(2026, 12, 9)))
     overview.company.setText("Northwind Components")
     overview._save_company()
     assert services.learning.our_company() == "Northwind Components"

@@ -15,6 +15,7 @@ from app.services.coaching import Attendee, SessionPlan
 from app.services.partners import ContactData, PartnerData
 from app.ui.bus import ChangeBus
 from app.ui.coaching.live import LiveSessionWidget, _open_windows
+from app.ui.formatting import format_date
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_typing_and_enter_logs_entries_decisions_and_action_items(qtbot, service
     assert (item.owner, item.owner_side, item.due_date) == ("Anna Becker", Side.PARTNER, date(2026, 12, 4))
     # the screen shows what was stored
     assert widget.model.rowCount() == 3
-    assert widget.model.index(2, 3).data() == "Anna Becker · due 2026-12-04"
+    assert widget.model.index(2, 3).data() == f"Anna Becker · due {format_date(date(2026, 12, 4))}"
     assert widget.model.index(1, 1).data() == "Decision"
 
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.models.enums import EntryKind, label
 from app.services.coaching import Entry, local_time
-from app.ui.formatting import format_datetime, format_time
+from app.ui.formatting import format_date, format_datetime, format_time
 
 KIND_COLOURS = {
     EntryKind.NOTE: "#52606d", EntryKind.DECISION: "#1f5f8b", EntryKind.RISK: "#b71c1c",
@@ -18,6 +18,17 @@ KIND_BACKGROUNDS = {EntryKind.DECISION: "#eaf2fa", EntryKind.RISK: "#fdecea", En
                     EntryKind.EXPERIMENT: "#f3e8fa"}
 TIME, KIND, TEXT, DETAIL, AUTHOR = range(5)
 HEADERS = ["Time", "Kind", "Entry", "Owner · due / experiment", "By"]
+
+
+def entry_detail(e: Entry) -> str:
+    """What an entry links to, as the log's column shows it: "Anna Becker · due 04/12/2026" for an action
+    item (dates in the locale's form), the experiment's title for an experiment update."""
+    if e.kind is EntryKind.ACTION:
+        bits = [e.owner or "no owner", f"due {format_date(e.due_date)}" if e.due_date else "no due date"]
+        if e.done_on:
+            bits.append(f"done {format_date(e.done_on)}")
+        return " · ".join(bits)
+    return e.experiment_title
 
 
 class LogTableModel(QAbstractTableModel):
@@ -111,7 +122,7 @@ class LogTableModel(QAbstractTableModel):
             if col == TEXT:
                 return e.text
             if col == DETAIL:
-                return e.detail.removeprefix("Experiment: ")
+                return entry_detail(e)
             if col == AUTHOR:
                 return e.author + (" ✎" if e.edited else "")
         if role == Qt.ItemDataRole.ForegroundRole and col == KIND:

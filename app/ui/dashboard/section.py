@@ -268,13 +268,18 @@ class DashboardSection(QWidget):
         body.addWidget(bottom)
         title = QLabel("Dashboard")
         title.setObjectName("pageTitle")
+        # The heading with what was computed under it, then the tiles: one row that fits a 1366 px screen.
+        heading = QVBoxLayout()
+        heading.setSpacing(0)
+        heading.addWidget(title)
+        heading.addWidget(self.state)
+        heading.addStretch(1)
         layout = QVBoxLayout(self)
         header = QHBoxLayout()
-        header.addWidget(title)
+        header.addLayout(heading)
         header.addSpacing(12)
         header.addLayout(self.tiles)
         header.addStretch(1)
-        header.addWidget(self.state)
         layout.addLayout(header)
         layout.addWidget(body, 1)
         self._portfolio_when_shown = WhenShown(self, self.reload_portfolio)
@@ -322,7 +327,8 @@ class DashboardSection(QWidget):
 
     def _failed(self, exc: Exception) -> None:
         self._loading = False
-        self.state.setText(f"Could not compute the portfolio: {exc}")
+        self.state.setText("Could not compute the portfolio")
+        self.state.setToolTip(str(exc))  # the line under the heading stays short
 
     def _loaded(self, result) -> None:
         self._loading = False

@@ -40,7 +40,7 @@ from app.models.enums import ItemStatus, Side
 from app.reports.onboarding import write_onboarding_pdf
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
-from app.services.onboarding import ChecklistData, ItemData, OnboardingService
+from app.services.onboarding import ChecklistData, ChecklistSummary, ItemData, OnboardingService
 from app.ui.attachments import FilesButton
 from app.ui.bus import Change, ChangeBus
 from app.ui.formatting import format_date, localise_date_edit
@@ -68,6 +68,13 @@ from app.ui.prompts import ask_text
 from app.ui.undo import ServiceCommand
 
 TABLES = ("onboarding_checklists", "checklist_items")
+
+
+def checklist_label(r: ChecklistSummary) -> str:
+    """One checklist in the partner's list: "Distributor onboarding (v1) · started 17/11/2026 · 40%"."""
+    state = "" if r.closed_at is None else ", closed"
+    return (f"{r.title or r.playbook_name} (v{r.playbook_version}) · started {format_date(r.start_date)} · "
+            f"{r.progress.percent}%{state}")
 
 
 class _OnboardingCommand(ServiceCommand):
@@ -294,7 +301,7 @@ class OnboardingTab(QWidget):
         self.checklist_combo.clear()
         rows = self._onboarding.checklists(self.partner_id) if self.partner_id else []
         for r in rows:
-            self.checklist_combo.addItem(r.label, r.id)
+            self.checklist_combo.addItem(checklist_label(r), r.id)
         has = bool(rows)
         for b in (self.close_button, self.print_button, self.print_action, self.pdf_action):
             b.setEnabled(has)
@@ -439,7 +446,7 @@ class OnboardingTab(QWidget):
         for i in range(self.checklist_combo.count()):
             r = rows.get(self.checklist_combo.itemData(i))
             if r:
-                self.checklist_combo.setItemText(i, r.label)
+                self.checklist_combo.setItemText(i, checklist_label(r))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
         if obj is self.table and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):

@@ -229,7 +229,7 @@ class SuccessPlanTab(QWidget):
         self.plan_combo.clear()
         rows = self._plans.plans(self.partner_id) if self.partner_id else []
         for r in rows:
-            self.plan_combo.addItem(r.label, r.id)
+            self.plan_combo.addItem(f"{r.title} · from {format_date(r.start_date)}", r.id)
         has = bool(rows)
         for b in (self.template_button, self.delete_button, self.print_button, self.pdf_button, self.plan_combo):
             b.setEnabled(has)
