@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Computed, Date, DateTime, Float, ForeignKey, Intege
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Syncable, enum_type
-from app.models.enums import Direction, IndicatorKind, KpiCategory, PeriodKind
+from app.models.enums import Direction, IndicatorKind, KpiCategory, PeriodKind, TemplateStatus
 
 
 class Kpi(Syncable, Base):
@@ -36,7 +36,8 @@ class Kpi(Syncable, Base):
 
 
 class KpiVersion(Syncable, Base):
-    """A frozen snapshot of one version of a KPI definition: the library's history."""
+    """One version of a KPI definition: the library's history. A published version is a frozen snapshot; a
+    *draft* (``status`` draft) is an edit not yet in use, changed in place until it is published or discarded."""
 
     __tablename__ = "kpi_versions"
 
@@ -48,6 +49,12 @@ class KpiVersion(Syncable, Base):
     change_note: Mapped[str] = mapped_column(Text, default="")
     changed_by: Mapped[str] = mapped_column(String(120), default="")
     changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Published versions make the history; a draft waits for Publish. Every version made before drafts existed
+    #: is published: so the database default, and the value of a record from an older laptop's package, which
+    #: carries no status (``info["absent"]``, app/services/sync/tables.py).
+    status: Mapped[TemplateStatus] = mapped_column(enum_type(TemplateStatus), default=TemplateStatus.PUBLISHED,
+                                                   server_default=TemplateStatus.PUBLISHED.value,
+                                                   info={"absent": TemplateStatus.PUBLISHED.value})
 
 
 class KpiOverride(Syncable, Base):

@@ -2,8 +2,13 @@
 
 Every change of a definition or of its thresholds writes a `KpiVersion` snapshot
 that says who made it (this installation's display name) and why (the change note), so the history shows
-who changed what. A partner may carry its own target and thresholds for a KPI (a segment benchmark): a
-`KpiOverride`, shown as an override wherever the scorecard uses it.
+who changed what. A change is published at once ("Save as new version", `update`), or first kept as a *draft*
+(`save_draft`): a version row with status draft that changes nothing the scorecards, the measurement grid,
+alerts or reports use (they read the `Kpi` row) until it is published (`publish_draft`: the KPI takes the
+draft's definition and the draft becomes the next numbered version) or discarded (`discard_draft`), as
+playbook drafts are. A KPI has one draft at a time here; drafts started on two laptops both arrive and both show
+in the history, the newest being the one the library edits. A partner may carry its own target and thresholds
+for a KPI (a segment benchmark): a `KpiOverride`, shown as an override wherever the scorecard uses it.
 
 Every public method opens its own transaction and returns frozen dataclasses; any thread may call it.
 """
@@ -18,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Kpi, KpiOverride, KpiVersion, Partner
-from app.models.enums import Direction, IndicatorKind, KpiCategory, label
+from app.models.enums import Direction, IndicatorKind, KpiCategory, TemplateStatus, label
 from app.services.clock import utcnow
 from app.services.errors import NotFound, ValidationError
 from app.services.identity import IdentityService
@@ -42,8 +47,9 @@ class KpiData:
     weight: float = 1.0
     definition: str = ""
     id: str | None = None
-    version: int = 1
+    version: int = 1  # the number of the published version this definition is
     updated_at: datetime | None = None
+    draft: int | None = None  # the number of the KPI's draft version, if it has one
 
     @property
     def higher_is_better(self) -> bool:
@@ -59,9 +65,10 @@ class KpiData:
                 f"red above {fmt(self.red_threshold)}{unit}")
 
 
+#: A KPI's history: a version is published when its status becomes published (at once for "Save as new
+#: version"), numbered by the history's order; drafts come after the published versions.
+VERSIONS = Versioning.with_status(KpiVersion, "kpi_id")
 #: The fields of a definition that make a new version when they change (everything the user edits).
-#: A KPI's history: every snapshot is published as it is written, numbered by the history's order.
-VERSIONS = Versioning(KpiVersion, "kpi_id", "snapshot")
 DEFINITION_FIELDS = ("code", "name", "category", "unit", "direction", "indicator", "target", "amber_threshold",
                      "red_threshold", "weight", "definition")
 FIELD_LABELS = {"code": "code", "name": "name", "category": "category", "unit": "unit", "direction": "direction",
@@ -77,8 +84,26 @@ class KpiVersionRow:
     changed_by: str
     changed_at: datetime | None
     change_note: str
-    changes: tuple[str, ...]
+    changes: tuple[str, ...]  # for a draft: what it changes from the KPI's current definition
     snapshot: dict[str, Any] = field(compare=False)
+    is_draft: bool = False
+
+    @property
+    def label(self) -> str:
+        """"v3", or "v4 draft" for a draft."""
+        return f"v{self.version}" + (" draft" if self.is_draft else "")
+
+
+@dataclass(frozen=True)
+class KpiDraft:
+    """A KPI's draft: the definition it holds (``data.id`` is the KPI's), its number and its change note."""
+
+    version_id: str
+    version: int
+    data: KpiData
+    change_note: str
+    changed_by: str
+    changed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -169,25 +194,52 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> tuple[str, ...
     return tuple(out)
 
 
-def _snapshot(k: Kpi) -> dict[str, Any]:
+def _snapshot(k: Kpi | KpiData) -> dict[str, Any]:
     return {f: (str(getattr(k, f)) if f in ("category", "direction", "indicator") else getattr(k, f))
             for f in DEFINITION_FIELDS}
 
 
-def _to_data(k: Kpi, version: int) -> KpiData:
-    return KpiData(**{f: getattr(k, f) for f in DEFINITION_FIELDS}, id=k.id, version=version,
-                   updated_at=k.updated_at)
+_snapshot_of = _snapshot  # of a (cleaned) definition not yet stored
 
 
-def _versions(s: Session, kpi_ids: list[str]) -> dict[str, int]:
-    """kpi id -> its current version number: the length of its history (every snapshot is published)."""
-    counts = dict(s.execute(select(KpiVersion.kpi_id, func.count(KpiVersion.id))
-                            .where(KpiVersion.kpi_id.in_(kpi_ids)).group_by(KpiVersion.kpi_id)).all())
-    return {kid: counts.get(kid, 1) for kid in kpi_ids}
+def _same(old: Any, new: Any) -> Any:
+    """``new``, or ``old`` itself when equal (so the stamping hook sees no change)."""
+    return old if old == new else new
+
+
+def _to_data(k: Kpi, version: tuple[int, int | None]) -> KpiData:
+    return KpiData(**{f: getattr(k, f) for f in DEFINITION_FIELDS}, id=k.id, version=version[0],
+                   updated_at=k.updated_at, draft=version[1])
+
+
+def _is_draft(v: KpiVersion) -> bool:
+    return v.status is TemplateStatus.DRAFT
+
+
+def _versions(s: Session, kpi_ids: list[str]) -> dict[str, tuple[int, int | None]]:
+    """kpi id -> (its current version number: how many versions it has published, the number of its draft or
+    None)."""
+    rows = VERSIONS.rows(s, kpi_ids)
+    out = {}
+    for kid in kpi_ids:
+        history = rows.get(kid, [])
+        published = sum(1 for v in history if not _is_draft(v))
+        drafts = [n for n, v in enumerate(history, 1) if _is_draft(v) and v.deleted_at is None]
+        out[kid] = (published or 1, drafts[-1] if drafts else None)
+    return out
 
 
 def _data(s: Session, k: Kpi) -> KpiData:
     return _to_data(k, _versions(s, [k.id])[k.id])
+
+
+def _draft_row(s: Session, kpi_id: str) -> tuple[int, KpiVersion] | None:
+    """(number, row) of the KPI's draft: its newest live draft (drafts from two laptops may both be here)."""
+    return next(((n, v) for n, v in VERSIONS.live(s, kpi_id) if _is_draft(v)), None)
+
+
+def _from_snapshot(snapshot: dict[str, Any], **kw: Any) -> KpiData:
+    return _clean(KpiData(**{f: snapshot[f] for f in DEFINITION_FIELDS}, **kw))
 
 
 def _clean(data: KpiData) -> KpiData:
@@ -251,34 +303,129 @@ class KpiService:
             s.add(k)
             s.flush()
             s.add(KpiVersion(kpi_id=k.id, version=1, snapshot=_snapshot(k), change_note=note.strip() or "Created",
-                             changed_by=self._author(), changed_at=utcnow()))
+                             changed_by=self._author(), changed_at=utcnow(), status=TemplateStatus.PUBLISHED))
         return self.get(k.id)
 
     def update(self, data: KpiData, note: str = "") -> KpiData:
-        """Store ``data`` over the KPI ``data.id``. If anything changed, the history gains a snapshot (the next
-        version) with the author and ``note``; an unchanged save writes nothing."""
+        """Store ``data`` over the KPI ``data.id`` and publish it at once ("Save as new version"). If anything
+        changed, the history gains a snapshot (the next version) with the author and ``note``; an unchanged save
+        writes nothing. Refused while the KPI has a draft (publish or discard it first), so a draft and a
+        direct edit never compete."""
         if not data.id:
             raise ValueError("update() needs a KPI id; use create() for a new KPI")
         check_library(self._workspace, KPI_LIBRARY)
         data = _clean(data)
         validate(data)
         with self._sessions.begin() as s:
-            k = s.get(Kpi, data.id)
-            if k is None or k.deleted_at is not None:
-                raise NotFound(f"No KPI with id {data.id}")
+            k = self._live_kpi(s, data.id)
             self._check_code_free(s, data.code, k.id)
-            before = _snapshot(k)
-            for f in DEFINITION_FIELDS:
-                if getattr(k, f) != getattr(data, f):
-                    setattr(k, f, getattr(data, f))
-            after = _snapshot(k)
-            if after != before:
-                changes = describe_changes(before, after)
-                hint = _versions(s, [k.id])[k.id] + 1  # stored as a hint only: numbers come from the history
-                s.add(KpiVersion(kpi_id=k.id, version=hint, snapshot=after,
-                                 change_note=note.strip() or "; ".join(changes), changed_by=self._author(),
-                                 changed_at=utcnow()))
+            draft = _draft_row(s, k.id)
+            if draft is not None:
+                raise ValidationError({"version": (
+                    f"Version {draft[0]} of {k.code} is a draft: edit and publish that one, or discard it first.")})
+            self._publish(s, k, data, note, None)
         return self.get(data.id)
+
+    # -- drafts ----------------------------------------------------------------------------------------------
+
+    def draft(self, kpi_id: str) -> KpiDraft | None:
+        """The KPI's draft (the definition it holds, its number and note), or None. Raises NotFound."""
+        with self._sessions() as s:
+            k = self._live_kpi(s, kpi_id)
+            found = _draft_row(s, k.id)
+            if found is None:
+                return None
+            number, v = found
+            data = _from_snapshot(v.snapshot, id=k.id, version=_versions(s, [k.id])[k.id][0],
+                                  updated_at=v.updated_at, draft=number)
+            return KpiDraft(v.id, number, data, v.change_note, v.changed_by, v.changed_at)
+
+    def save_draft(self, data: KpiData, note: str = "") -> KpiDraft | None:
+        """Keep ``data`` as the draft of the KPI ``data.id``: its draft is changed in place, or one is started
+        (the next version, numbered after the published ones). Nothing the scorecards use changes. Returns the
+        draft, or None when there is no draft and ``data`` is the KPI's definition as published (nothing to
+        keep). One transaction."""
+        if not data.id:
+            raise ValueError("save_draft() needs a KPI id; a new KPI is added with create()")
+        check_library(self._workspace, KPI_LIBRARY)
+        data = _clean(data)
+        validate(data)
+        with self._sessions.begin() as s:
+            k = self._live_kpi(s, data.id)
+            self._check_code_free(s, data.code, k.id)
+            snapshot = _snapshot_of(data)
+            found = _draft_row(s, k.id)
+            if found is None:
+                if snapshot == _snapshot(k):
+                    return None
+                hint = len(VERSIONS.rows(s, [k.id]).get(k.id, ())) + 1  # a hint only: numbers come from the history
+                s.add(KpiVersion(kpi_id=k.id, version=hint, snapshot=snapshot, change_note=note.strip(),
+                                 changed_by=self._author(), changed_at=utcnow(), status=TemplateStatus.DRAFT))
+            else:
+                v = found[1]
+                if v.snapshot != snapshot or v.change_note != note.strip():
+                    if v.snapshot != snapshot:
+                        v.snapshot = snapshot
+                    if v.change_note != note.strip():
+                        v.change_note = note.strip()
+                    v.changed_by, v.changed_at = self._author(), utcnow()
+        return self.draft(data.id)
+
+    def publish_draft(self, kpi_id: str, note: str | None = None) -> KpiData:
+        """Publish the KPI's draft: the KPI takes the draft's definition (what scorecards, the grid, alerts and
+        reports use from now on) and the draft becomes its newest numbered version, with ``note`` (or the
+        draft's own note, or what changed in words). Raises ValidationError when there is no draft or its
+        definition is no longer valid (its code taken meanwhile). One transaction."""
+        check_library(self._workspace, KPI_LIBRARY)
+        with self._sessions.begin() as s:
+            k = self._live_kpi(s, kpi_id)
+            found = _draft_row(s, k.id)
+            if found is None:
+                raise ValidationError({"version": f"{k.code} has no draft to publish."})
+            v = found[1]
+            data = _from_snapshot(v.snapshot, id=k.id)
+            validate(data)
+            self._check_code_free(s, data.code, k.id)
+            self._publish(s, k, data, v.change_note if note is None else note, v)
+        return self.get(kpi_id)
+
+    def discard_draft(self, kpi_id: str) -> int:
+        """Drop the KPI's draft (a tombstone); the KPI stays as published. Returns the draft's number.
+        Raises ValidationError when there is none."""
+        check_library(self._workspace, KPI_LIBRARY)
+        with self._sessions.begin() as s:
+            k = self._live_kpi(s, kpi_id)
+            found = _draft_row(s, k.id)
+            if found is None:
+                raise ValidationError({"version": f"{k.code} has no draft to discard."})
+            found[1].deleted_at = utcnow()
+            return found[0]
+
+    def _publish(self, s: Session, k: Kpi, data: KpiData, note: str, draft: KpiVersion | None) -> None:
+        """Make ``data`` the KPI's definition and its newest published version: ``draft`` published, or (None)
+        a new snapshot when anything changed."""
+        before = _snapshot(k)
+        for f in DEFINITION_FIELDS:
+            if getattr(k, f) != getattr(data, f):
+                setattr(k, f, getattr(data, f))
+        after = _snapshot(k)
+        changes = describe_changes(before, after)
+        text = note.strip() or "; ".join(changes)
+        if draft is not None:
+            draft.status = TemplateStatus.PUBLISHED
+            draft.change_note = _same(draft.change_note, text or "Published")
+            draft.changed_by, draft.changed_at = self._author(), utcnow()
+        elif after != before:
+            hint = len(VERSIONS.rows(s, [k.id]).get(k.id, ())) + 1  # a hint only: numbers come from the history
+            s.add(KpiVersion(kpi_id=k.id, version=hint, snapshot=after, change_note=text,
+                             changed_by=self._author(), changed_at=utcnow(), status=TemplateStatus.PUBLISHED))
+
+    @staticmethod
+    def _live_kpi(s: Session, kpi_id: str) -> Kpi:
+        k = s.get(Kpi, kpi_id)
+        if k is None or k.deleted_at is not None:
+            raise NotFound(f"No KPI with id {kpi_id}")
+        return k
 
     def delete(self, kpi_id: str) -> None:
         """Retire a KPI from the library (a tombstone: its measurements and history stay, hidden)."""
@@ -301,14 +448,21 @@ class KpiService:
         return self.get(kpi_id)
 
     def history(self, kpi_id: str) -> list[KpiVersionRow]:
-        """The KPI's versions, newest first, each with who, when, the note and what changed in words."""
+        """The KPI's versions, newest first (its draft, if any, on top), each with who, when, the note and what
+        changed in words (a draft: what it would change in the current definition)."""
         with self._sessions() as s:
             rows = VERSIONS.live(s, kpi_id, newest_first=False)
+            k = s.get(Kpi, kpi_id)
+            current = _snapshot(k) if k is not None else None
         out, previous = [], None
         for number, v in rows:
-            changes = ("first version",) if previous is None else describe_changes(previous, v.snapshot)
-            out.append(KpiVersionRow(number, v.changed_by, v.changed_at, v.change_note, changes, dict(v.snapshot)))
-            previous = v.snapshot
+            if _is_draft(v):
+                changes = describe_changes(current, v.snapshot) if current is not None else ()
+            else:
+                changes = ("first version",) if previous is None else describe_changes(previous, v.snapshot)
+                previous = v.snapshot
+            out.append(KpiVersionRow(number, v.changed_by, v.changed_at, v.change_note, changes, dict(v.snapshot),
+                                     is_draft=_is_draft(v)))
         return out[::-1]
 
     @staticmethod
@@ -387,5 +541,5 @@ def _override_row(o: KpiOverride, partner_name: str, k: Kpi) -> OverrideRow:
                        o.red_threshold, o.reason, k.target, k.amber_threshold, k.red_threshold, o.updated_at)
 
 
-__all__ = ["DEFINITION_FIELDS", "KpiData", "KpiService", "KpiVersionRow", "OverrideRow", "check_bands",
+__all__ = ["DEFINITION_FIELDS", "KpiData", "KpiDraft", "KpiService", "KpiVersionRow", "OverrideRow", "check_bands",
            "describe_changes", "fmt", "validate"]

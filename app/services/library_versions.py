@@ -5,8 +5,9 @@ A library *item* (a KPI, a playbook, a criteria-set lineage, a plan template, a 
 content or on what other laptops did, so two laptops that each publish a version of the same item both keep
 theirs, and after a sync both laptops hold both rows.
 
-A version is *published* once it is frozen (a KPI or plan-template snapshot is published as it is written; a
-playbook, criteria-set or track version when its status becomes published). Its **published rev** is the rev the
+A version is *published* once it is frozen (a plan-template snapshot is published as it is written; a
+playbook, criteria-set, track or KPI version when its status becomes published, at once for a KPI saved as a
+new version). Its **published rev** is the rev the
 stamping hook gave the field that published it (`Versioning.published_field`), so it records the moment and,
 in its device part, the laptop that published it; the rev travels with the row and never changes afterwards.
 

@@ -168,7 +168,11 @@ def content_digest(table: str, row: dict[str, Any]) -> str:
     """What a shipped record holds, as a digest: a change of content needs a new edition."""
     from app.services.sync.tables import canonical_json, table_specs
 
-    fields = table_specs()[table].user_fields
+    spec = table_specs()[table]
+    # A column added since (`TableSpec.absent`) holding the value a record without it is read as changes
+    # nothing: the record's content is what it was.
+    absent = dict(spec.absent)
+    fields = [f for f in spec.user_fields if f not in absent or row[f] != absent[f]]
     return hashlib.sha256(canonical_json({f: row[f] for f in fields})).hexdigest()[:16]
 
 

@@ -130,3 +130,102 @@ def test_a_reload_keeps_unsaved_edits_of_the_current_kpi(qtbot, section, monkeyp
     asked = _answer(monkeypatch, Button.Cancel)
     section.bus.changed.emit(Changes.of("kpi_overrides"))
     assert asked == [] and section.amber.value() == 96 and section.current.code == "OTD"
+
+
+# -- drafts ----------------------------------------------------------------------------------------------------
+
+
+def _version_cell(section, code: str) -> str:
+    row = next(i for i in range(section.list.rowCount()) if section.list.item(i, 0).text() == code)
+    return section.list.item(row, 8).text()
+
+
+def _history_versions(section) -> list[str]:
+    return [section.history.item(i, 0).text() for i in range(section.history.rowCount())]
+
+
+def _otd_status(services, pid):
+    from datetime import date
+
+    sc = services.scorecards.partner_scorecard(pid, today=date(2026, 11, 23))
+    return next(r for r in sc.rows if r.code == "OTD").status
+
+
+def test_a_draft_changes_the_scorecard_only_once_published(qtbot, section, services, monkeypatch):
+    from datetime import date
+
+    from app.models.enums import PeriodKind
+    from app.services.measurements import CellEdit
+    from app.services.partners import PartnerData
+    from app.services.scorecards import Status
+
+    pid = services.partners.create(PartnerData(name="Nordwerk Components GmbH")).id
+    otd_id = services.kpis.find("OTD").id
+    services.measurements.save_cells(pid, PeriodKind.MONTH, [CellEdit(otd_id, date(2026, 10, 1), 96)])
+    messages: list[str] = []
+    section.bus.status_message.connect(messages.append)
+    assert _otd_status(services, pid) is Status.GREEN
+
+    _edit_otd(qtbot, section)  # amber 96, note "Benchmark raised"
+    section.amber.setValue(97)
+    assert section.draft_button.isVisible() and section.draft_button.text() == "Save as draft"
+    assert section.save_button.isVisible() and section.save_button.text() == "Save as new version"
+    assert not section.publish_button.isVisible() and not section.discard_button.isVisible()
+    qtbot.mouseClick(section.draft_button, Qt.MouseButton.LeftButton)
+
+    otd = services.kpis.find("OTD")
+    assert (otd.amber_threshold, otd.version, otd.draft) == (95, 1, 2)  # the definition in use is unchanged
+    assert _otd_status(services, pid) is Status.GREEN
+    assert messages[-1].startswith("Saved draft version 2 of OTD")
+    assert section.current.code == "OTD" and not section.is_dirty()
+    assert section.amber.value() == 97 and section.note.text() == "Benchmark raised"  # the form holds the draft
+    assert "Draft version 2" in section.state.text()
+    assert _version_cell(section, "OTD") == "v1 · draft"
+    assert _history_versions(section) == ["v2 draft", "v1"]
+    assert section.publish_button.isVisible() and section.discard_button.isVisible()
+    assert section.draft_button.text() == "Save draft" and not section.save_button.isVisible()
+
+    # Keep editing: another KPI and back, the draft is still there; Save draft changes it in place.
+    _answer(monkeypatch, Button.Cancel)
+    _click(qtbot, section, "PPM")
+    _click(qtbot, section, "OTD")
+    assert section.amber.value() == 97 and section.draft is not None
+    section.target.setValue(99)
+    qtbot.mouseClick(section.draft_button, Qt.MouseButton.LeftButton)
+    assert services.kpis.draft(otd_id).data.target == 99 and _history_versions(section) == ["v2 draft", "v1"]
+    assert services.kpis.find("OTD").target == 98
+
+    section.note.setText("Benchmark raised after the review")
+    qtbot.mouseClick(section.publish_button, Qt.MouseButton.LeftButton)
+    otd = services.kpis.find("OTD")
+    assert (otd.amber_threshold, otd.target, otd.version, otd.draft) == (97, 99, 2, None)
+    assert _otd_status(services, pid) is Status.AMBER
+    assert messages[-1] == "Published version 2 of OTD"
+    assert _version_cell(section, "OTD") == "v2"
+    assert _history_versions(section) == ["v2", "v1"]
+    assert section.history.item(0, 4).text() == "Benchmark raised after the review"
+    assert "Version 2 · published" in section.state.text() and section.save_button.isVisible()
+    assert not section.publish_button.isVisible()
+
+
+def test_discard_draft_shows_the_published_definition_again(qtbot, section, services, monkeypatch):
+    _edit_otd(qtbot, section)
+    qtbot.mouseClick(section.draft_button, Qt.MouseButton.LeftButton)
+    assert services.kpis.find("OTD").draft == 2
+    asked = _answer(monkeypatch, Button.Yes)
+    qtbot.mouseClick(section.discard_button, Qt.MouseButton.LeftButton)
+    assert asked == ["Discard draft version 2 of OTD (On-time delivery)?"]
+    assert services.kpis.find("OTD").draft is None and section.draft is None
+    assert section.amber.value() == 95 and _history_versions(section) == ["v1"]
+    assert _version_cell(section, "OTD") == "v1" and section.save_button.isVisible()
+
+
+def test_save_in_the_leave_question_keeps_a_draft_a_draft(qtbot, section, services, monkeypatch):
+    _edit_otd(qtbot, section)
+    qtbot.mouseClick(section.draft_button, Qt.MouseButton.LeftButton)
+    section.amber.setValue(97)
+    _answer(monkeypatch, Button.Save)
+    _click(qtbot, section, "PPM")
+    otd = services.kpis.find("OTD")
+    assert (otd.amber_threshold, otd.draft) == (95, 2)
+    assert services.kpis.draft(otd.id).data.amber_threshold == 97

@@ -817,13 +817,13 @@ def _apply(db, reader: PackageReader, signer: SignerInfo, dry_run: bool,
                 run.counts.setdefault(table, dict.fromkeys(COUNT_KEYS, 0))
                 spec = specs.get(table)
                 columns = declared[table].get("columns") if isinstance(declared[table], dict) else None
-                if spec is None or (columns is not None and set(columns) != set(spec.columns)):
+                if spec is None or (columns is not None and not spec.reads(columns)):
                     why = "this version of Tandem has no such table" if spec is None \
                         else "its fields do not match this version of Tandem"
                     for rec in reader.iter_records(table):
                         run.reject(table, rec.get("id") if rec else None, why)
                     continue
-                for batch in read_ahead(reader.row_batches(table, spec.columns, BATCH)):
+                for batch in read_ahead(reader.row_batches(table, spec.columns, BATCH, spec.absent)):
                     _process_batch(run, spec, batch)
                     done += len(batch)
                     if progress:

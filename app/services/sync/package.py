@@ -319,13 +319,20 @@ class PackageReader:
             return columns
         return None
 
-    def row_batches(self, table: str, columns: tuple[str, ...], size: int) -> Iterator[list[Any]]:
+    def row_batches(self, table: str, columns: tuple[str, ...], size: int,
+                    absent: tuple[tuple[str, Any], ...] = ()) -> Iterator[list[Any]]:
         """The records of one table in lists of ``size`` (the last one shorter), each record a list of its
         values in ``columns``' order, read from either format. A line that is not JSON, or an array when the
         manifest declares no order of these columns, is None; a record of other fields (an array of another
         length, an object with other keys) comes as parsed, for the importer to reject."""
         declared = self.declared_columns(table)
         wanted = list(columns)
+        absent = dict(absent)
+        if declared is not None and set(declared) < set(wanted) and set(wanted) - set(declared) <= absent.keys():
+            # An older laptop's package, without the columns added since (`TableSpec.absent`): their values
+            # are those the columns' records take when absent, and the records are read in ``columns`` order.
+            yield from self._filled_batches(table, declared, wanted, absent, size)
+            return
         readable = declared is not None and set(declared) == set(wanted)
         pick = itemgetter(*(declared.index(c) for c in wanted)) if readable and declared != wanted else None
         width, names = len(wanted), frozenset(wanted)
@@ -336,6 +343,8 @@ class PackageReader:
                 return None if not readable else list(pick(value)) if pick and len(value) == width else value
             if kind is dict and value.keys() == names:
                 return [value[c] for c in wanted]
+            if kind is dict and absent and value.keys() < names and names - value.keys() <= absent.keys():
+                return [value[c] if c in value else absent[c] for c in wanted]  # format 1, an older laptop's
             return value
 
         as_is = readable and pick is None
@@ -345,6 +354,29 @@ class PackageReader:
                 batch += values
             else:
                 batch += [v if as_is and type(v) is list else as_row(v) for v in values]
+            while len(batch) >= size:
+                yield batch[:size]
+                del batch[:size]
+        if batch:
+            yield batch
+
+    def _filled_batches(self, table: str, declared: list[str], wanted: list[str], absent: dict[str, Any],
+                        size: int) -> Iterator[list[Any]]:
+        """`row_batches` of a package whose records lack the ``absent`` columns: each record's values in
+        ``wanted`` order, the missing ones filled in. A record of another shape comes as parsed (rejected)."""
+        width, at = len(declared), {c: i for i, c in enumerate(declared)}
+        given = frozenset(declared)
+
+        def as_row(value: Any) -> Any:
+            if type(value) is list and len(value) == width:
+                return [value[at[c]] if c in at else absent[c] for c in wanted]
+            if type(value) is dict and value.keys() == given:
+                return [value[c] if c in given else absent[c] for c in wanted]
+            return None if type(value) is list else value
+
+        batch: list[Any] = []
+        for values in self._parsed_chunks(table):
+            batch += [as_row(v) for v in values]
             while len(batch) >= size:
                 yield batch[:size]
                 del batch[:size]

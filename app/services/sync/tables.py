@@ -43,6 +43,18 @@ class TableSpec:
     key: tuple[str, ...] = ("id",)
     generated: frozenset[str] = frozenset()  # computed by the database: read, never written
     id_separator: str | None = None
+    #: Columns added after packages were first made, with the value (storage form) a record of an older
+    #: laptop's package, which lacks the column, takes (the column's ``info["absent"]``): such a package is read
+    #: as if it carried that value, so old laptops' packages keep importing.
+    absent: tuple[tuple[str, Any], ...] = ()
+
+    def reads(self, declared: list[str] | tuple[str, ...] | None) -> bool:
+        """True when records with the ``declared`` columns can be read into this table: the same columns, or
+        the same but for some of the `absent` ones."""
+        if declared is None:
+            return False
+        have, missing = set(declared), self.column_set - set(declared)
+        return have <= self.column_set and missing <= {c for c, _v in self.absent}
 
     @cached_property
     def at(self) -> dict[str, int]:
@@ -237,6 +249,7 @@ def table_specs() -> dict[str, TableSpec]:
             partner_owned=PARTNER_COLUMN in table.c,
             foreign_keys=fks,
             column_set=frozenset(cols),
+            absent=tuple((c.name, c.info["absent"]) for c in table.columns if "absent" in c.info),
         )
     return specs
 

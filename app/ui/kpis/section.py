@@ -2,11 +2,17 @@
 why), and the partners that have their own target or thresholds (overrides). Also the portfolio-wide CSV
 import and export of measurements.
 
-Unsaved edits in the definition form are never lost silently: selecting another KPI or starting a new one
-asks whether to save them first (Save / Discard / Cancel), as the partner page does.
+An edit of a definition is published at once (Save as new version) or kept as a draft first (Save as draft),
+as playbook drafts are: a draft changes nothing the scorecards, the grid, alerts or reports use. While a KPI has
+a draft the form shows the draft, to be edited (Save draft), published (Publish: the KPI's definition from now
+on, the next numbered version) or dropped (Discard draft); the History lists it as "draft" on top.
 
-In a partner's workspace the library is the lead's: the form is read-only and New KPI, Save and Retire are
-disabled with the reason as their tooltip (app/ui/workspace.py). Overrides and the measurement CSV stay."""
+Unsaved edits in the definition form are never lost silently: selecting another KPI or starting a new one
+asks whether to save them first (Save / Discard / Cancel), as the partner page does (Save keeps a draft as a
+draft).
+
+In a partner's workspace the library is the lead's: the form is read-only and New KPI, the saving buttons and
+Retire are disabled with the reason as their tooltip (app/ui/workspace.py). Overrides and the measurement CSV stay."""
 
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ from PySide6.QtWidgets import (
 from app.models.enums import Direction, IndicatorKind, KpiCategory, label
 from app.services import Services
 from app.services.errors import NotFound, ValidationError
-from app.services.kpis import KpiData, fmt
+from app.services.kpis import KpiData, KpiDraft, fmt
 from app.services.workspace import KPI_LIBRARY
 from app.ui.bus import ChangeBus
 from app.ui.prompts import save_or_discard
@@ -58,7 +64,8 @@ class KpiLibrarySection(QWidget):
         super().__init__(parent)
         self.services, self.bus = services, bus
         self.kpis: list[KpiData] = []
-        self.current: KpiData | None = None
+        self.current: KpiData | None = None  # the KPI as published (its draft, if any, is in the form)
+        self.draft: KpiDraft | None = None  # the draft the form shows, if the KPI has one
         self._loaded: KpiData | None = None  # the form as show_kpi filled it: what "unsaved edits" differ from
         self.lock = LibraryLock()  # read-only in a partner's workspace (set by reload)
 
@@ -96,13 +103,26 @@ class KpiLibrarySection(QWidget):
         self.errors.setWordWrap(True)
         self.errors.setStyleSheet("color:#c62828")
         self.bands = QLabel("")
+        self.bands.setWordWrap(True)
         self.bands.setStyleSheet("color:#52606d")
+        self.state = QLabel("")
+        self.state.setObjectName("muted")
+        self.state.setWordWrap(True)
         self.save_button = QPushButton("Save")
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(self.save_version)
+        self.draft_button = QPushButton("Save as draft")
+        self.draft_button.setToolTip("Keep the edit as a draft: scorecards keep using the published definition "
+                                     "until you publish it")
+        self.draft_button.clicked.connect(self.save_draft)
+        self.publish_button = QPushButton("Publish")
+        self.publish_button.setToolTip("Make the draft the KPI's definition: the next version")
+        self.publish_button.clicked.connect(self.publish)
+        self.discard_button = QPushButton("Discard draft")
+        self.discard_button.clicked.connect(self.discard_draft)
         self.retire_button = QPushButton("Retire KPI")
         self.retire_button.clicked.connect(self._retire)
         form_widget = QWidget()
-        form = QFormLayout(form_widget)
+        form = QFormLayout()
         form.addRow("Code", self.code)
         form.addRow("Name", self.name)
         form.addRow("Category", self.category)
@@ -112,7 +132,7 @@ class KpiLibrarySection(QWidget):
         form.addRow("Target", self.target)
         form.addRow("Amber threshold", self.amber)
         form.addRow("Red threshold", self.red)
-        form.addRow("", self.bands)
+        form.addRow(self.bands)  # the whole row's width: one line on a field laptop
         form.addRow("Weight in composite", self.weight)
         form.addRow("Definition", self.definition)
         form.addRow("Change note", self.note)
@@ -120,8 +140,13 @@ class KpiLibrarySection(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.retire_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.save_button)
-        form.addRow(buttons)
+        for b in (self.discard_button, self.draft_button, self.save_button, self.publish_button):
+            buttons.addWidget(b)
+        fv = QVBoxLayout(form_widget)  # what the form holds on top; room to spare goes above the buttons
+        fv.addWidget(self.state)
+        fv.addLayout(form)
+        fv.addStretch(1)
+        fv.addLayout(buttons)
 
         self.history = read_only_table(["Version", "When", "Who", "What changed", "Note"])
         self.history.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
@@ -148,11 +173,9 @@ class KpiLibrarySection(QWidget):
         ov.addWidget(self.overrides, 1)
         o_form = QFormLayout()
         o_form.addRow("Partner", self.o_partner)
-        row = QHBoxLayout()
-        for text, box in (("Target", self.o_target), ("Amber", self.o_amber), ("Red", self.o_red)):
-            row.addWidget(QLabel(text))
-            row.addWidget(box)
-        o_form.addRow(row)
+        # One row each (not side by side): the pane stays narrow enough for the list beside it at 1366 px.
+        for text, box in (("Target", self.o_target), ("Amber threshold", self.o_amber), ("Red threshold", self.o_red)):
+            o_form.addRow(text, box)
         o_form.addRow("Reason", self.o_reason)
         ov.addLayout(o_form)
         ob = QHBoxLayout()
@@ -181,7 +204,7 @@ class KpiLibrarySection(QWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(self.tabs)
-        split.setSizes([760, 520])
+        split.setSizes([860, 420])
         QVBoxLayout(self).addWidget(split)
         for box in (self.target, self.amber, self.red):
             box.valueChanged.connect(self._describe_bands)
@@ -203,10 +226,13 @@ class KpiLibrarySection(QWidget):
         for i, k in enumerate(self.kpis):
             better = "higher" if k.direction is Direction.HIGHER_IS_BETTER else "lower"
             unit = f" {k.unit}" if k.unit else ""
+            version = f"v{k.version}" + (" · draft" if k.draft else "")
             for j, text in enumerate((k.code, k.name, label(k.category.value), better, fmt(k.target) + unit,
-                                      fmt(k.amber_threshold), fmt(k.red_threshold), fmt(k.weight), f"v{k.version}")):
+                                      fmt(k.amber_threshold), fmt(k.red_threshold), fmt(k.weight), version)):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, k.id)
+                if j == 8 and k.draft:
+                    item.setToolTip(f"Version {k.draft} is a draft: scorecards use version {k.version}")
                 self.list.setItem(i, j, item)
         self.list.blockSignals(False)
         if writing_new:  # a new KPI is being written: leave its form alone
@@ -261,7 +287,40 @@ class KpiLibrarySection(QWidget):
     # -- definition ----------------------------------------------------------------------------------------
 
     def show_kpi(self, k: KpiData) -> None:
+        """Show the KPI ``k`` (as published); while it has a draft, the form holds the draft."""
         self.current = k
+        self.draft = self.services.kpis.draft(k.id) if k.id and k.draft else None
+        shown = self.draft.data if self.draft else k
+        self._fill_form(shown)
+        self.note.setText(self.draft.change_note if self.draft else "")
+        self.errors.clear()
+        self.retire_button.setEnabled(k.id is not None)
+        self._show_state()
+        self._describe_bands()
+        self._fill_history()
+        self._fill_overrides()
+        self._loaded = self.form_data()
+        self._show_lock()
+
+    def _show_state(self) -> None:
+        """What the form holds (the published definition or a draft) and the buttons that go with it."""
+        k, d = self.current, self.draft
+        if k is None or k.id is None:
+            self.state.setText("A new KPI: added to the library as version 1")
+        elif d is not None:
+            self.state.setText(f"Draft version {d.version} · scorecards use version {k.version} until you "
+                               "publish it")
+        else:
+            self.state.setText(f"Version {k.version} · published, in use by scorecards")
+        has_draft, known = d is not None, k is not None and k.id is not None
+        self.save_button.setText("Save as new version" if known else "Add to the library")
+        self.save_button.setVisible(not has_draft)
+        self.draft_button.setText("Save draft" if has_draft else "Save as draft")
+        self.draft_button.setVisible(known)
+        self.publish_button.setVisible(has_draft)
+        self.discard_button.setVisible(has_draft)
+
+    def _fill_form(self, k: KpiData) -> None:
         self.code.setText(k.code)
         self.name.setText(k.name)
         self.unit.setText(k.unit)
@@ -273,19 +332,11 @@ class KpiLibrarySection(QWidget):
         self.red.setValue(k.red_threshold)
         self.weight.setValue(k.weight)
         self.definition.setPlainText(k.definition)
-        self.note.clear()
-        self.errors.clear()
-        self.retire_button.setEnabled(k.id is not None)
-        self.save_button.setText("Save as new version" if k.id else "Add to the library")
-        self._describe_bands()
-        self._fill_history()
-        self._fill_overrides()
-        self._loaded = self.form_data()
-        self._show_lock()
 
     def _show_lock(self) -> None:
         """In a partner's workspace: nothing of the definition can be changed here, and the buttons say why."""
-        self.lock.disable(self.new_button, self.save_button, self.retire_button)
+        self.lock.disable(self.new_button, self.save_button, self.draft_button, self.publish_button,
+                          self.discard_button, self.retire_button)
         self.lock.read_only(self.code, self.name, self.unit, self.category, self.direction, self.indicator,
                             self.target, self.amber, self.red, self.weight, self.definition, self.note)
 
@@ -327,6 +378,12 @@ class KpiLibrarySection(QWidget):
         self.bands.setText(replace(self.form_data()).describe_bands().capitalize())
 
     def save(self) -> bool:
+        """Save the form as the question "Save the changes?" means: the draft shown stays a draft; otherwise
+        the edit is published (Save as new version), or a new KPI added."""
+        return self.save_draft() if self.draft is not None else self.save_version()
+
+    def save_version(self) -> bool:
+        """Publish the form at once as the KPI's next version (or add the new KPI). True when saved."""
         data = self.form_data()
         with self.bus.acting(self):  # the list reloads once this block ends, with the form saved
             try:
@@ -345,6 +402,80 @@ class KpiLibrarySection(QWidget):
         self.bus.status_message.emit(f"{saved.code} saved (version {saved.version}).")
         return True
 
+    def save_draft(self) -> bool:
+        """Keep the form as the KPI's draft (started, or changed in place). True when saved."""
+        k = self.current
+        if k is None or k.id is None:
+            return False
+        with self.bus.acting(self):
+            try:
+                draft = self.services.kpis.save_draft(self.form_data(), note=self.note.text())
+            except ValidationError as exc:
+                self.errors.setText("\n".join(exc.errors.values()))
+                return False
+            except NotFound:
+                self.errors.setText("This KPI has been retired meanwhile, so these changes cannot be saved.")
+                return False
+            self._loaded = self.form_data()  # saved: no longer dirty when the list reloads
+        if draft is None:
+            self.bus.status_message.emit("Nothing changed")
+        else:
+            self.bus.status_message.emit(f"Saved draft version {draft.version} of {k.code}; scorecards use "
+                                         f"version {k.version} until it is published")
+        self._refresh_current()
+        return True
+
+    def publish(self) -> bool:
+        """Save the draft as the form holds it, then publish it: the KPI's definition from now on."""
+        k = self.current
+        if k is None or k.id is None or self.draft is None:
+            return False
+        if not self.save_draft():
+            return False
+        with self.bus.acting(self):
+            try:
+                published = self.services.kpis.publish_draft(k.id, self.note.text())
+            except ValidationError as exc:
+                self.errors.setText("\n".join(exc.errors.values()))
+                return False
+            except NotFound:
+                self.errors.setText("This KPI has been retired meanwhile, so the draft cannot be published.")
+                return False
+            self._loaded = None
+        self.bus.status_message.emit(f"Published version {published.version} of {published.code}")
+        self._refresh_current()
+        return True
+
+    def discard_draft(self) -> bool:
+        """Drop the KPI's draft (after asking); the form shows the published definition again."""
+        k, d = self.current, self.draft
+        if k is None or k.id is None or d is None:
+            return False
+        if QMessageBox.question(self, "Discard draft", f"Discard draft version {d.version} of {k.code} "
+                                f"({k.name})?") != QMessageBox.StandardButton.Yes:
+            return False
+        with self.bus.acting(self):
+            try:
+                number = self.services.kpis.discard_draft(k.id)
+            except (ValidationError, NotFound) as exc:
+                self.errors.setText(str(exc))
+                return False
+            self._loaded = None
+        self.bus.status_message.emit(f"Discarded draft version {number}")
+        self._refresh_current()
+        return True
+
+    def _refresh_current(self) -> None:
+        """Show the current KPI as stored now (when the change feed did not already)."""
+        k = self.current
+        if k is None or k.id is None:
+            return
+        try:
+            self.show_kpi(self.services.kpis.get(k.id))
+        except NotFound:
+            self.current = None
+            self.reload()
+
     def _retire(self) -> None:
         k = self.current
         if not k or not k.id:
@@ -361,8 +492,11 @@ class KpiLibrarySection(QWidget):
         self.history.setRowCount(len(rows))
         for i, h in enumerate(rows):
             when = h.changed_at.strftime("%Y-%m-%d %H:%M") if h.changed_at else ""
-            for j, text in enumerate((f"v{h.version}", when, h.changed_by, "; ".join(h.changes), h.change_note)):
-                self.history.setItem(i, j, QTableWidgetItem(text))
+            for j, text in enumerate((h.label, when, h.changed_by, "; ".join(h.changes), h.change_note)):
+                item = QTableWidgetItem(text)
+                if h.is_draft:
+                    item.setToolTip("A draft: not used until it is published")
+                self.history.setItem(i, j, item)
         self.history.resizeRowsToContents()
 
     # -- overrides -----------------------------------------------------------------------------------------
