@@ -60,30 +60,31 @@ def _app_style(qapp):
         qapp.setStyle(style)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app_style(qapp):
+    """The app's look for the whole module, set once: changing the style sheet while the sweep's window is open
+    re-polishes every widget of every section (seconds each time)."""
     with _app_style(qapp):
         yield
 
 
 @pytest.fixture(scope="module")
-def window(qapp, tmp_path_factory, _demo_template):
+def window(qapp, app_style, tmp_path_factory, _demo_template):
     """One main window over a copy of the demo database for the whole sweep: the checks only look and switch
     pages, and building a window per screen would spend most of the sweep's time in setting up."""
     path = tmp_path_factory.mktemp("laptop") / "demo.sqlite"
     shutil.copy(_demo_template, path)
     db = open_database(path)
     services = build_services(db)
-    with _app_style(qapp):
-        install_wheel_guard()
-        w = MainWindow(services, ChangeBus(services.db.feed), screen=LAPTOP)
-        w.showNormal()
-        w.resize(LAPTOP.size())
-        QTest.qWaitForWindowExposed(w)
-        yield w
-        w.close()
-        w.deleteLater()
-        QApplication.processEvents()
+    install_wheel_guard()
+    w = MainWindow(services, ChangeBus(services.db.feed), screen=LAPTOP)
+    w.showNormal()
+    w.resize(LAPTOP.size())
+    QTest.qWaitForWindowExposed(w)
+    yield w
+    w.close()
+    w.deleteLater()
+    QApplication.processEvents()
     db.close()
 
 

@@ -16,6 +16,7 @@ Retire are disabled with the reason as their tooltip (app/ui/workspace.py). Over
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
@@ -40,14 +41,18 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import Direction, IndicatorKind, KpiCategory, label
 from app.services import Services
+from app.services.coaching import local_time
 from app.services.errors import NotFound, ValidationError
 from app.services.kpis import KpiData, KpiDraft, fmt
 from app.services.workspace import KPI_LIBRARY
 from app.ui.bus import ChangeBus
+from app.ui.formatting import format_datetime
 from app.ui.prompts import save_or_discard
 from app.ui.tables import read_only_table
 from app.ui.workspace import LibraryLock, library_lock
 
+#: What `_attempt` returns when the service refused the write (a draft save may return None: nothing changed).
+REFUSED = object()
 LIST_HEADERS = ["Code", "Name", "Category", "Better", "Target", "Amber", "Red", "Weight", "Version"]
 
 
@@ -382,20 +387,23 @@ class KpiLibrarySection(QWidget):
         the edit is published (Save as new version), or a new KPI added."""
         return self.save_draft() if self.draft is not None else self.save_version()
 
+    def _attempt(self, write: Callable[[], object], cannot: str) -> object:
+        """Run one of the library's writes; a refusal is shown above the buttons and REFUSED returned."""
+        try:
+            return write()
+        except ValidationError as exc:
+            self.errors.setText("\n".join(exc.errors.values()))
+        except NotFound:
+            self.errors.setText(f"This KPI has been retired meanwhile, so {cannot}.")
+        return REFUSED
+
     def save_version(self) -> bool:
         """Publish the form at once as the KPI's next version (or add the new KPI). True when saved."""
         data = self.form_data()
+        write = self.services.kpis.update if data.id else self.services.kpis.create
         with self.bus.acting(self):  # the list reloads once this block ends, with the form saved
-            try:
-                if data.id:
-                    saved = self.services.kpis.update(data, note=self.note.text())
-                else:
-                    saved = self.services.kpis.create(data, note=self.note.text())
-            except ValidationError as exc:
-                self.errors.setText("\n".join(exc.errors.values()))
-                return False
-            except NotFound:
-                self.errors.setText("This KPI has been retired meanwhile, so these changes cannot be saved.")
+            saved = self._attempt(lambda: write(data, note=self.note.text()), "these changes cannot be saved")
+            if saved is REFUSED:
                 return False
             self.current = saved
             self._loaded = self.form_data()  # saved: no longer dirty when the list reloads
@@ -408,13 +416,9 @@ class KpiLibrarySection(QWidget):
         if k is None or k.id is None:
             return False
         with self.bus.acting(self):
-            try:
-                draft = self.services.kpis.save_draft(self.form_data(), note=self.note.text())
-            except ValidationError as exc:
-                self.errors.setText("\n".join(exc.errors.values()))
-                return False
-            except NotFound:
-                self.errors.setText("This KPI has been retired meanwhile, so these changes cannot be saved.")
+            draft = self._attempt(lambda: self.services.kpis.save_draft(self.form_data(), note=self.note.text()),
+                                  "these changes cannot be saved")
+            if draft is REFUSED:
                 return False
             self._loaded = self.form_data()  # saved: no longer dirty when the list reloads
         if draft is None:
@@ -433,13 +437,9 @@ class KpiLibrarySection(QWidget):
         if not self.save_draft():
             return False
         with self.bus.acting(self):
-            try:
-                published = self.services.kpis.publish_draft(k.id, self.note.text())
-            except ValidationError as exc:
-                self.errors.setText("\n".join(exc.errors.values()))
-                return False
-            except NotFound:
-                self.errors.setText("This KPI has been retired meanwhile, so the draft cannot be published.")
+            published = self._attempt(lambda: self.services.kpis.publish_draft(k.id, self.note.text()),
+                                      "the draft cannot be published")
+            if published is REFUSED:
                 return False
             self._loaded = None
         self.bus.status_message.emit(f"Published version {published.version} of {published.code}")
@@ -491,7 +491,7 @@ class KpiLibrarySection(QWidget):
         rows = self.services.kpis.history(self.current.id) if self.current and self.current.id else []
         self.history.setRowCount(len(rows))
         for i, h in enumerate(rows):
-            when = h.changed_at.strftime("%Y-%m-%d %H:%M") if h.changed_at else ""
+            when = format_datetime(local_time(h.changed_at)) if h.changed_at else ""
             for j, text in enumerate((h.label, when, h.changed_by, "; ".join(h.changes), h.change_note)):
                 item = QTableWidgetItem(text)
                 if h.is_draft:

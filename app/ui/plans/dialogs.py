@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app.models.enums import ItemStatus
 from app.services.plans import PHASES, GoalData, MilestoneData, TemplateRow, TemplateVersionRow, phase_end
+from app.ui.formatting import format_date, localise_date_edit
 from app.ui.labels import add_form_row
 from app.ui.onboarding.common import from_qdate, status_text, to_qdate
 
@@ -34,7 +35,7 @@ REMOVE = 2  # dialog result: the user asked to remove the goal or milestone
 def _date_edit(day: date) -> QDateEdit:
     edit = QDateEdit(to_qdate(day))
     edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
+    localise_date_edit(edit)
     return edit
 
 
@@ -222,7 +223,7 @@ class SaveTemplateDialog(_Dialog):
         self._form.setRowVisible(self.versions, target is not None)
         if target:
             for v in self._history(target.id):
-                when = v.changed_at.strftime("%Y-%m-%d") if v.changed_at else ""
+                when = format_date(v.changed_at) if v.changed_at else ""
                 self.versions.addItem(f"v{v.number} · {when} · {v.changed_by} · {v.change_note}")
             self.versions.insertItem(0, f"v{target.version + 1} · this save")
 
