@@ -158,12 +158,6 @@ class ChecklistSummary:
     progress: Progress
     overdue: int
 
-    @property
-    def label(self) -> str:
-        state = "" if self.closed_at is None else ", closed"
-        return (f"{self.title or self.playbook_name} (v{self.playbook_version}) · started "
-                f"{self.start_date.isoformat()} · {self.progress.percent}%{state}")
-
 
 @dataclass(frozen=True)
 class PortfolioRow:

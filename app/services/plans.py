@@ -162,10 +162,6 @@ class PlanSummary:
     title: str
     start_date: date
 
-    @property
-    def label(self) -> str:
-        return f"{self.title} · from {self.start_date.isoformat()}"
-
 
 @dataclass(frozen=True)
 class TemplateRow:
