@@ -199,9 +199,6 @@ def _snapshot(k: Kpi | KpiData) -> dict[str, Any]:
             for f in DEFINITION_FIELDS}
 
 
-_snapshot_of = _snapshot  # of a (cleaned) definition not yet stored
-
-
 def _same(old: Any, new: Any) -> Any:
     """``new``, or ``old`` itself when equal (so the stamping hook sees no change)."""
     return old if old == new else new
@@ -231,6 +228,11 @@ def _versions(s: Session, kpi_ids: list[str]) -> dict[str, tuple[int, int | None
 
 def _data(s: Session, k: Kpi) -> KpiData:
     return _to_data(k, _versions(s, [k.id])[k.id])
+
+
+def _next_hint(s: Session, kpi_id: str) -> int:
+    """The stored ``version`` of a new version row: a hint only, numbers come from the history's order."""
+    return len(VERSIONS.rows(s, [kpi_id]).get(kpi_id, ())) + 1
 
 
 def _draft_row(s: Session, kpi_id: str) -> tuple[int, KpiVersion] | None:
@@ -311,14 +313,9 @@ class KpiService:
         changed, the history gains a snapshot (the next version) with the author and ``note``; an unchanged save
         writes nothing. Refused while the KPI has a draft (publish or discard it first), so a draft and a
         direct edit never compete."""
-        if not data.id:
-            raise ValueError("update() needs a KPI id; use create() for a new KPI")
-        check_library(self._workspace, KPI_LIBRARY)
-        data = _clean(data)
-        validate(data)
+        data = self._checked_edit(data, "update() needs a KPI id; use create() for a new KPI")
         with self._sessions.begin() as s:
-            k = self._live_kpi(s, data.id)
-            self._check_code_free(s, data.code, k.id)
+            k = self._editable(s, data)
             draft = _draft_row(s, k.id)
             if draft is not None:
                 raise ValidationError({"version": (
@@ -345,29 +342,20 @@ class KpiService:
         (the next version, numbered after the published ones). Nothing the scorecards use changes. Returns the
         draft, or None when there is no draft and ``data`` is the KPI's definition as published (nothing to
         keep). One transaction."""
-        if not data.id:
-            raise ValueError("save_draft() needs a KPI id; a new KPI is added with create()")
-        check_library(self._workspace, KPI_LIBRARY)
-        data = _clean(data)
-        validate(data)
+        data = self._checked_edit(data, "save_draft() needs a KPI id; a new KPI is added with create()")
         with self._sessions.begin() as s:
-            k = self._live_kpi(s, data.id)
-            self._check_code_free(s, data.code, k.id)
-            snapshot = _snapshot_of(data)
+            k = self._editable(s, data)
+            snapshot = _snapshot(data)
             found = _draft_row(s, k.id)
             if found is None:
                 if snapshot == _snapshot(k):
                     return None
-                hint = len(VERSIONS.rows(s, [k.id]).get(k.id, ())) + 1  # a hint only: numbers come from the history
-                s.add(KpiVersion(kpi_id=k.id, version=hint, snapshot=snapshot, change_note=note.strip(),
+                s.add(KpiVersion(kpi_id=k.id, version=_next_hint(s, k.id), snapshot=snapshot, change_note=note.strip(),
                                  changed_by=self._author(), changed_at=utcnow(), status=TemplateStatus.DRAFT))
             else:
-                v = found[1]
-                if v.snapshot != snapshot or v.change_note != note.strip():
-                    if v.snapshot != snapshot:
-                        v.snapshot = snapshot
-                    if v.change_note != note.strip():
-                        v.change_note = note.strip()
+                v, note = found[1], note.strip()
+                if (v.snapshot, v.change_note) != (snapshot, note):
+                    v.snapshot, v.change_note = _same(v.snapshot, snapshot), _same(v.change_note, note)
                     v.changed_by, v.changed_at = self._author(), utcnow()
         return self.draft(data.id)
 
@@ -416,9 +404,24 @@ class KpiService:
             draft.change_note = _same(draft.change_note, text or "Published")
             draft.changed_by, draft.changed_at = self._author(), utcnow()
         elif after != before:
-            hint = len(VERSIONS.rows(s, [k.id]).get(k.id, ())) + 1  # a hint only: numbers come from the history
-            s.add(KpiVersion(kpi_id=k.id, version=hint, snapshot=after, change_note=text,
+            s.add(KpiVersion(kpi_id=k.id, version=_next_hint(s, k.id), snapshot=after, change_note=text,
                              changed_by=self._author(), changed_at=utcnow(), status=TemplateStatus.PUBLISHED))
+
+    def _checked_edit(self, data: KpiData, without_id: str) -> KpiData:
+        """``data`` cleaned and validated, for an edit of the stored KPI ``data.id``; raises ValueError
+        (``without_id``) for a KPI not stored yet, ValidationError, or a refusal in a partner's workspace."""
+        if not data.id:
+            raise ValueError(without_id)
+        check_library(self._workspace, KPI_LIBRARY)
+        data = _clean(data)
+        validate(data)
+        return data
+
+    def _editable(self, s: Session, data: KpiData) -> Kpi:
+        """The live KPI ``data`` edits, once its code is known to be free. Raises NotFound, ValidationError."""
+        k = self._live_kpi(s, data.id)
+        self._check_code_free(s, data.code, k.id)
+        return k
 
     @staticmethod
     def _live_kpi(s: Session, kpi_id: str) -> Kpi:
