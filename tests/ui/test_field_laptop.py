@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 from contextlib import contextmanager
+from datetime import date
 
 import pytest
 from PySide6.QtCore import QRect
@@ -24,10 +25,20 @@ from app.models.enums import PartnerStatus, SessionStatus
 from app.services import build_services
 from app.services.database import open_database
 from app.services.partners import PartnerQuery
+from app.ui.agenda.calendar_dialog import CalendarExportDialog
+from app.ui.agenda.visit_dialog import PrepareVisitDialog
 from app.ui.bus import ChangeBus
+from app.ui.coaching.experiments_view import ExperimentDialog
+from app.ui.coaching.plan_dialog import PlanSessionDialog
+from app.ui.first_run import IdentityDialog
 from app.ui.main_window import MainWindow
+from app.ui.measurements.csv_import import CsvImportDialog
 from app.ui.partners.tabs import PARTNER_TABS
+from app.ui.plans.dialogs import GoalDialog, MilestoneDialog
 from app.ui.sections import SECTIONS
+from app.ui.selection.dialogs import OverrideDialog, PrintSettingsDialog, ReferenceCallDialog
+from app.ui.sync.dialogs import ExportDialog
+from app.ui.sync.hub import HubSyncDialog
 from app.ui.wheel import install_wheel_guard
 from tests.ui import layout_checks
 
@@ -164,47 +175,27 @@ def test_a_live_session_fits_the_screen(qtbot, demo_services, app_style, screen)
     assert capture.isVisible() and capture.visibleRegion().boundingRect().height() == capture.height()
 
 
-def _dialogs(window) -> dict:
-    """The dialogs the field screens open, each made as its action makes it."""
-    from datetime import date
-
-    from app.ui.agenda.calendar_dialog import CalendarExportDialog
-    from app.ui.agenda.visit_dialog import PrepareVisitDialog
-    from app.ui.coaching.experiments_view import ExperimentDialog
-    from app.ui.coaching.plan_dialog import PlanSessionDialog
-    from app.ui.first_run import IdentityDialog
-    from app.ui.measurements.csv_import import CsvImportDialog
-    from app.ui.plans.dialogs import GoalDialog, MilestoneDialog
-    from app.ui.selection.dialogs import OverrideDialog, PrintSettingsDialog, ReferenceCallDialog
-    from app.ui.sync.dialogs import ExportDialog
-    from app.ui.sync.hub import HubSyncDialog
-
-    s, bus = window.services, window.bus
-    return {
-        "Prepare visit": lambda: PrepareVisitDialog(s, bus, window),
-        "Export calendar": lambda: CalendarExportDialog(s, bus, window),
-        "New experiment": lambda: ExperimentDialog(s, None, parent=window),
-        "Plan a session": lambda: PlanSessionDialog(s, parent=window),
-        "Sync with the hub": lambda: HubSyncDialog(s, bus, window),
-        "Export package": lambda: ExportDialog(s, bus, window),
-        "Import measurements": lambda: CsvImportDialog(s, bus, window),
-        "Reference call": lambda: ReferenceCallDialog("Anna Becker", window),
-        "Sign with an override": lambda: OverrideDialog(("Site visit",), window),
-        "Print settings": lambda: PrintSettingsDialog(s, window),
-        "Add goal": lambda: GoalDialog(30, parent=window),
-        "Add milestone": lambda: MilestoneDialog(date(2026, 12, 1), 30, parent=window),
-        "Your name": lambda: IdentityDialog(s.identity, window),
-    }
+#: The dialogs the field screens open, each made from the sweep's window as its action makes it.
+DIALOGS = {
+    "Prepare visit": lambda w: PrepareVisitDialog(w.services, w.bus, w),
+    "Export calendar": lambda w: CalendarExportDialog(w.services, w.bus, w),
+    "New experiment": lambda w: ExperimentDialog(w.services, None, parent=w),
+    "Plan a session": lambda w: PlanSessionDialog(w.services, parent=w),
+    "Sync with the hub": lambda w: HubSyncDialog(w.services, w.bus, w),
+    "Export package": lambda w: ExportDialog(w.services, w.bus, w),
+    "Import measurements": lambda w: CsvImportDialog(w.services, w.bus, w),
+    "Reference call": lambda w: ReferenceCallDialog("Anna Becker", w),
+    "Sign with an override": lambda w: OverrideDialog(("Site visit",), w),
+    "Print settings": lambda w: PrintSettingsDialog(w.services, w),
+    "Add goal": lambda w: GoalDialog(30, parent=w),
+    "Add milestone": lambda w: MilestoneDialog(date(2026, 12, 1), 30, parent=w),
+    "Your name": lambda w: IdentityDialog(w.services.identity, w),
+}
 
 
-DIALOGS = ["Prepare visit", "Export calendar", "New experiment", "Plan a session", "Sync with the hub",
-           "Export package", "Import measurements", "Reference call", "Sign with an override", "Print settings",
-           "Add goal", "Add milestone", "Your name"]
-
-
-@pytest.mark.parametrize("name", DIALOGS)
+@pytest.mark.parametrize("name", list(DIALOGS))
 def test_every_dialog_fits_and_names_its_fields(window, name):
-    dialog = _dialogs(window)[name]()
+    dialog = DIALOGS[name](window)
     try:
         dialog.show()
         _settle()
